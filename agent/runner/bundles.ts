@@ -1,0 +1,32 @@
+import type { PathauditConfig } from '../../config/schema/index.js';
+import { CHECK_IDS } from '../../probes/index.js';
+import { usageError } from '../errors.js';
+
+/** Built-in bundles (DESIGN.md "bundle"). Operators add their own under `bundles:`. */
+export const BUILTIN_BUNDLES: Readonly<Record<string, readonly string[]>> = {
+  'audit-baseline': ['broker-transport', 'broker-cert', 'ingest-auth', 'gateway-guardrails'],
+  'hardening-verification': ['broker-transport', 'gateway-guardrails', 'ingest-auth'],
+  'certificate-hygiene': ['device-certs'],
+  'telemetry-trust': ['telemetry'],
+  full: ['broker-transport', 'broker-cert', 'ingest-auth', 'gateway-guardrails', 'device-certs', 'telemetry'],
+};
+
+export function bundleNames(config?: PathauditConfig): string[] {
+  return [...Object.keys(BUILTIN_BUNDLES), ...Object.keys(config?.bundles ?? {})];
+}
+
+/** The check ids a bundle runs, in order; throws a usage error naming the unknown bundle or check. */
+export function resolveBundle(name: string, config: PathauditConfig): string[] {
+  const checks = config.bundles?.[name] ?? BUILTIN_BUNDLES[name];
+  if (!checks) throw usageError(`unknown bundle "${name}" (known: ${bundleNames(config).join(', ')})`);
+  const missing = checks.filter((c) => !CHECK_IDS.has(c));
+  if (missing.length) throw usageError(`bundle "${name}" names check(s) not in this build: ${missing.join(', ')}`);
+  return [...checks];
+}
+
+export function resolveCheckList(list: string): string[] {
+  const ids = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!ids.length) throw usageError('--check needs at least one check id');
+  for (const id of ids) if (!CHECK_IDS.has(id)) throw usageError(`unknown check "${id}" (known: ${[...CHECK_IDS].join(', ')})`);
+  return [...new Set(ids)];
+}

@@ -1,0 +1,211 @@
+// Runs one bundle: each check concurrently under its own time budget, then
+// pure evaluation, findings, waivers and the summary. Persistence is the
+// store's job (store/runs.ts); this module does no database I/O.
+//
+//   runSteps = [resolve checks, collect (concurrent, budgeted), evaluate, findings + waivers, summarize]
+import { createHash, randomBytes } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { checkById } from '../../probes/index.js';
+import type { Check, ControlMeta, ControlResult, Evidence } from '../../probes/types.js';
+import type { LoadedConfig } from '../config/load.js';
+import { reasonOf } from '../errors.js';
+import { findingsFrom } from '../evidence/findings.js';
+import { summarize } from '../evidence/summary.js';
+import { applyWaivers } from '../evidence/waivers.js';
+import type { Log } from '../log.js';
+import { AGENT_VERSION } from '../version.js';
+import type { CheckOutcome, EvidenceRecord, ResultRecord, RunDocument, Trigger } from './document.js';
+
+export const DEFAULT_CHECK_TIMEOUT_S = 10;
+export const DEFAULT_STEP_TIMEOUT_MS = 3000;
+
+export interface ExecuteOptions {
+  loaded: LoadedConfig;
+  bundle: string;
+  checks: string[];
+  trigger: Trigger;
+  log: Log;
+  runId?: string;
+  now?: () => Date;
+  /** Called as checks start and finish, for progress display. */
+  onProgress?: (event: { check: string; phase: 'start' | 'step' | 'done'; detail?: string; outcome?: CheckOutcome }) => void;
+}
+
+export function newRunId(at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export function sha256Of(value: unknown): string {
+  return createHash('sha256').update(canonicalize(value) ?? '').digest('hex');
+}
+
+class BudgetExceeded extends Error {
+  constructor(seconds: number) {
+    super(`check exceeded its ${seconds} s time budget`);
+  }
+}
+
+interface Collected {
+  check: Check;
+  outcome: CheckOutcome;
+  evidence: Evidence[];
+}
+
+async function collectWithBudget(check: Check, opts: ExecuteOptions, budgetS: number, stepMs: number): Promise<Collected> {
+  const { config } = opts.loaded;
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const reason = check.notConfigured(config);
+  if (reason) return { check, evidence: [], outcome: { check: check.id, outcome: 'skipped', durationMs: 0, reason } };
+
+  const controller = new AbortController();
+  const log = opts.log.child({ check: check.id });
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new BudgetExceeded(budgetS);
+      controller.abort(err);
+      reject(err);
+    }, budgetS * 1000);
+  });
+  try {
+    const evidence = await Promise.race([
+      check.collect({
+        config,
+        secrets: opts.loaded.secrets,
+        signal: controller.signal,
+        stepTimeoutMs: stepMs,
+        log,
+        progress: (step) => opts.onProgress?.({ check: check.id, phase: 'step', detail: step }),
+      }),
+      budget,
+    ]);
+    return { check, evidence, outcome: { check: check.id, outcome: 'completed', durationMs: elapsed() } };
+  } catch (err) {
+    const timeout = err instanceof BudgetExceeded;
+    log.warn({ err: reasonOf(err) }, timeout ? 'check overran its budget' : 'check failed');
+    return { check, evidence: [], outcome: { check: check.id, outcome: timeout ? 'timeout' : 'error', durationMs: elapsed(), reason: reasonOf(err) } };
+  } finally {
+    clearTimeout(timer);
+    // Whatever happened, tell the check's sockets to close.
+    if (!controller.signal.aborted) controller.abort(new Error('check finished'));
+  }
+}
+
+function resultsForAll(check: Check, status: 'skipped' | 'error', detail: string): ControlResult[] {
+  return check.controls.map((c) => ({ control: c.id, resource: check.id, status, detail, evidence: [] }));
+}
+
+/**
+ * Guards the contract on what evaluate() returned: every control gets at least
+ * one result, unknown controls are dropped, and nothing is `pass`/`fail`/`warn`
+ * without evidence (such a result becomes `error`: a judgement without an
+ * observation is a defect, not a verdict).
+ */
+function enforceContract(check: Check, results: ControlResult[], evidenceKeys: Set<string>): ControlResult[] {
+  const known = new Set(check.controls.map((c) => c.id));
+  const out: ControlResult[] = [];
+  for (const r of results) {
+    if (!known.has(r.control)) continue;
+    const refs = r.evidence.filter((k) => evidenceKeys.has(k));
+    if ((r.status === 'pass' || r.status === 'fail' || r.status === 'warn') && refs.length === 0) {
+      out.push({ ...r, status: 'error', detail: `internal: ${r.status} without evidence (${r.detail})`, evidence: [] });
+    } else out.push({ ...r, evidence: refs });
+  }
+  for (const c of check.controls) {
+    if (!out.some((r) => r.control === c.id)) out.push({ control: c.id, resource: check.id, status: 'error', detail: 'the check produced no result for this control', evidence: [] });
+  }
+  return out;
+}
+
+export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
+  const now = opts.now ?? (() => new Date());
+  const startedAt = now();
+  const { config, secrets } = opts.loaded;
+  const runId = opts.runId ?? newRunId(startedAt);
+  const budgetS = config.runner?.check_timeout_s ?? DEFAULT_CHECK_TIMEOUT_S;
+  const stepMs = config.runner?.step_timeout_ms ?? DEFAULT_STEP_TIMEOUT_MS;
+  const log = opts.log.child({ runId });
+  log.info({ bundle: opts.bundle, checks: opts.checks }, 'run started');
+
+  const checks = opts.checks.map((id) => {
+    const c = checkById(id);
+    if (!c) throw new Error(`check ${id} is not registered`);
+    return c;
+  });
+
+  const collected = await Promise.all(
+    checks.map(async (check) => {
+      opts.onProgress?.({ check: check.id, phase: 'start' });
+      const c = await collectWithBudget(check, opts, budgetS, stepMs);
+      opts.onProgress?.({ check: check.id, phase: 'done', outcome: c.outcome });
+      return c;
+    }),
+  );
+
+  // Scrub before anything is hashed or stored: a secret must never reach evidence.
+  const scrubbed = (ev: Evidence): Evidence => JSON.parse(secrets.scrub(JSON.stringify(ev))) as Evidence;
+  const runEvidence = collected.flatMap((c) => c.evidence.map(scrubbed));
+  const evaluatedAt = now();
+
+  const controls = new Map<string, ControlMeta>();
+  const results: ResultRecord[] = [];
+  const evidence: EvidenceRecord[] = [];
+  for (const { check, outcome, evidence: raw } of collected) {
+    for (const c of check.controls) controls.set(c.id, c);
+    const own = raw.map(scrubbed);
+    let judged: ControlResult[];
+    if (outcome.outcome === 'skipped') judged = resultsForAll(check, 'skipped', `not configured: ${outcome.reason}`);
+    else if (outcome.outcome !== 'completed') judged = resultsForAll(check, 'error', outcome.reason ?? 'check failed');
+    else {
+      try {
+        judged = check.evaluate({ config, evidence: own, runEvidence, now: evaluatedAt });
+      } catch (err) {
+        outcome.outcome = 'error';
+        outcome.reason = `evaluation failed: ${reasonOf(err)}`;
+        judged = resultsForAll(check, 'error', outcome.reason);
+      }
+    }
+    const keys = new Set(own.map((e) => e.key));
+    for (const r of enforceContract(check, judged, keys)) {
+      results.push({
+        control: r.control,
+        check: check.id,
+        resource: r.resource,
+        status: r.status,
+        severity: r.severity ?? controls.get(r.control)!.severity,
+        detail: secrets.scrub(r.detail),
+        evidence: r.evidence.map((k) => `${check.id}:${k}`),
+      });
+    }
+    for (const e of own) evidence.push({ id: `${check.id}:${e.key}`, check: check.id, kind: e.kind, resource: e.resource, sha256: sha256Of(e.data), data: e.data });
+  }
+
+  const findings = applyWaivers(findingsFrom(results, controls), config.waivers, evaluatedAt);
+  const summary = summarize(findings, results);
+  const everyCheckFailed = collected.length > 0 && collected.every((c) => c.outcome.outcome === 'error' || c.outcome.outcome === 'timeout');
+  const finishedAt = now();
+  log.info({ status: everyCheckFailed ? 'failed' : 'completed', headline: summary.headline }, 'run finished');
+  return {
+    run: {
+      id: runId,
+      bundle: opts.bundle,
+      trigger: opts.trigger,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      status: everyCheckFailed ? 'failed' : 'completed',
+      agentVersion: AGENT_VERSION,
+      configHash: opts.loaded.hash,
+      gatewayId: config.gateway?.id ?? 'unknown',
+      path: config.path ? { ...config.path } : null,
+      checks: collected.map((c) => c.outcome),
+      previousHash: null,
+      hash: null,
+    },
+    summary,
+    results,
+    findings,
+    evidence,
+  };
+}

@@ -1,0 +1,62 @@
+// runAndStore: the one way a run happens, for the CLI, the API, schedules and
+// the demo: record it as running, execute, then persist it into the chain.
+import type { LoadedConfig } from '../config/load.js';
+import { PathauditError, reasonOf } from '../errors.js';
+import type { Log } from '../log.js';
+import type { Store } from '../store/index.js';
+import { AGENT_VERSION } from '../version.js';
+import { resolveBundle, resolveCheckList } from './bundles.js';
+import type { RunDocument, Trigger } from './document.js';
+import { executeRun, newRunId, type ExecuteOptions } from './execute.js';
+
+export interface RunRequest {
+  loaded: LoadedConfig;
+  store: Store;
+  /** A bundle name, or null when `checks` is given. */
+  bundle: string | null;
+  /** Comma-separated check ids (CLI --check). */
+  checks?: string | null;
+  trigger: Trigger;
+  log: Log;
+  onProgress?: ExecuteOptions['onProgress'];
+  now?: () => Date;
+}
+
+export function planRun(req: Pick<RunRequest, 'loaded' | 'bundle' | 'checks'>): { bundle: string; checks: string[] } {
+  if (req.checks) {
+    const checks = resolveCheckList(req.checks);
+    return { bundle: `checks:${checks.join(',')}`, checks };
+  }
+  const bundle = req.bundle ?? 'audit-baseline';
+  return { bundle, checks: resolveBundle(bundle, req.loaded.config) };
+}
+
+export async function runAndStore(req: RunRequest): Promise<RunDocument> {
+  const plan = planRun(req);
+  const startedAt = (req.now ?? (() => new Date()))();
+  const runId = newRunId(startedAt);
+  req.store.runs.begin({
+    id: runId,
+    bundle: plan.bundle,
+    trigger: req.trigger,
+    startedAt: startedAt.toISOString(),
+    finishedAt: null,
+    status: 'running',
+    agentVersion: AGENT_VERSION,
+    configHash: req.loaded.hash,
+    gatewayId: req.loaded.config.gateway?.id ?? 'unknown',
+    path: req.loaded.config.path ?? null,
+    checks: [],
+    previousHash: null,
+    hash: null,
+  });
+  let doc: RunDocument;
+  try {
+    doc = await executeRun({ loaded: req.loaded, bundle: plan.bundle, checks: plan.checks, trigger: req.trigger, log: req.log, runId, now: req.now, onProgress: req.onProgress });
+  } catch (err) {
+    req.store.runs.abortUnfinished();
+    throw new PathauditError('PATHAUDIT_ERR_RUN', `run ${runId} failed: ${reasonOf(err)}`, [], { cause: err });
+  }
+  doc.run.startedAt = startedAt.toISOString();
+  return req.store.runs.finish(doc);
+}

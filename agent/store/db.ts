@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { PathauditError, reasonOf } from '../errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+export const DEFAULT_STORE_PATH = './pathaudit.db';
+
+/** Opens (creating if needed) the store in WAL mode and applies pending migrations. */
+export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
+  let db: Db;
+  try {
+    if (!opts.readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (err) {
+    throw new PathauditError('PATHAUDIT_ERR_STORE', `cannot open store ${file}: ${reasonOf(err)}`);
+  }
+  try {
+    if (!opts.readonly) db.pragma('journal_mode = WAL');
+    // Readers and the writer share the file: wait for a lock rather than fail with SQLITE_BUSY.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    if (!opts.readonly) migrate(db);
+  } catch (err) {
+    db.close();
+    throw new PathauditError('PATHAUDIT_ERR_STORE', `cannot prepare store ${file}: ${reasonOf(err)}`);
+  }
+  return db;
+}
+
+export function migrate(db: Db): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length)
+    throw new Error(`store schema version ${current} is newer than this agent understands (${MIGRATIONS.length}); upgrade pathaudit`);
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}

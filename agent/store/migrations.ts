@@ -1,0 +1,63 @@
+// Numbered migrations. PRAGMA user_version records how many have run; each
+// runs once, in a transaction. Append only: never edit a shipped migration.
+export const MIGRATIONS: readonly string[] = [
+  // 1: runs and what they produced
+  `
+  CREATE TABLE runs (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id             TEXT NOT NULL UNIQUE,
+    bundle         TEXT NOT NULL,
+    trigger        TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('running','completed','failed','aborted')),
+    started_at     TEXT NOT NULL,
+    finished_at    TEXT,
+    agent_version  TEXT NOT NULL,
+    config_hash    TEXT NOT NULL,
+    gateway_id     TEXT NOT NULL,
+    path_json      TEXT,
+    checks_json    TEXT NOT NULL DEFAULT '[]',
+    summary_json   TEXT,
+    previous_hash  TEXT,
+    hash           TEXT UNIQUE
+  );
+  CREATE INDEX runs_started ON runs(started_at);
+  CREATE INDEX runs_bundle ON runs(bundle, seq);
+  CREATE TABLE results (
+    run_id    TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    idx       INTEGER NOT NULL,
+    control   TEXT NOT NULL,
+    check_id  TEXT NOT NULL,
+    resource  TEXT NOT NULL,
+    status    TEXT NOT NULL,
+    severity  TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    evidence_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, idx)
+  );
+  CREATE INDEX results_control ON results(control, resource);
+  CREATE TABLE findings (
+    run_id       TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    fingerprint  TEXT NOT NULL,
+    control      TEXT NOT NULL,
+    resource     TEXT NOT NULL,
+    severity     TEXT NOT NULL,
+    waived       INTEGER NOT NULL,
+    record_json  TEXT NOT NULL,
+    PRIMARY KEY (run_id, fingerprint)
+  );
+  CREATE TABLE evidence (
+    run_id    TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    id        TEXT NOT NULL,
+    check_id  TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    resource  TEXT NOT NULL,
+    sha256    TEXT NOT NULL,
+    data_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, id)
+  );
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+];

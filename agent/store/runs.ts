@@ -1,0 +1,241 @@
+// The runs repository: a run is inserted as `running` when it starts and
+// completed in one transaction when it ends, so a crash leaves either nothing
+// or a `running` row that `serve` marks `aborted` — never a half-written run.
+//
+// The chain: each finished run stores the hash of the previous finished run's
+// canonical record; its own hash covers that link, so editing or deleting an
+// earlier run breaks every later link (verifyChain).
+import type { Severity, Status } from '../../probes/types.js';
+import { sha256Of } from '../runner/execute.js';
+import type { CheckOutcome, EvidenceRecord, FindingRecord, ResultRecord, RunDocument, RunHeader, RunStatus, RunSummary } from '../runner/document.js';
+import type { Db } from './db.js';
+
+interface RunRow {
+  seq: number;
+  id: string;
+  bundle: string;
+  trigger: string;
+  status: RunStatus;
+  started_at: string;
+  finished_at: string | null;
+  agent_version: string;
+  config_hash: string;
+  gateway_id: string;
+  path_json: string | null;
+  checks_json: string;
+  summary_json: string | null;
+  previous_hash: string | null;
+  hash: string | null;
+}
+
+export interface RunListItem {
+  id: string;
+  bundle: string;
+  trigger: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  summary: RunSummary | null;
+  hash: string | null;
+}
+
+/** What the hash covers: everything in the document, evidence by its digest. */
+export function canonicalRecord(doc: RunDocument): unknown {
+  const { hash: _hash, ...header } = doc.run;
+  return {
+    run: header,
+    summary: doc.summary,
+    results: doc.results,
+    findings: doc.findings,
+    evidence: doc.evidence.map(({ id, check, kind, resource, sha256 }) => ({ id, check, kind, resource, sha256 })),
+  };
+}
+
+export function hashRun(doc: RunDocument): string {
+  return sha256Of(canonicalRecord(doc));
+}
+
+function headerOf(row: RunRow): RunHeader {
+  return {
+    id: row.id,
+    bundle: row.bundle,
+    trigger: row.trigger as RunHeader['trigger'],
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    status: row.status,
+    agentVersion: row.agent_version,
+    configHash: row.config_hash,
+    gatewayId: row.gateway_id,
+    path: row.path_json ? (JSON.parse(row.path_json) as RunHeader['path']) : null,
+    checks: JSON.parse(row.checks_json) as CheckOutcome[],
+    previousHash: row.previous_hash,
+    hash: row.hash,
+  };
+}
+
+export class RunRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Records that a run has started (status `running`). */
+  begin(header: RunHeader): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, bundle, trigger, status, started_at, agent_version, config_hash, gateway_id, path_json)
+         VALUES (@id, @bundle, @trigger, 'running', @startedAt, @agentVersion, @configHash, @gatewayId, @path)`,
+      )
+      .run({ ...header, path: header.path ? JSON.stringify(header.path) : null });
+  }
+
+  /** Writes the finished run, its results, findings and evidence, and links it into the chain. Returns the stored document. */
+  finish(doc: RunDocument): RunDocument {
+    const tx = this.db.transaction((d: RunDocument): RunDocument => {
+      const exists = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(d.run.id) as { status: string } | undefined;
+      if (!exists) this.begin(d.run);
+      else if (exists.status !== 'running') throw new Error(`run ${d.run.id} is already ${exists.status}`);
+      const prev = this.db.prepare('SELECT hash FROM runs WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined;
+      const linked: RunDocument = { ...d, run: { ...d.run, previousHash: prev?.hash ?? null, hash: null } };
+      linked.run.hash = hashRun(linked);
+      const insResult = this.db.prepare(
+        'INSERT INTO results (run_id, idx, control, check_id, resource, status, severity, detail, evidence_json) VALUES (?,?,?,?,?,?,?,?,?)',
+      );
+      linked.results.forEach((r, i) =>
+        insResult.run(d.run.id, i, r.control, r.check, r.resource, r.status, r.severity, r.detail, JSON.stringify(r.evidence)),
+      );
+      const insFinding = this.db.prepare('INSERT INTO findings (run_id, fingerprint, control, resource, severity, waived, record_json) VALUES (?,?,?,?,?,?,?)');
+      for (const f of linked.findings) insFinding.run(d.run.id, f.fingerprint, f.control, f.resource, f.severity, f.waived ? 1 : 0, JSON.stringify(f));
+      const insEvidence = this.db.prepare('INSERT INTO evidence (run_id, id, check_id, kind, resource, sha256, data_json) VALUES (?,?,?,?,?,?,?)');
+      for (const e of linked.evidence) insEvidence.run(d.run.id, e.id, e.check, e.kind, e.resource, e.sha256, JSON.stringify(e.data));
+      this.db
+        .prepare(
+          `UPDATE runs SET status=@status, finished_at=@finishedAt, checks_json=@checks, summary_json=@summary,
+             previous_hash=@previousHash, hash=@hash WHERE id=@id`,
+        )
+        .run({
+          id: d.run.id,
+          status: linked.run.status,
+          finishedAt: linked.run.finishedAt,
+          checks: JSON.stringify(linked.run.checks),
+          summary: JSON.stringify(linked.summary),
+          previousHash: linked.run.previousHash,
+          hash: linked.run.hash,
+        });
+      return linked;
+    });
+    return tx.immediate(doc);
+  }
+
+  /** Marks runs left `running` by a crash as `aborted`; returns their ids. */
+  abortUnfinished(at: Date = new Date()): string[] {
+    const rows = this.db.prepare("SELECT id FROM runs WHERE status = 'running'").all() as Array<{ id: string }>;
+    if (rows.length) this.db.prepare("UPDATE runs SET status='aborted', finished_at=? WHERE status='running'").run(at.toISOString());
+    return rows.map((r) => r.id);
+  }
+
+  get(id: string): RunDocument | null {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row ? this.load(row) : null;
+  }
+
+  /** The latest run (optionally of one bundle / status). */
+  latest(filter: { bundle?: string; status?: RunStatus } = {}): RunDocument | null {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM runs WHERE (@bundle IS NULL OR bundle=@bundle) AND (@status IS NULL OR status=@status) ORDER BY seq DESC LIMIT 1`,
+      )
+      .get({ bundle: filter.bundle ?? null, status: filter.status ?? null }) as RunRow | undefined;
+    return row ? this.load(row) : null;
+  }
+
+  list(opts: { limit: number; offset: number; bundle?: string; status?: RunStatus }): { total: number; items: RunListItem[] } {
+    const where = '(@bundle IS NULL OR bundle=@bundle) AND (@status IS NULL OR status=@status)';
+    const params = { bundle: opts.bundle ?? null, status: opts.status ?? null };
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM runs WHERE ${where}`).get(params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM runs WHERE ${where} ORDER BY seq DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit: opts.limit, offset: opts.offset }) as RunRow[];
+    return {
+      total,
+      items: rows.map((r) => ({
+        id: r.id,
+        bundle: r.bundle,
+        trigger: r.trigger,
+        status: r.status,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        summary: r.summary_json ? (JSON.parse(r.summary_json) as RunSummary) : null,
+        hash: r.hash,
+      })),
+    };
+  }
+
+  private load(row: RunRow): RunDocument {
+    const results = (
+      this.db.prepare('SELECT * FROM results WHERE run_id = ? ORDER BY idx').all(row.id) as Array<{
+        control: string;
+        check_id: string;
+        resource: string;
+        status: Status;
+        severity: Severity;
+        detail: string;
+        evidence_json: string;
+      }>
+    ).map(
+      (r): ResultRecord => ({
+        control: r.control,
+        check: r.check_id,
+        resource: r.resource,
+        status: r.status,
+        severity: r.severity,
+        detail: r.detail,
+        evidence: JSON.parse(r.evidence_json) as string[],
+      }),
+    );
+    const findings = (this.db.prepare('SELECT record_json FROM findings WHERE run_id = ? ORDER BY rowid').all(row.id) as Array<{ record_json: string }>).map(
+      (f) => JSON.parse(f.record_json) as FindingRecord,
+    );
+    const evidence = (
+      this.db.prepare('SELECT * FROM evidence WHERE run_id = ? ORDER BY rowid').all(row.id) as Array<{
+        id: string;
+        check_id: string;
+        kind: string;
+        resource: string;
+        sha256: string;
+        data_json: string;
+      }>
+    ).map((e): EvidenceRecord => ({ id: e.id, check: e.check_id, kind: e.kind, resource: e.resource, sha256: e.sha256, data: JSON.parse(e.data_json) }));
+    const summary = row.summary_json
+      ? (JSON.parse(row.summary_json) as RunSummary)
+      : { posture: 'degraded' as const, findings: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, decision: 'hold' as const, decisionRule: 'run did not finish', headline: `Run ${row.status}` };
+    return { run: headerOf(row), summary, results, findings, evidence };
+  }
+
+  /**
+   * Recomputes every finished run's hash and link, oldest first.
+   * Returns the problems found (empty when the chain holds).
+   */
+  verifyChain(): string[] {
+    const problems: string[] = [];
+    const rows = this.db.prepare('SELECT * FROM runs WHERE hash IS NOT NULL ORDER BY seq').all() as RunRow[];
+    let prev: string | null = null;
+    for (const row of rows) {
+      const doc = this.load(row);
+      for (const e of doc.evidence) if (sha256Of(e.data) !== e.sha256) problems.push(`run ${row.id}: evidence ${e.id} does not match its sha256`);
+      const recomputed = hashRun(doc);
+      if (recomputed !== row.hash) problems.push(`run ${row.id}: stored hash does not match its content`);
+      if (row.previous_hash !== prev) problems.push(`run ${row.id}: previous-run hash does not match the run before it`);
+      prev = row.hash;
+    }
+    return problems;
+  }
+}
+
+/** Small key/value settings (baseline id, key fingerprints, …). */
+export class MetaRepository {
+  constructor(private readonly db: Db) {}
+  get(key: string): string | null {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+  }
+  set(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}

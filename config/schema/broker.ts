@@ -1,0 +1,51 @@
+import Type from 'typebox';
+import { FilePath, Host, Port, SecretFile } from './common.js';
+
+export const Listener = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$', description: 'Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)' }),
+    port: Port('Listener port'),
+    tls: Type.Boolean({ description: 'Whether the listener is expected to speak TLS' }),
+    websocket: Type.Optional(Type.Boolean({ description: 'MQTT over WebSocket instead of raw TCP (default false)' })),
+    ws_path: Type.Optional(Type.String({ pattern: '^/', description: 'WebSocket path (default /mqtt)' })),
+    host: Type.Optional(Host('Overrides broker.host for this listener')),
+  },
+  { additionalProperties: false },
+);
+
+export const Credential = Type.Object(
+  { username: Type.String({ maxLength: 256 }), password: Type.String({ maxLength: 256 }) },
+  { additionalProperties: false },
+);
+
+export const BrokerSection = Type.Object(
+  {
+    host: Host('Address the probe dials (normally loopback: the broker runs on this gateway)'),
+    servername: Type.Optional(Host('The name (or IP) devices dial: used for SNI and SAN checks')),
+    listeners: Type.Array(Listener, { minItems: 1, maxItems: 32, description: 'Every listener the broker exposes on this path' }),
+    auth: Type.Optional(
+      Type.Object(
+        {
+          username: Type.String({ minLength: 1, maxLength: 256, description: 'Probe identity' }),
+          password_file: SecretFile('Password of the probe identity'),
+        },
+        { additionalProperties: false, description: 'The probe identity: used for BT-06 and as the known-good login' },
+      ),
+    ),
+    protocol: Type.Optional(
+      Type.Union([Type.Literal('auto'), Type.Literal('3.1.1'), Type.Literal('5')], {
+        description: 'MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)',
+      }),
+    ),
+    default_credentials: Type.Optional(
+      Type.Union([Type.Literal(false), Type.Array(Credential, { maxItems: 16 })], {
+        description:
+          'Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07',
+      }),
+    ),
+    ca_file: Type.Optional(FilePath('Trust anchor devices pin for the broker certificate')),
+    cert_file: Type.Optional(FilePath('Broker certificate on disk (BC-08)')),
+    key_file: Type.Optional(FilePath('Broker private key on disk: only its permissions are read (BC-09)')),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,19 @@
+import Type from 'typebox';
+import { FilePath } from './common.js';
+
+export const DevicesSection = Type.Object(
+  {
+    ca_file: Type.Optional(FilePath('Device CA certificate')),
+    cert_dir: Type.Optional(FilePath('Directory of device certificates (*.pem, *.crt)')),
+    inventory: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { id: Type.String({ minLength: 1, maxLength: 128 }), cert: Type.Optional(FilePath('Device certificate')) },
+          { additionalProperties: false },
+        ),
+        { maxItems: 100000 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);

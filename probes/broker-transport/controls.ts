@@ -1,0 +1,93 @@
+import type { ControlMeta } from '../types.js';
+
+const E = 'ETSI EN 303 645';
+const I = 'OWASP ISVS';
+const C = 'IEC 62443-4-2';
+const R = 'EU CRA Annex I part I(2)';
+
+export const controls: ControlMeta[] = [
+  {
+    id: 'BT-01',
+    title: 'Plaintext MQTT listener reachable',
+    severity: 'high',
+    rationale:
+      'Credentials and telemetry cross a plaintext listener readable and forgeable by anyone on the network path. Bound to loopback only, the exposure is limited to local processes (severity low).',
+    remediation:
+      'Remove the plaintext listener (Mosquitto: delete the `listener 1883` block) or bind it to 127.0.0.1 for local bridges only; devices use the TLS listener.',
+    verification: 'Rerun `pathaudit run --check broker-transport`: BT-01 passes when the port refuses connections or speaks TLS.',
+    standards: [`${E} 5.5-1`, `${I} 4.1.2`, `${C} 4.1`, `${R} (e)`],
+    effort: 'small',
+  },
+  {
+    id: 'BT-02',
+    title: 'Anonymous MQTT CONNECT accepted',
+    severity: 'critical',
+    rationale: 'Anyone who reaches the listener can publish forged telemetry and read every topic the broker allows anonymous clients.',
+    remediation: 'Require authentication (Mosquitto: `allow_anonymous false` with a `password_file` or client certificates).',
+    verification: 'Rerun broker-transport: BT-02 passes when the anonymous CONNECT gets CONNACK "not authorized" (5) or "bad user name or password" (4 / 0x86).',
+    standards: [`${E} 5.1-1`, `${I} 4.2.3`, `${C} 1.1`, `${R} (d)`],
+    effort: 'small',
+  },
+  {
+    id: 'BT-03',
+    title: 'TLS below 1.2 accepted',
+    severity: 'high',
+    rationale: 'TLS 1.0 and 1.1 are deprecated (RFC 8996): they rely on SHA-1/MD5 constructions and allow downgrade attacks on clients that still offer them.',
+    remediation: 'Set the minimum protocol to TLS 1.2 (Mosquitto: `tls_version tlsv1.2`; Node: `minVersion: "TLSv1.2"`).',
+    verification: 'Rerun broker-transport: BT-03 passes when TLSv1 and TLSv1.1 handshakes are refused by the server.',
+    standards: [`${E} 5.5-1`, `${I} 4.1.2`, `${C} 4.3`, `${R} (e)`],
+    effort: 'small',
+  },
+  {
+    id: 'BT-04',
+    title: 'Weak TLS 1.2 cipher suites accepted',
+    severity: 'medium',
+    rationale:
+      'Suites without forward secrecy expose past sessions if the server key leaks; CBC (non-AEAD) suites have a history of padding-oracle attacks; NULL, RC4, 3DES and EXPORT suites are broken.',
+    remediation: 'Allow only ECDHE with AES-GCM or ChaCha20-Poly1305 on TLS 1.2 (Mosquitto: `ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:…`).',
+    verification: 'Rerun broker-transport: BT-04 passes when every TLS 1.2 suite the server accepts has forward secrecy and AEAD.',
+    standards: [`${E} 5.5-1`, `${I} 4.1.2`, `${C} 4.3`],
+    effort: 'small',
+  },
+  {
+    id: 'BT-05',
+    title: 'No TLS listener on the path',
+    severity: 'high',
+    rationale: 'Without a TLS listener devices have no way to authenticate the broker or protect telemetry in transit.',
+    remediation: 'Add a TLS listener (port 8883) with a certificate devices can validate, then move devices to it.',
+    verification: 'Rerun broker-transport: BT-05 passes when at least one listener completes a TLS handshake.',
+    standards: [`${E} 5.5-1`, `${I} 4.1.2`, `${C} 4.1`, `${R} (e)`],
+    effort: 'medium',
+  },
+  {
+    id: 'BT-06',
+    title: 'Wildcard or $SYS topics readable by the probe identity',
+    severity: 'medium',
+    rationale:
+      'A least-privilege identity should not read every topic (`#`) or broker internals (`$SYS/#`): one leaked device credential would expose the whole fleet and the broker topology.',
+    remediation: 'Add ACLs so each identity reads only its own topics (Mosquitto: `acl_file` with per-user `topic read` patterns; deny `#` and `$SYS/#`).',
+    verification: 'Rerun broker-transport: BT-06 passes when SUBSCRIBE to `#` and `$SYS/#` is refused (SUBACK 0x80 or an MQTT 5 reason code ≥ 0x80).',
+    standards: [`${E} 5.6-1`, `${I} 4.2.3`, `${C} 2.1`],
+    effort: 'medium',
+  },
+  {
+    id: 'BT-07',
+    title: 'Default or weak credential accepted',
+    severity: 'critical',
+    rationale: 'Well-known credentials are the first thing an attacker tries; ETSI EN 303 645 provision 5.1-1 forbids universal default passwords.',
+    remediation: 'Remove the account or set a unique random password; prefer per-device client certificates.',
+    verification: 'Rerun broker-transport: BT-07 passes when every credential of the default list gets a refusing CONNACK.',
+    standards: [`${E} 5.1-1`, `${I} 4.2.3`, `${C} 1.1`, `${R} (d)`],
+    effort: 'small',
+  },
+  {
+    id: 'BT-08',
+    title: 'Plain WebSocket listener',
+    severity: 'high',
+    rationale: 'MQTT over plain WebSocket (ws://) carries credentials and telemetry in clear text and is often exposed to browsers and proxies.',
+    remediation: 'Serve WebSocket only over TLS (wss://, Mosquitto: `listener 8884` + `protocol websockets` + certfile/keyfile) or remove it.',
+    verification: 'Rerun broker-transport: BT-08 passes when no plaintext listener answers a WebSocket upgrade for the mqtt subprotocol.',
+    standards: [`${E} 5.5-1`, `${I} 4.1.2`, `${C} 4.1`, `${R} (e)`],
+    effort: 'small',
+  },
+];

@@ -1,0 +1,287 @@
+// broker-transport judgement: a pure function of the evidence and the config.
+import type { ListenerConfig } from '../../config/schema/index.js';
+import type { ConnectObservation, SubscriptionObservation } from '../mqtt.js';
+import type { TcpObservation, UpgradeObservation } from '../net.js';
+import { judgeCiphers, legacyVersionsAccepted, legacyVersionsUnobserved, type CipherEnumeration, type VersionObservation } from '../tls.js';
+import type { ControlResult, EvaluateInput, Evidence } from '../types.js';
+import { brokerResource, resourceOf, type AnonymousData } from './collect.js';
+
+type Find = <D>(key: string) => Evidence<D> | undefined;
+
+const lastAttempt = (attempts: ConnectObservation[]) => attempts[attempts.length - 1];
+
+function describeAttempt(a: ConnectObservation | undefined): string {
+  if (!a) return 'no attempt';
+  if (a.outcome === 'connack') return `MQTT ${a.protocol} CONNACK ${a.code} (${a.meaning})`;
+  return `no CONNACK over MQTT ${a.protocol} (${a.stage}: ${a.reason})`;
+}
+
+/**
+ * A listener that could not be reached. ECONNREFUSED is an observation: the
+ * port accepts nothing, so nothing weak is accepted there either (pass). A
+ * timeout or any other failure is not: the control could not be observed.
+ */
+function unreachable(tcp: Evidence<TcpObservation>, control: string, resource: string): ControlResult {
+  if (tcp.data.code === 'ECONNREFUSED')
+    return { control, resource, status: 'pass', detail: 'port refuses TCP connections (ECONNREFUSED): nothing is accepted on this listener', evidence: [tcp.key] };
+  return {
+    control,
+    resource,
+    status: 'error',
+    detail: `listener not reachable (${tcp.data.code ?? 'unknown'}: ${tcp.data.reason}); it is declared on the path, so this control could not be observed`,
+    evidence: [tcp.key],
+  };
+}
+
+interface BindData {
+  addresses: string[] | null;
+  beyondLoopback: boolean | null;
+}
+
+function evaluateBt01(l: ListenerConfig, resource: string, find: Find): ControlResult {
+  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+  if (l.websocket) return { control: 'BT-01', resource, status: 'skipped', detail: 'WebSocket listener: judged by BT-08', evidence: [] };
+  if (!tcp.data.reachable) return unreachable(tcp, 'BT-01', resource);
+  const bind = find<BindData>(`bind ${resource}`)!;
+  const plaintextEv = l.tls ? find<AnonymousData>(`plaintext-fallback ${resource}`) : find<AnonymousData>(`anonymous ${resource}`);
+  if (l.tls) {
+    const versions = find<{ versions: VersionObservation[] }>(`tls-versions ${resource}`);
+    if (versions?.data.versions.some((v) => v.accepted))
+      return { control: 'BT-01', resource, status: 'pass', detail: 'listener completes TLS handshakes: not plaintext', evidence: [versions.key] };
+  }
+  const attempt = plaintextEv ? lastAttempt(plaintextEv.data.attempts) : undefined;
+  if (!plaintextEv || !attempt || attempt.outcome !== 'connack') {
+    return {
+      control: 'BT-01',
+      resource,
+      status: 'error',
+      detail: `TCP port open but the listener answered neither TLS nor a plaintext MQTT CONNECT (${describeAttempt(attempt)})`,
+      evidence: [tcp.key, ...(plaintextEv ? [plaintextEv.key] : [])],
+    };
+  }
+  const beyond = bind.data.beyondLoopback;
+  const where =
+    beyond === null ? 'bind address unknown, assumed reachable beyond loopback' : beyond ? `bound to ${bind.data.addresses!.join(', ')}` : `bound to loopback only (${bind.data.addresses!.join(', ')})`;
+  return {
+    control: 'BT-01',
+    resource,
+    status: 'fail',
+    severity: beyond === false ? 'low' : 'high',
+    detail: `plaintext MQTT answered (${describeAttempt(attempt)}); ${where}${l.tls ? '; the listener is declared TLS but speaks plaintext' : ''}`,
+    evidence: [tcp.key, plaintextEv.key, bind.key],
+  };
+}
+
+function evaluateBt02(resource: string, find: Find): ControlResult {
+  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+  if (!tcp.data.reachable) return unreachable(tcp, 'BT-02', resource);
+  const anon = find<AnonymousData>(`anonymous ${resource}`)!;
+  const a = lastAttempt(anon.data.attempts);
+  if (a?.outcome === 'connack') {
+    if (a.accepted) return { control: 'BT-02', resource, status: 'fail', detail: `anonymous CONNECT accepted over ${anon.data.transport}: ${describeAttempt(a)}`, evidence: [anon.key] };
+    return { control: 'BT-02', resource, status: 'pass', detail: `anonymous CONNECT refused: ${describeAttempt(a)}`, evidence: [anon.key] };
+  }
+  return { control: 'BT-02', resource, status: 'error', detail: `anonymous CONNECT got no answer: ${describeAttempt(a)}`, evidence: [tcp.key, anon.key] };
+}
+
+function evaluateBt03(resource: string, find: Find): ControlResult {
+  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+  if (!tcp.data.reachable) return unreachable(tcp, 'BT-03', resource);
+  const ev = find<{ versions: VersionObservation[] }>(`tls-versions ${resource}`)!;
+  const accepted = legacyVersionsAccepted(ev.data.versions);
+  if (accepted.length) {
+    const how = ev.data.versions.filter((v) => accepted.includes(v.version)).map((v) => `${v.version} with ${v.cipher}`);
+    return { control: 'BT-03', resource, status: 'fail', detail: `server completed handshakes below TLS 1.2: ${how.join('; ')}`, evidence: [ev.key] };
+  }
+  const unobserved = legacyVersionsUnobserved(ev.data.versions);
+  if (unobserved.length) {
+    const why = ev.data.versions.filter((v) => unobserved.includes(v.version)).map((v) => `${v.version}: ${v.stage} ${v.code ?? ''} ${v.reason ?? ''}`.trim());
+    return { control: 'BT-03', resource, status: 'error', detail: `could not observe the server's answer for ${why.join('; ')}`, evidence: [ev.key] };
+  }
+  const refusedHow = ev.data.versions.filter((v) => v.version === 'TLSv1' || v.version === 'TLSv1.1').map((v) => `${v.version} refused (${v.code ?? v.reason})`);
+  return { control: 'BT-03', resource, status: 'pass', detail: refusedHow.join('; '), evidence: [ev.key] };
+}
+
+function evaluateBt04(resource: string, find: Find): ControlResult {
+  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+  if (!tcp.data.reachable) return unreachable(tcp, 'BT-04', resource);
+  const versions = find<{ versions: VersionObservation[] }>(`tls-versions ${resource}`)!;
+  const ciphers = find<CipherEnumeration>(`tls-ciphers ${resource}`);
+  if (!ciphers) {
+    const v13 = versions.data.versions.find((v) => v.version === 'TLSv1.3');
+    const v12 = versions.data.versions.find((v) => v.version === 'TLSv1.2');
+    if (v13?.accepted && v12 && v12.observed && !v12.accepted)
+      return { control: 'BT-04', resource, status: 'pass', detail: 'TLS 1.2 refused, TLS 1.3 only: every TLS 1.3 suite is AEAD with forward secrecy (RFC 8446)', evidence: [versions.key] };
+    return { control: 'BT-04', resource, status: 'error', detail: 'no TLS 1.2 or 1.3 handshake completed: cipher suites could not be enumerated', evidence: [versions.key] };
+  }
+  const { weak } = judgeCiphers(ciphers.data.accepted);
+  if (weak.length) {
+    const list = weak.map((w) => `${w.cipher} (${w.why.join(', ')})`);
+    return { control: 'BT-04', resource, status: 'fail', detail: `${weak.length} of ${ciphers.data.accepted.length} accepted TLS 1.2 suites are weak: ${list.join('; ')}`, evidence: [ciphers.key] };
+  }
+  if (ciphers.data.incomplete)
+    return { control: 'BT-04', resource, status: 'error', detail: `cipher enumeration incomplete (${ciphers.data.incomplete}) after ${ciphers.data.accepted.length} suites`, evidence: [ciphers.key] };
+  return {
+    control: 'BT-04',
+    resource,
+    status: 'pass',
+    detail: `all ${ciphers.data.accepted.length} accepted TLS 1.2 suites are AEAD with forward secrecy (${ciphers.data.accepted.join(', ')})`,
+    evidence: [ciphers.key],
+  };
+}
+
+function evaluateBt05(listeners: Array<{ l: ListenerConfig; resource: string }>, pathResource: string, declaredKey: string, find: Find): ControlResult {
+  const tlsListeners = listeners.filter((x) => x.l.tls);
+  if (!tlsListeners.length)
+    return { control: 'BT-05', resource: pathResource, status: 'fail', detail: 'no listener on the path is declared TLS', evidence: [declaredKey] };
+  const handshaking = tlsListeners.filter((x) => find<{ versions: VersionObservation[] }>(`tls-versions ${x.resource}`)?.data.versions.some((v) => v.accepted));
+  if (handshaking.length)
+    return {
+      control: 'BT-05',
+      resource: pathResource,
+      status: 'pass',
+      detail: `TLS handshake completed on ${handshaking.map((x) => x.resource).join(', ')}`,
+      evidence: handshaking.map((x) => `tls-versions ${x.resource}`),
+    };
+  const observed = tlsListeners.filter(
+    (x) =>
+      find<{ versions: VersionObservation[] }>(`tls-versions ${x.resource}`)?.data.versions.some((v) => v.observed) ||
+      find<TcpObservation>(`tcp ${x.resource}`)?.data.code === 'ECONNREFUSED',
+  );
+  if (observed.length)
+    return {
+      control: 'BT-05',
+      resource: pathResource,
+      status: 'fail',
+      detail: `listeners declared TLS completed no TLS handshake (refused, or closed): ${observed.map((x) => x.resource).join(', ')}`,
+      evidence: [declaredKey, ...observed.map((x) => (find(`tls-versions ${x.resource}`) ? `tls-versions ${x.resource}` : `tcp ${x.resource}`))],
+    };
+  return {
+    control: 'BT-05',
+    resource: pathResource,
+    status: 'error',
+    detail: `no declared TLS listener could be observed (${tlsListeners.map((x) => x.resource).join(', ')})`,
+    evidence: [declaredKey, ...tlsListeners.map((x) => `tcp ${x.resource}`)],
+  };
+}
+
+interface SubscribeData {
+  identity: string;
+  configuredIdentity: boolean;
+  attempts: ConnectObservation[];
+  subscriptions: SubscriptionObservation[] | null;
+}
+
+function evaluateBt06(identityResource: string | null, find: Find, pathResource: string): ControlResult {
+  if (!identityResource) return { control: 'BT-06', resource: pathResource, status: 'error', detail: 'no reachable listener to open a probe session on', evidence: [] };
+  const ev = find<SubscribeData>(`subscribe ${identityResource}`)!;
+  const d = ev.data;
+  if (!d.subscriptions) {
+    const a = lastAttempt(d.attempts);
+    if (!d.configuredIdentity && a?.outcome === 'connack')
+      return { control: 'BT-06', resource: identityResource, status: 'skipped', detail: `no probe identity configured (broker.auth) and anonymous CONNECT refused: ${describeAttempt(a)}`, evidence: [] };
+    return { control: 'BT-06', resource: identityResource, status: 'error', detail: `${d.identity} could not open a session: ${describeAttempt(a)}`, evidence: [ev.key] };
+  }
+  const granted = d.subscriptions.filter((s) => s.granted !== null && !s.refused);
+  if (granted.length)
+    return {
+      control: 'BT-06',
+      resource: identityResource,
+      status: 'fail',
+      detail: `${d.identity} was granted ${granted.map((s) => `${s.topic} (SUBACK ${s.granted}, ${s.messages} message(s) in the window)`).join(' and ')}`,
+      evidence: [ev.key],
+    };
+  const unanswered = d.subscriptions.filter((s) => s.granted === null && !s.refused);
+  if (unanswered.length)
+    return { control: 'BT-06', resource: identityResource, status: 'error', detail: `no SUBACK for ${unanswered.map((s) => s.topic).join(', ')}`, evidence: [ev.key] };
+  return {
+    control: 'BT-06',
+    resource: identityResource,
+    status: 'pass',
+    detail: `${d.identity}: ${d.subscriptions.map((s) => `${s.topic} refused (${s.granted === null ? s.reason : `SUBACK 0x${s.granted.toString(16)}`})`).join(', ')}`,
+    evidence: [ev.key],
+  };
+}
+
+interface DefaultCredData {
+  list: string;
+  tried: Array<{ entry: number; username: string; attempts: ConnectObservation[] }>;
+}
+
+function evaluateBt07(identityResource: string | null, find: Find, pathResource: string, disabled: boolean): ControlResult {
+  if (disabled) return { control: 'BT-07', resource: pathResource, status: 'skipped', detail: 'disabled: broker.default_credentials is false', evidence: [] };
+  if (!identityResource) return { control: 'BT-07', resource: pathResource, status: 'error', detail: 'no reachable listener to try credentials on', evidence: [] };
+  const ev = find<DefaultCredData>(`default-credentials ${identityResource}`)!;
+  const accepted = ev.data.tried.filter((t) => lastAttempt(t.attempts)?.outcome === 'connack' && (lastAttempt(t.attempts) as { accepted: boolean }).accepted);
+  if (accepted.length)
+    return {
+      control: 'BT-07',
+      resource: identityResource,
+      status: 'fail',
+      detail: `default credential accepted for user(s) ${accepted.map((t) => `"${t.username}" (${ev.data.list} list entry ${t.entry})`).join(', ')}`,
+      evidence: [ev.key],
+    };
+  const unanswered = ev.data.tried.filter((t) => lastAttempt(t.attempts)?.outcome !== 'connack');
+  if (unanswered.length || ev.data.tried.length === 0)
+    return { control: 'BT-07', resource: identityResource, status: 'error', detail: `no CONNACK for ${unanswered.length} of ${ev.data.tried.length} credential(s)`, evidence: [ev.key] };
+  return { control: 'BT-07', resource: identityResource, status: 'pass', detail: `all ${ev.data.tried.length} default credentials refused`, evidence: [ev.key] };
+}
+
+function evaluateBt08(l: ListenerConfig, resource: string, find: Find): ControlResult {
+  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+  if (!tcp.data.reachable) return unreachable(tcp, 'BT-08', resource);
+  if (l.tls) {
+    const v = find<{ versions: VersionObservation[] }>(`tls-versions ${resource}`)!;
+    if (v.data.versions.some((x) => x.accepted))
+      return { control: 'BT-08', resource, status: 'pass', detail: 'listener requires TLS before any WebSocket upgrade', evidence: [v.key] };
+    return { control: 'BT-08', resource, status: 'error', detail: 'listener declared TLS completed no TLS handshake (see BT-01/BT-05)', evidence: [v.key] };
+  }
+  const up = find<UpgradeObservation>(`ws-upgrade ${resource}`)!;
+  const anon = find<AnonymousData>(`anonymous ${resource}`);
+  if (up.data.upgraded)
+    return {
+      control: 'BT-08',
+      resource,
+      status: 'fail',
+      detail: `plain WebSocket upgrade accepted on ${up.data.path} (${up.data.statusLine})${l.websocket && anon ? `; ${describeAttempt(lastAttempt(anon.data.attempts))}` : ''}`,
+      evidence: [up.key, ...(l.websocket && anon ? [anon.key] : [])],
+    };
+  if (up.data.outcome === 'timeout' || up.data.outcome === 'tcp')
+    return { control: 'BT-08', resource, status: 'error', detail: `WebSocket upgrade probe got no answer (${up.data.reason})`, evidence: [up.key] };
+  return {
+    control: 'BT-08',
+    resource,
+    status: 'pass',
+    detail: `no WebSocket upgrade on ${up.data.path}: ${up.data.statusLine ?? up.data.reason}`,
+    evidence: [up.key],
+  };
+}
+
+export function evaluateBrokerTransport({ config, evidence }: EvaluateInput): ControlResult[] {
+  const broker = config.broker!;
+  const byKey = new Map(evidence.map((e) => [e.key, e]));
+  const find: Find = <D>(key: string) => byKey.get(key) as Evidence<D> | undefined;
+  const pathResource = brokerResource(broker);
+  const declared = find<{ identityListener: string | null }>(`listeners ${pathResource}`)!;
+  const listeners = broker.listeners.map((l) => ({ l, resource: resourceOf(l, l.host ?? broker.host) }));
+
+  const results: ControlResult[] = [];
+  for (const { l, resource } of listeners) {
+    results.push(evaluateBt01(l, resource, find));
+    results.push(evaluateBt02(resource, find));
+    if (l.tls) {
+      results.push(evaluateBt03(resource, find));
+      results.push(evaluateBt04(resource, find));
+    }
+    results.push(evaluateBt08(l, resource, find));
+  }
+  if (!listeners.some((x) => x.l.tls)) {
+    const why = 'no TLS listener declared (see BT-05)';
+    results.push({ control: 'BT-03', resource: pathResource, status: 'skipped', detail: why, evidence: [] });
+    results.push({ control: 'BT-04', resource: pathResource, status: 'skipped', detail: why, evidence: [] });
+  }
+  results.push(evaluateBt05(listeners, pathResource, declared.key, find));
+  results.push(evaluateBt06(declared.data.identityListener, find, pathResource));
+  results.push(evaluateBt07(declared.data.identityListener, find, pathResource, broker.default_credentials === false));
+  return results;
+}

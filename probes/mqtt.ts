@@ -1,0 +1,237 @@
+// Reusable MQTT collector (mqtt.js): one CONNECT with an explicit identity and
+// protocol version, recording the CONNACK exactly as the broker sent it.
+// Used by broker-transport (BT-02/06/07) and the telemetry check.
+import { randomBytes } from 'node:crypto';
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import { reasonOf } from '../agent/errors.js';
+
+export interface MqttTarget {
+  host: string;
+  port: number;
+  tls: boolean;
+  websocket?: boolean;
+  wsPath?: string;
+  servername?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** PEM client certificate and key, for mTLS listeners. */
+  cert?: string;
+  key?: string;
+  ca?: string;
+}
+
+export type ProtocolVersion = '3.1.1' | '5';
+
+export interface ConnackObserved {
+  outcome: 'connack';
+  protocol: ProtocolVersion;
+  /** CONNACK return code (3.1.1) or reason code (5). 0 = accepted. */
+  code: number;
+  meaning: string;
+  accepted: boolean;
+  durationMs: number;
+}
+
+export interface NoConnack {
+  outcome: 'no-connack';
+  protocol: ProtocolVersion;
+  /** tcp: no connection; timeout: connected but no CONNACK in time; closed: the broker hung up; error: anything else. */
+  stage: 'tcp' | 'timeout' | 'closed' | 'error';
+  reason: string;
+  durationMs: number;
+}
+
+export type ConnectObservation = ConnackObserved | NoConnack;
+
+/** [MQTT-3.2.2.3] CONNACK return codes of MQTT 3.1.1. */
+const CONNACK_311: Record<number, string> = {
+  0: 'connection accepted',
+  1: 'unacceptable protocol version',
+  2: 'identifier rejected',
+  3: 'server unavailable',
+  4: 'bad user name or password',
+  5: 'not authorized',
+};
+
+/** MQTT 5 CONNACK reason codes (§3.2.2.2) most brokers use. */
+const CONNACK_5: Record<number, string> = {
+  0: 'success',
+  0x80: 'unspecified error',
+  0x81: 'malformed packet',
+  0x82: 'protocol error',
+  0x84: 'unsupported protocol version',
+  0x85: 'client identifier not valid',
+  0x86: 'bad user name or password',
+  0x87: 'not authorized',
+  0x88: 'server unavailable',
+  0x89: 'server busy',
+  0x8a: 'banned',
+  0x8c: 'bad authentication method',
+};
+
+export function connackMeaning(protocol: ProtocolVersion, code: number): string {
+  const table = protocol === '5' ? CONNACK_5 : CONNACK_311;
+  return table[code] ?? `code ${code}`;
+}
+
+export function urlOf(t: MqttTarget): string {
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  if (t.websocket) return `${t.tls ? 'wss' : 'ws'}://${host}:${t.port}${t.wsPath ?? '/mqtt'}`;
+  return `${t.tls ? 'mqtts' : 'mqtt'}://${host}:${t.port}`;
+}
+
+export interface Session {
+  observation: ConnectObservation;
+  /** Open client when the CONNECT was accepted; the caller must end it. */
+  client: MqttClient | null;
+}
+
+/**
+ * Sends one CONNECT and waits for the CONNACK (or a timeout). Never retries:
+ * a probe that reconnected on its own would hide what the broker did.
+ */
+export function mqttConnect(
+  target: MqttTarget,
+  identity: { username?: string; password?: string; protocol: ProtocolVersion; clientId?: string },
+  keepOpen = false,
+): Promise<Session> {
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  return new Promise((resolve) => {
+    let settled = false;
+    let tcpUp = false;
+    const opts: IClientOptions = {
+      protocolVersion: identity.protocol === '5' ? 5 : 4,
+      clientId: identity.clientId ?? `pathaudit-probe-${randomBytes(4).toString('hex')}`,
+      username: identity.username,
+      password: identity.password,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: target.timeoutMs,
+      keepalive: 30,
+      rejectUnauthorized: false,
+      servername: target.servername && !/^[\d.:]+$/.test(target.servername) ? target.servername : undefined,
+      cert: target.cert,
+      key: target.key,
+      ca: target.ca,
+      // mqtt.js would otherwise queue and resend; a probe sends each packet once.
+      queueQoSZero: false,
+    };
+    const client = mqtt.connect(urlOf(target), opts);
+    const finish = (observation: ConnectObservation) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      target.signal?.removeEventListener('abort', onAbort);
+      const keep = keepOpen && observation.outcome === 'connack' && observation.accepted;
+      if (!keep) client.end(true);
+      resolve({ observation, client: keep ? client : null });
+    };
+    const onAbort = () => finish({ outcome: 'no-connack', protocol: identity.protocol, stage: 'timeout', reason: 'check budget ran out', durationMs: ms() });
+    const timer = setTimeout(
+      () =>
+        finish({
+          outcome: 'no-connack',
+          protocol: identity.protocol,
+          stage: tcpUp ? 'timeout' : 'tcp',
+          reason: `no CONNACK within ${target.timeoutMs} ms${tcpUp ? ' (connection open)' : ''}`,
+          durationMs: ms(),
+        }),
+      target.timeoutMs,
+    );
+    client.stream?.once?.('connect', () => {
+      tcpUp = true;
+    });
+    client.on('packetsend', (p: Packet) => {
+      if (p.cmd === 'connect') tcpUp = true;
+    });
+    client.on('packetreceive', (p: Packet) => {
+      if (p.cmd !== 'connack') return;
+      const code = (identity.protocol === '5' ? (p as { reasonCode?: number }).reasonCode : (p as { returnCode?: number }).returnCode) ?? 0;
+      finish({ outcome: 'connack', protocol: identity.protocol, code, meaning: connackMeaning(identity.protocol, code), accepted: code === 0, durationMs: ms() });
+    });
+    client.on('error', (err: Error & { code?: string | number }) => {
+      if (typeof err.code === 'number') return; // a CONNACK refusal: packetreceive already recorded it
+      const stage = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENOTFOUND' ? 'tcp' : 'error';
+      finish({ outcome: 'no-connack', protocol: identity.protocol, stage, reason: reasonOf(err), durationMs: ms() });
+    });
+    client.on('close', () => finish({ outcome: 'no-connack', protocol: identity.protocol, stage: tcpUp ? 'closed' : 'tcp', reason: tcpUp ? 'broker closed the connection without a CONNACK' : 'could not connect', durationMs: ms() }));
+    if (target.signal?.aborted) onAbort();
+    else target.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Whether a CONNACK/hang-up means "this broker does not speak that protocol version". */
+export function unsupportedProtocol(o: ConnectObservation): boolean {
+  if (o.outcome === 'connack') return (o.protocol === '5' && (o.code === 0x84 || o.code === 1)) || (o.protocol === '3.1.1' && o.code === 1);
+  return o.stage === 'closed';
+}
+
+/**
+ * CONNECT with protocol auto-selection: MQTT 5 first (its reason codes say
+ * more), then 3.1.1 if the broker does not speak 5. Returns every attempt.
+ */
+export async function mqttConnectAuto(
+  target: MqttTarget,
+  identity: { username?: string; password?: string; protocol?: ProtocolVersion | 'auto' },
+  keepOpen = false,
+): Promise<{ attempts: ConnectObservation[]; client: MqttClient | null }> {
+  const order: ProtocolVersion[] = identity.protocol === '5' ? ['5'] : identity.protocol === '3.1.1' ? ['3.1.1'] : ['5', '3.1.1'];
+  const attempts: ConnectObservation[] = [];
+  for (const protocol of order) {
+    const s = await mqttConnect(target, { ...identity, protocol }, keepOpen);
+    attempts.push(s.observation);
+    if (s.client || !unsupportedProtocol(s.observation) || target.signal?.aborted) return { attempts, client: s.client };
+  }
+  return { attempts, client: null };
+}
+
+export interface SubscriptionObservation {
+  topic: string;
+  /** Granted QoS / reason code from SUBACK; >= 0x80 is a refusal. null when no SUBACK came. */
+  granted: number | null;
+  refused: boolean;
+  /** Messages delivered on the subscription within the observation window. */
+  messages: number;
+  reason?: string;
+}
+
+/** Subscribes to each topic (one SUBSCRIBE each) and counts deliveries for windowMs. */
+export async function probeSubscriptions(client: MqttClient, topics: string[], windowMs: number, timeoutMs: number): Promise<SubscriptionObservation[]> {
+  const counts = new Map<string, number>(topics.map((t) => [t, 0]));
+  const onMessage = (topic: string) => {
+    for (const t of topics) if (t === '#' ? !topic.startsWith('$') : topic.startsWith('$SYS/')) counts.set(t, (counts.get(t) ?? 0) + 1);
+  };
+  client.on('message', onMessage);
+  // mqtt.js reports a refused SUBACK as an error carrying the *requested* QoS,
+  // so the broker's own return codes are read from the SUBACK packet itself.
+  let lastSuback: number[] | null = null;
+  const onPacket = (p: Packet) => {
+    if (p.cmd === 'suback') lastSuback = ((p as { granted?: Array<number | { qos: number }> }).granted ?? []).map((g) => (typeof g === 'number' ? g : g.qos));
+  };
+  client.on('packetreceive', onPacket);
+  const subs: SubscriptionObservation[] = [];
+  for (const topic of topics) {
+    lastSuback = null;
+    subs.push(
+      await new Promise<SubscriptionObservation>((resolve) => {
+        const timer = setTimeout(() => resolve({ topic, granted: null, refused: false, messages: 0, reason: `no SUBACK within ${timeoutMs} ms` }), timeoutMs);
+        client.subscribe(topic, { qos: 0 }, (err) => {
+          clearTimeout(timer);
+          const code = (lastSuback as number[] | null)?.[0] ?? null;
+          if (code === null) return resolve({ topic, granted: null, refused: Boolean(err), messages: 0, reason: err ? reasonOf(err) : 'SUBACK without a return code' });
+          resolve({ topic, granted: code, refused: code >= 0x80, messages: 0 });
+        });
+      }),
+    );
+  }
+  client.off('packetreceive', onPacket);
+  await new Promise((r) => setTimeout(r, windowMs));
+  client.off('message', onMessage);
+  return subs.map((s) => ({ ...s, messages: counts.get(s.topic) ?? 0 }));
+}
+
+export function endQuietly(client: MqttClient | null): Promise<void> {
+  if (!client) return Promise.resolve();
+  return new Promise((r) => client.end(true, {}, () => r()));
+}

@@ -1,0 +1,101 @@
+// The check contract: every probe folder under probes/ exports one Check.
+//
+// A check has two halves that never mix:
+//   collect()  — all I/O (sockets, files, commands); returns evidence records.
+//   evaluate() — a pure function of evidence + config; returns control results.
+// Keeping judgement pure means stored evidence can be re-evaluated later by
+// anyone (an auditor re-verifying a bundle) and evaluate() is unit-testable
+// without a network.
+import type { PathauditConfig } from '../config/schema/index.js';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const STATUSES = ['pass', 'fail', 'warn', 'skipped', 'error'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Standard frameworks a control maps to (see DESIGN.md, "Control catalogue"). */
+export const STANDARDS = {
+  E: 'ETSI EN 303 645',
+  I: 'OWASP ISVS',
+  C: 'IEC 62443-4-2',
+  R: 'EU CRA Annex I part I(2)',
+  N: 'NIST IR 8259A',
+} as const;
+
+/** A control is data: one stable, testable rule. Validated by test/probes/contract.test.ts. */
+export interface ControlMeta {
+  /** Stable id, `XX-NN`, never reused once shipped. */
+  id: string;
+  title: string;
+  /** Default severity; a result may lower or raise it (e.g. BT-01 on loopback only is low). */
+  severity: Severity;
+  rationale: string;
+  remediation: string;
+  /** How to prove the fix: what to rerun and what to expect. */
+  verification: string;
+  /** Clause references such as `ETSI EN 303 645 5.5-1`. */
+  standards: string[];
+  /** Rough effort to fix: used by the backlog. */
+  effort: 'small' | 'medium' | 'large';
+}
+
+/** One raw observation, redacted of secrets before it leaves collect(). */
+export interface Evidence<D = unknown> {
+  /** Unique within the check (e.g. `tls-versions mqtts 127.0.0.1:8883`); the stored id is `<check>:<key>`. */
+  key: string;
+  /** What kind of observation: `tcp-connect`, `mqtt-connack`, `tls-handshake`, … */
+  kind: string;
+  /** Resource the observation is about (stable, readable id). */
+  resource: string;
+  data: D;
+}
+
+/** The judgement on one control for one resource. */
+export interface ControlResult {
+  control: string;
+  resource: string;
+  status: Status;
+  /** Overrides the control's default severity for this resource. */
+  severity?: Severity;
+  /** One sentence an operator can read: what was observed and why it matters. */
+  detail: string;
+  /** Evidence keys (within the check) behind this result. Empty only for `skipped`/`error`. */
+  evidence: string[];
+}
+
+export interface CollectContext {
+  config: PathauditConfig;
+  /** Secret values loaded with the config (read-only use; never put them in evidence). */
+  secrets: { get(file: string): string; has(file: string): boolean; register(value: string): void };
+  /** Aborted when the check's time budget runs out: every socket must close on it. */
+  signal: AbortSignal;
+  /** Budget for one network step (connect, handshake, request). */
+  stepTimeoutMs: number;
+  log: { debug(obj: object, msg?: string): void; info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  /** Progress callback: a human-readable step, shown while a run is in flight. */
+  progress?: (step: string) => void;
+}
+
+export interface EvaluateInput {
+  config: PathauditConfig;
+  /** Evidence this check collected. */
+  evidence: Evidence[];
+  /** Evidence every check of the run collected (for cross-check controls such as DC-08). */
+  runEvidence: Evidence[];
+  /** Evaluation time (injected so evaluate stays pure; expiry maths uses it). */
+  now: Date;
+}
+
+export interface Check {
+  id: string;
+  title: string;
+  controls: ControlMeta[];
+  /**
+   * Why the check cannot run with this config (its section is missing), or null.
+   * When non-null every control is reported `skipped` with this reason.
+   */
+  notConfigured(config: PathauditConfig): string | null;
+  collect(ctx: CollectContext): Promise<Evidence[]>;
+  evaluate(input: EvaluateInput): ControlResult[];
+}

@@ -1,0 +1,154 @@
+// Lab MQTT brokers (aedes, in-process, loopback, ephemeral ports). Two named
+// profiles — weak and hardened — are knob sets; tests flip single knobs to
+// make exactly one control fail.
+import http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+import { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Issued } from './certs.js';
+
+export interface BrokerKnobs {
+  /** Plain MQTT listener (BT-01). */
+  plaintext: boolean;
+  /** TLS listener settings (BT-03/04/05); false for none. */
+  tls: false | { minVersion: tls.SecureVersion; ciphers?: string };
+  /** Plain WebSocket listener (BT-08). */
+  websocket: boolean;
+  /** Accept CONNECT without credentials (BT-02). */
+  anonymous: boolean;
+  /** Accept any user name/password pair (BT-07). */
+  acceptAnyPassword: boolean;
+  /** Deny SUBSCRIBE to `#` and `$SYS/#` (BT-06). */
+  denyWildcard: boolean;
+  /** Address the listeners bind to (default 127.0.0.1). */
+  bindHost: string;
+}
+
+/** What Node offers by default plus everything OpenSSL disables at level 1: an old Mosquitto's behaviour. */
+export const LEGACY_SERVER_CIPHERS = 'DEFAULT:@SECLEVEL=0';
+/** ECDHE + AEAD only on TLS 1.2 (TLS 1.3 suites are configured separately and are all AEAD). */
+export const HARDENED_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305';
+
+export const PROFILES: Record<'weak' | 'hardened', BrokerKnobs> = {
+  weak: {
+    plaintext: true,
+    tls: { minVersion: 'TLSv1', ciphers: LEGACY_SERVER_CIPHERS },
+    websocket: true,
+    anonymous: true,
+    acceptAnyPassword: true,
+    denyWildcard: false,
+    bindHost: '127.0.0.1',
+  },
+  hardened: {
+    plaintext: false,
+    tls: { minVersion: 'TLSv1.2', ciphers: HARDENED_CIPHERS },
+    websocket: false,
+    anonymous: false,
+    acceptAnyPassword: false,
+    denyWildcard: true,
+    bindHost: '127.0.0.1',
+  },
+};
+
+export interface LabListener {
+  name: string;
+  port: number;
+  tls: boolean;
+  websocket?: boolean;
+}
+
+export interface LabBroker {
+  broker: Aedes;
+  listeners: LabListener[];
+  /** Users the broker accepts (the probe identity and devices). */
+  users: Map<string, string>;
+  close(): Promise<void>;
+}
+
+export interface StartBrokerOptions {
+  knobs: BrokerKnobs;
+  server?: Issued;
+  users?: Record<string, string>;
+  /** Fixed ports per listener name (to restart a profile on the same ports); 0 or absent = ephemeral. */
+  ports?: Partial<Record<'mqtt' | 'mqtts' | 'ws', number>>;
+  /** Device CA: when set, the TLS listener also asks for client certificates (optional). */
+  deviceCa?: Issued;
+}
+
+function listen(server: net.Server, host: string, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as net.AddressInfo).port));
+  });
+}
+
+export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroker> {
+  const k = opts.knobs;
+  const users = new Map(Object.entries(opts.users ?? {}));
+  const broker = await Aedes.createBroker({ heartbeatInterval: 1000 });
+  broker.authenticate = (_client, username, password, done) => {
+    if (!username) return done(null, k.anonymous);
+    if (k.acceptAnyPassword) return done(null, true);
+    const ok = users.get(username) === password?.toString();
+    if (ok) return done(null, true);
+    const err = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
+    done(err as never, false);
+  };
+  broker.authorizeSubscribe = (_client, sub, done) => {
+    if (k.denyWildcard && (sub.topic === '#' || sub.topic.startsWith('$SYS'))) return done(null, null as never);
+    done(null, sub);
+  };
+
+  const servers: Array<net.Server | http.Server> = [];
+  const sockets = new Set<net.Socket>();
+  const track = (s: net.Server) => s.on('connection', (c: net.Socket) => {
+    sockets.add(c);
+    c.on('close', () => sockets.delete(c));
+  });
+  const listeners: LabListener[] = [];
+  if (k.plaintext) {
+    const s = net.createServer(broker.handle);
+    track(s);
+    servers.push(s);
+    listeners.push({ name: 'mqtt', port: await listen(s, k.bindHost, opts.ports?.mqtt), tls: false });
+  }
+  if (k.tls) {
+    if (!opts.server) throw new Error('a TLS listener needs a server certificate (opts.server)');
+    const s = tls.createServer(
+      {
+        key: opts.server.keyPem,
+        cert: opts.server.certPem,
+        minVersion: k.tls.minVersion,
+        ciphers: k.tls.ciphers,
+        ca: opts.deviceCa?.certPem,
+        requestCert: Boolean(opts.deviceCa),
+        rejectUnauthorized: false,
+      },
+      broker.handle,
+    );
+    // A failed handshake is the probe doing its job, not a lab error.
+    s.on('tlsClientError', () => {});
+    track(s);
+    servers.push(s);
+    listeners.push({ name: 'mqtts', port: await listen(s, k.bindHost, opts.ports?.mqtts), tls: true });
+  }
+  if (k.websocket) {
+    const s = http.createServer();
+    track(s);
+    const wss = new WebSocketServer({ server: s });
+    wss.on('connection', (socket, req) => broker.handle(createWebSocketStream(socket) as never, req as never));
+    servers.push(s);
+    listeners.push({ name: 'ws', port: await listen(s, k.bindHost, opts.ports?.ws), tls: false, websocket: true });
+  }
+  return {
+    broker,
+    listeners,
+    users,
+    close: async () => {
+      for (const c of sockets) c.destroy();
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await new Promise<void>((r) => broker.close(() => r()));
+    },
+  };
+}

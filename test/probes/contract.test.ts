@@ -1,0 +1,43 @@
+// One contract test for every check's controls: metadata complete and valid,
+// ids unique, well-formed and stable (the shipped list below may only grow).
+import t from 'tap';
+import { CHECKS } from '../../probes/index.js';
+import { SEVERITIES, STANDARDS } from '../../probes/types.js';
+
+/** Controls shipped so far. Removing or renaming one breaks users' waivers and deltas: add, never edit. */
+const SHIPPED = ['BT-01', 'BT-02', 'BT-03', 'BT-04', 'BT-05', 'BT-06', 'BT-07', 'BT-08'];
+
+const standardNames = Object.values(STANDARDS);
+
+t.test('every control has complete, valid metadata', async (t) => {
+  for (const check of CHECKS) {
+    t.match(check.id, /^[a-z][a-z0-9-]+$/, `${check.id}: check id is kebab-case`);
+    t.ok(check.controls.length > 0, `${check.id}: has controls`);
+    for (const c of check.controls) {
+      t.match(c.id, /^[A-Z]{2}-\d{2}$/, `${c.id}: id shape`);
+      t.ok(SEVERITIES.includes(c.severity), `${c.id}: severity ${c.severity}`);
+      for (const field of ['title', 'rationale', 'remediation', 'verification'] as const)
+        t.ok(typeof c[field] === 'string' && c[field].length >= 10, `${c.id}: ${field} is a sentence`);
+      t.ok(['small', 'medium', 'large'].includes(c.effort), `${c.id}: effort`);
+      t.ok(c.standards.length > 0, `${c.id}: maps to at least one standard`);
+      for (const s of c.standards) t.ok(standardNames.some((n) => s.startsWith(`${n} `)), `${c.id}: standard "${s}" names a known framework`);
+    }
+  }
+});
+
+t.test('control ids are unique across checks and share their check prefix', async (t) => {
+  const seen = new Map<string, string>();
+  for (const check of CHECKS) {
+    const prefixes = new Set(check.controls.map((c) => c.id.slice(0, 2)));
+    t.equal(prefixes.size, 1, `${check.id}: one id prefix`);
+    for (const c of check.controls) {
+      t.notOk(seen.has(c.id), `${c.id} is unique (also in ${seen.get(c.id)})`);
+      seen.set(c.id, check.id);
+    }
+  }
+});
+
+t.test('shipped control ids are still present (ids are stable)', async (t) => {
+  const all = new Set(CHECKS.flatMap((c) => c.controls.map((x) => x.id)));
+  for (const id of SHIPPED) t.ok(all.has(id), `${id} still exists`);
+});
