@@ -152,6 +152,8 @@ export function mqttConnect(
     });
     client.on('error', (err: Error & { code?: string | number }) => {
       if (typeof err.code === 'number') return; // a CONNACK refusal: packetreceive already recorded it
+      if (/connack timeout/i.test(err.message))
+        return finish({ outcome: 'no-connack', protocol: identity.protocol, stage: tcpUp ? 'timeout' : 'tcp', reason: `no CONNACK within ${target.timeoutMs} ms`, durationMs: ms() });
       const stage = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENOTFOUND' ? 'tcp' : 'error';
       finish({ outcome: 'no-connack', protocol: identity.protocol, stage, reason: reasonOf(err), durationMs: ms() });
     });

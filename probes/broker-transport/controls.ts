@@ -66,7 +66,8 @@ export const controls: ControlMeta[] = [
     rationale:
       'A least-privilege identity should not read every topic (`#`) or broker internals (`$SYS/#`): one leaked device credential would expose the whole fleet and the broker topology.',
     remediation: 'Add ACLs so each identity reads only its own topics (Mosquitto: `acl_file` with per-user `topic read` patterns; deny `#` and `$SYS/#`).',
-    verification: 'Rerun broker-transport: BT-06 passes when SUBSCRIBE to `#` and `$SYS/#` is refused (SUBACK 0x80 or an MQTT 5 reason code ≥ 0x80).',
+    verification:
+      'Rerun broker-transport: BT-06 passes when SUBSCRIBE to `#` and `$SYS/#` is refused (SUBACK 0x80 or an MQTT 5 reason code ≥ 0x80); it fails when a message is delivered on either; a grant with no delivery (Mosquitto filters at delivery) is reported skipped, not pass.',
     standards: [`${E} 5.6-1`, `${I} 4.2.3`, `${C} 2.1`],
     effort: 'medium',
   },

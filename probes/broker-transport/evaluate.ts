@@ -182,18 +182,30 @@ function evaluateBt06(identityResource: string | null, find: Find, pathResource:
       return { control: 'BT-06', resource: identityResource, status: 'skipped', detail: `no probe identity configured (broker.auth) and anonymous CONNECT refused: ${describeAttempt(a)}`, evidence: [] };
     return { control: 'BT-06', resource: identityResource, status: 'error', detail: `${d.identity} could not open a session: ${describeAttempt(a)}`, evidence: [ev.key] };
   }
+  // A granted SUBACK alone does not prove readability: Mosquitto grants every
+  // subscription and applies read ACLs per delivered message. Only a delivery
+  // proves it (retained messages and $SYS arrive at once when readable).
   const granted = d.subscriptions.filter((s) => s.granted !== null && !s.refused);
-  if (granted.length)
+  const readable = granted.filter((s) => s.messages > 0);
+  if (readable.length)
     return {
       control: 'BT-06',
       resource: identityResource,
       status: 'fail',
-      detail: `${d.identity} was granted ${granted.map((s) => `${s.topic} (SUBACK ${s.granted}, ${s.messages} message(s) in the window)`).join(' and ')}`,
+      detail: `${d.identity} can read ${readable.map((s) => `${s.topic} (SUBACK ${s.granted}, ${s.messages} message(s) delivered in the window)`).join(' and ')}`,
       evidence: [ev.key],
     };
   const unanswered = d.subscriptions.filter((s) => s.granted === null && !s.refused);
   if (unanswered.length)
     return { control: 'BT-06', resource: identityResource, status: 'error', detail: `no SUBACK for ${unanswered.map((s) => s.topic).join(', ')}`, evidence: [ev.key] };
+  if (granted.length)
+    return {
+      control: 'BT-06',
+      resource: identityResource,
+      status: 'skipped',
+      detail: `${granted.map((s) => s.topic).join(' and ')} granted (SUBACK ${granted[0]!.granted}) but nothing was delivered in the window: readability cannot be decided (the broker may filter at delivery, as Mosquitto ACLs do, or hold no retained messages)`,
+      evidence: [],
+    };
   return {
     control: 'BT-06',
     resource: identityResource,

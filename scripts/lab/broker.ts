@@ -100,6 +100,11 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
     done(null, sub);
   };
 
+  // A gateway usually holds retained status messages; they make topic
+  // readability observable at once (BT-06) without waiting for traffic.
+  await new Promise<void>((r) =>
+    broker.publish({ cmd: 'publish', topic: 'gateway/status', payload: Buffer.from('online'), qos: 0, retain: true, dup: false } as never, () => r()),
+  );
   const servers: Array<net.Server | http.Server> = [];
   const sockets = new Set<net.Socket>();
   const track = (s: net.Server) => s.on('connection', (c: net.Socket) => {

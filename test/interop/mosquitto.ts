@@ -1,0 +1,71 @@
+// Starts Debian's Mosquitto on loopback with a config from this folder, its
+// placeholders filled with the test's temp folder and free ports. Installed by
+// .ci/run (`apt-get install mosquitto`); tests skip with a reason elsewhere.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+
+export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? null;
+
+export function skipReason(): string | false {
+  if (MOSQUITTO) return false;
+  return 'mosquitto is not installed (CI installs it: apt-get install mosquitto)';
+}
+
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function waitForPort(port: number, child: ChildProcess, stderr: () => string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}: ${stderr()}`);
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms: ${stderr()}`);
+}
+
+export interface RunningMosquitto {
+  ports: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+export async function startMosquitto(template: 'weak' | 'hardened', dir: string, portNames: string[]): Promise<RunningMosquitto> {
+  const ports: Record<string, number> = {};
+  for (const name of portNames) ports[name] = await freePort();
+  let conf = readFileSync(new URL(`./mosquitto/${template}.conf`, import.meta.url), 'utf8').replaceAll('@DIR@', dir);
+  for (const [name, port] of Object.entries(ports)) conf = conf.replaceAll(`@PORT_${name}@`, String(port));
+  copyFileSync(new URL('./mosquitto/acl', import.meta.url), join(dir, 'acl'));
+  const file = join(dir, `${template}.conf`);
+  writeFileSync(file, conf);
+  let err = '';
+  const child = spawn(MOSQUITTO!, ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  for (const port of Object.values(ports)) await waitForPort(port, child, () => err);
+  return {
+    ports,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}
+
+/** Writes a Mosquitto password file (hashed by mosquitto_passwd). */
+export function writePasswordFile(dir: string, user: string, password: string): void {
+  execFileSync('mosquitto_passwd', ['-b', '-c', join(dir, 'passwd'), user, password], { stdio: 'ignore' });
+}
