@@ -13,7 +13,8 @@ import type { CollectContext, Evidence } from '../types.js';
  * gateways (admin/admin on brokers set up by hand, admin/public from EMQX,
  * guest/guest from RabbitMQ's MQTT plugin), few enough that no common broker
  * lockout trips (EMQX's flapping detection needs 15 failed connects per
- * minute; Mosquitto and aedes have none). Configure `broker.default_credentials`
+ * minute; Mosquitto and aedes have none). Each entry costs one CONNECT (two
+ * when the broker does not speak MQTT 5 and the probe falls back to 3.1.1). Configure `broker.default_credentials`
  * to change it, or `false` to disable BT-07.
  */
 export const DEFAULT_CREDENTIALS = [
@@ -142,17 +143,18 @@ async function collectIdentity(pref: ListenerFacts, broker: BrokerConfig, ctx: C
   }
   ev.push({ key: `subscribe ${resource}`, kind: 'mqtt-subscribe', resource, data: { identity, configuredIdentity: Boolean(auth), attempts: session.attempts, subscriptions } });
 
-  // BT-07: the default credential list, one CONNECT at a time.
+  // BT-07: the default credential list, one CONNECT per entry (in parallel:
+  // the number of failed attempts is what trips lockouts, not their timing).
   if (broker.default_credentials !== false) {
     const list = broker.default_credentials ?? DEFAULT_CREDENTIALS;
-    const tried: Array<{ entry: number; username: string; attempts: ConnectObservation[] }> = [];
-    for (const [i, cred] of list.entries()) {
-      if (ctx.signal.aborted) break;
-      ctx.progress?.(`${resource}: default credential ${i + 1}/${list.length}`);
-      const r = await mqttConnectAuto(target, { username: cred.username, password: cred.password, protocol: broker.protocol });
-      // The password itself stays out of evidence: a "default" may be someone's real one.
-      tried.push({ entry: i + 1, username: cred.username, attempts: r.attempts });
-    }
+    ctx.progress?.(`${resource}: ${list.length} default credentials`);
+    const tried = await Promise.all(
+      list.map(async (cred, i) => {
+        const r = await mqttConnectAuto(target, { username: cred.username, password: cred.password, protocol: broker.protocol });
+        // The password itself stays out of evidence: a "default" may be someone's real one.
+        return { entry: i + 1, username: cred.username, attempts: r.attempts };
+      }),
+    );
     ev.push({ key: `default-credentials ${resource}`, kind: 'mqtt-default-credentials', resource, data: { list: broker.default_credentials ? 'config' : 'built-in', tried } });
   }
   return ev;
@@ -164,14 +166,16 @@ export async function collectBrokerTransport(ctx: CollectContext): Promise<Evide
   const bound = table ? new Map<number, string[]>() : null;
   for (const s of table?.sockets ?? []) bound!.set(s.port, [...(bound!.get(s.port) ?? []), s.address]);
 
-  const perListener = await Promise.all(broker.listeners.map((l) => collectListener(l, broker, ctx, bound)));
-  const evidence = perListener.flat();
-  const facts: ListenerFacts[] = broker.listeners.map((l, i) => {
-    const tcp = perListener[i]!.find((e) => e.kind === 'tcp-connect')!.data as TcpObservation;
-    return { listener: l, host: l.host ?? broker.host, tcp };
-  });
+  // Listener probes and identity probes run concurrently: the identity
+  // listener is chosen from a quick TCP reachability pass first.
+  const reach = await Promise.all(broker.listeners.map((l) => tcpConnect(l.host ?? broker.host, l.port, ctx.stepTimeoutMs, ctx.signal)));
+  const facts: ListenerFacts[] = broker.listeners.map((l, i) => ({ listener: l, host: l.host ?? broker.host, tcp: reach[i]! }));
   const pref = preferredListener(facts);
-  if (pref) evidence.push(...(await collectIdentity(pref, broker, ctx)));
+  const [perListener, identity] = await Promise.all([
+    Promise.all(broker.listeners.map((l) => collectListener(l, broker, ctx, bound))),
+    pref ? collectIdentity(pref, broker, ctx) : Promise.resolve([] as Evidence[]),
+  ]);
+  const evidence = [...perListener.flat(), ...identity];
   evidence.push({
     key: `listeners ${brokerResource(broker)}`,
     kind: 'declared-listeners',
