@@ -83,6 +83,12 @@ function schemaProblems(errors: ErrorObject[]): string[] {
   return lines;
 }
 
+/** A YYYY-MM-DD string that names a real calendar day (Date.parse accepts 2027-02-31). */
+export function isRealDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
 function semanticProblems(config: PathauditConfig, knownBundles: Set<string>, knownChecks: Set<string>): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
@@ -108,9 +114,9 @@ function semanticProblems(config: PathauditConfig, knownBundles: Set<string>, kn
     }
   });
   config.waivers?.forEach((w, i) => {
-    if (Number.isNaN(Date.parse(`${w.expires}T00:00:00Z`))) problems.push(`waivers[${i}].expires: not a real date "${w.expires}"`);
+    if (!isRealDate(w.expires)) problems.push(`waivers[${i}].expires: not a real date "${w.expires}"`);
   });
-  if (config.path?.deadline && Number.isNaN(Date.parse(`${config.path.deadline}T00:00:00Z`)))
+  if (config.path?.deadline && !isRealDate(config.path.deadline))
     problems.push(`path.deadline: not a real date "${config.path.deadline}"`);
   if (config.api?.listen) {
     const port = Number(config.api.listen.slice(config.api.listen.lastIndexOf(':') + 1));
