@@ -1,9 +1,14 @@
 // The registry: every check the agent knows. A check is a folder; adding one
 // is one import and one entry here.
+import brokerCert from './broker-cert/index.js';
 import brokerTransport from './broker-transport/index.js';
+import deviceCerts from './device-certs/index.js';
+import gatewayGuardrails from './gateway-guardrails/index.js';
+import ingestAuth from './ingest-auth/index.js';
+import telemetry from './telemetry/index.js';
 import type { Check } from './types.js';
 
-export const CHECKS: readonly Check[] = [brokerTransport];
+export const CHECKS: readonly Check[] = [brokerTransport, brokerCert, deviceCerts, telemetry, ingestAuth, gatewayGuardrails];
 
 export function checkById(id: string): Check | undefined {
   return CHECKS.find((c) => c.id === id);

@@ -2,7 +2,12 @@
 // protocol version, recording the CONNACK exactly as the broker sent it.
 // Used by broker-transport (BT-02/06/07) and the telemetry check.
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import type { IClientOptions, MqttClient, Packet } from 'mqtt';
+
+// mqtt.js is loaded on first use: the daemon's main thread opens no MQTT
+// session itself (runs happen in a worker) and should not keep it resident.
+let mqttLib: typeof import('mqtt').default | null = null;
+const loadMqtt = async () => (mqttLib ??= (await import('mqtt')).default);
 import { reasonOf } from '../agent/errors.js';
 
 export interface MqttTarget {
@@ -90,11 +95,12 @@ export interface Session {
  * Sends one CONNECT and waits for the CONNACK (or a timeout). Never retries:
  * a probe that reconnected on its own would hide what the broker did.
  */
-export function mqttConnect(
+export async function mqttConnect(
   target: MqttTarget,
   identity: { username?: string; password?: string; protocol: ProtocolVersion; clientId?: string },
   keepOpen = false,
 ): Promise<Session> {
+  const mqtt = await loadMqtt();
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {

@@ -70,6 +70,8 @@ export interface CollectContext {
   secrets: { get(file: string): string; has(file: string): boolean; register(value: string): void };
   /** Aborted when the check's time budget runs out: every socket must close on it. */
   signal: AbortSignal;
+  /** This check's whole time budget in ms (runner.check_timeout_s plus the check's extraBudgetS). */
+  budgetMs?: number;
   /** Budget for one network step (connect, handshake, request). */
   stepTimeoutMs: number;
   log: { debug(obj: object, msg?: string): void; info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
@@ -96,6 +98,8 @@ export interface Check {
    * When non-null every control is reported `skipped` with this reason.
    */
   notConfigured(config: PathauditConfig): string | null;
+  /** Seconds this check needs on top of runner.check_timeout_s (e.g. the telemetry observation window). */
+  extraBudgetS?(config: PathauditConfig): number;
   collect(ctx: CollectContext): Promise<Evidence[]>;
   evaluate(input: EvaluateInput): ControlResult[];
 }

@@ -1,7 +1,7 @@
 import { loadForCli } from './context.js';
 import type { Io } from './io.js';
 
-const SECTIONS = ['gateway', 'path', 'broker', 'ingest', 'devices', 'telemetry', 'guardrails', 'bundles', 'schedules', 'api', 'store', 'waivers', 'runner'] as const;
+const SECTIONS = ['gateway', 'path', 'broker', 'ingest', 'devices', 'telemetry', 'guardrails', 'bundles', 'schedules', 'api', 'store', 'waivers', 'runner', 'decision'] as const;
 
 export function configValidateCommand(flags: { config?: string }, io: Io): number {
   const loaded = loadForCli(flags.config);

@@ -1,51 +1,137 @@
-// `pathaudit demo`: the simulated field setup on loopback, audited before and
-// after hardening. (Grows into the full three-stage story with issue #8.)
-import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { startLabGateway } from '../../scripts/lab/gateway.js';
-import { loadConfigFile } from '../config/load.js';
-import { silentLogger } from '../log.js';
-import { BUILTIN_BUNDLES } from '../runner/bundles.js';
-import { runAndStore } from '../runner/index.js';
+// `pathaudit demo` (`npm run demo`): the whole engagement on a simulated
+// Raspberry Pi gateway on loopback — Audit, Sprint, Retainer — with the HTML
+// report, the backlog CSV and signed bundles written to ./out and verified.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { startLabGateway, type LabGateway } from '../../scripts/lab/gateway.js';
 import { CHECK_IDS } from '../../probes/index.js';
-import { openStore } from '../store/index.js';
+import { loadConfigFile, type LoadedConfig } from '../config/load.js';
+import { buildBacklog } from '../evidence/backlog.js';
+import { ensureBaseline } from '../evidence/baseline.js';
+import { exportBundle, verifyBundle } from '../evidence/bundle.js';
+import { computeDelta } from '../evidence/delta.js';
+import { keyFileOf, loadOrCreateKey } from '../evidence/signing.js';
+import { takeSnapshot } from '../evidence/snapshot.js';
+import { leadershipSummary } from '../evidence/summary.js';
+import { EXIT } from '../errors.js';
+import { silentLogger } from '../log.js';
+import { renderReport } from '../reports/index.js';
+import { BUILTIN_BUNDLES } from '../runner/bundles.js';
+import type { RunDocument } from '../runner/document.js';
+import { runAndStore } from '../runner/index.js';
+import { openStore, type Store } from '../store/index.js';
 import type { Io } from './io.js';
+import { renderSnapshotText } from './snapshot.js';
+
+const TOP_BACKLOG = 5;
+
+interface Ctx {
+  io: Io;
+  gw: LabGateway;
+  loaded: LoadedConfig;
+  store: Store;
+  out: string;
+  started: number;
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function audit(ctx: Ctx, bundle: string): Promise<RunDocument> {
+  const { io } = ctx;
+  const doc = await runAndStore({
+    loaded: ctx.loaded,
+    store: ctx.store,
+    bundle,
+    trigger: 'demo',
+    log: silentLogger(),
+    onProgress: (e) => {
+      if (e.phase === 'start') io.stdout(`   · ${e.check} …\n`);
+      if (e.phase === 'done' && e.outcome) io.stdout(`   ✓ ${e.check} ${e.outcome.outcome} in ${e.outcome.durationMs} ms\n`);
+    },
+  });
+  const f = doc.summary.findings;
+  io.stdout(`   ${doc.summary.headline} (${f.critical} critical · ${f.high} high · ${f.medium} medium · ${f.low} low) — run ${doc.run.id}\n`);
+  return doc;
+}
+
+function printFindings(io: Io, doc: RunDocument): void {
+  for (const x of doc.findings.filter((y) => !y.waived)) io.stdout(`     - [${x.severity}] ${x.control} ${x.title} — ${x.resource}: ${x.detail}\n`);
+}
 
 export async function demoCommand(flags: { dir?: string }, io: Io): Promise<number> {
-  const dir = resolve(flags.dir ?? 'out', 'lab');
-  rmSync(dir, { recursive: true, force: true });
   const started = performance.now();
-  io.stdout('pathaudit demo — a simulated gateway on loopback\n\n');
-  const gw = await startLabGateway({ profile: 'weak', dir });
+  const out = resolve(flags.dir ?? 'out');
+  const labDir = join(out, 'lab');
+  // Every demo starts from nothing: a second run reuses no port, store or key.
+  rmSync(labDir, { recursive: true, force: true });
+  mkdirSync(join(out, 'bundles'), { recursive: true });
+
+  io.stdout('pathaudit demo — a simulated Raspberry Pi gateway on loopback (nothing leaves this machine)\n');
+  const gw = await startLabGateway({ profile: 'weak', dir: labDir, devices: 'demo' });
+  const ports = gw.broker.listeners.map((l) => `${l.name} :${l.port}`).join(', ');
+  io.stdout(`lab: aedes broker (${ports}), ingest relay ${gw.config.ingest!.url}, 3 STM32 devices (stm32-01..03), OS image ${relative(process.cwd(), gw.config.guardrails!.root!) || '.'}\n`);
+  const loaded = loadConfigFile(gw.configFile, { knownBundles: new Set(Object.keys(BUILTIN_BUNDLES)), knownChecks: CHECK_IDS });
+  const store = openStore(loaded.config.store!.path!);
+  const ctx: Ctx = { io, gw, loaded, store, out, started };
   try {
-    const loaded = loadConfigFile(gw.configFile, { knownBundles: new Set(Object.keys(BUILTIN_BUNDLES)), knownChecks: CHECK_IDS });
-    const store = openStore(loaded.config.store!.path!);
-    try {
-      for (const stage of ['Audit (weak gateway)', 'Sprint (hardened gateway)'] as const) {
-        if (stage.startsWith('Sprint')) {
-          io.stdout('hardening the lab: plaintext and WebSocket listeners closed, TLS 1.2+ with AEAD suites, authentication and ACLs on\n\n');
-          await gw.reconfigure('hardened');
-        }
-        io.stdout(`== ${stage}\n`);
-        const doc = await runAndStore({
-          loaded,
-          store,
-          bundle: null,
-          checks: 'broker-transport',
-          trigger: 'demo',
-          log: silentLogger(),
-          onProgress: (e) => e.phase === 'done' && io.stdout(`   ${e.check}: ${e.outcome?.outcome} in ${e.outcome?.durationMs} ms\n`),
-        });
-        io.stdout(`   ${doc.summary.headline} · next move: ${doc.summary.decision}\n`);
-        for (const f of doc.findings) io.stdout(`   - ${f.severity.padEnd(8)} ${f.control} ${f.title} (${f.resource})\n`);
-        io.stdout('\n');
-      }
-    } finally {
-      store.close();
+    // 1. Audit
+    io.stdout('\n== 1. Audit — audit-baseline on the weak gateway\n');
+    const baseline = await audit(ctx, 'audit-baseline');
+    if (ensureBaseline(store, baseline)) io.stdout(`   baseline: run ${baseline.run.id} is now the baseline (first completed audit-baseline run)\n`);
+    const lead = leadershipSummary(baseline);
+    io.stdout(`   next move: ${lead.decision.toUpperCase()} — ${lead.decisionRule}\n`);
+    io.stdout('   top risks:\n');
+    for (const r of lead.topRisks) io.stdout(`     - ${r}\n`);
+    const backlog = buildBacklog(baseline);
+    io.stdout(`   backlog (top ${Math.min(TOP_BACKLOG, backlog.length)} of ${backlog.length}):\n`);
+    for (const b of backlog.slice(0, TOP_BACKLOG))
+      io.stdout(`     ${b.rank}. [${b.severity}] ${b.control} ${b.title} — ${b.resource} (effort ${b.effort}; verify: ${b.verification.command})\n`);
+
+    // 2. Sprint
+    io.stdout('\n== 2. Sprint — harden the gateway, rerun hardening-verification\n');
+    io.stdout('   hardening: plaintext MQTT and WebSocket listeners closed · TLS 1.2+ with ECDHE+AEAD suites · broker passwords and ACLs\n');
+    io.stdout('              HTTPS-only ingest with bearer auth, 400/413 on bad bodies, no banners · sshd keys only · nftables default-deny\n');
+    io.stdout('              unattended security upgrades on · secret files 0600\n');
+    await gw.reconfigure('hardened');
+    const sprint = await audit(ctx, 'hardening-verification');
+    const delta = computeDelta(baseline, sprint);
+    io.stdout(`   delta to the baseline: ${delta.headline}\n`);
+    io.stdout(`   next move: ${sprint.summary.decision.toUpperCase()} — ${sprint.summary.decisionRule}\n`);
+
+    // 3. Retainer
+    io.stdout('\n== 3. Retainer — certificate-hygiene and telemetry-trust, then the monthly snapshot\n');
+    const certs = await audit(ctx, 'certificate-hygiene');
+    printFindings(io, certs);
+    const telemetry = await audit(ctx, 'telemetry-trust');
+    printFindings(io, telemetry);
+    const snapshot = takeSnapshot(store);
+    io.stdout(`\n   snapshot ${snapshot.month}:\n`);
+    for (const line of renderSnapshotText(snapshot).trimEnd().split('\n')) io.stdout(`   ${line}\n`);
+
+    // Outputs, each bundle verified before the demo says it is there.
+    io.stdout('\n== Evidence\n');
+    const write = (name: string, body: string) => {
+      writeFileSync(join(out, name), body);
+      io.stdout(`   wrote ${relative(process.cwd(), join(out, name))}\n`);
+    };
+    write('report.html', renderReport(baseline, 'html', { store }).body);
+    write('report-sprint.html', renderReport(sprint, 'html', { store, delta }).body);
+    write('backlog.csv', renderReport(baseline, 'csv', { store }).body);
+    const keyFile = keyFileOf(loaded);
+    const key = loadOrCreateKey(keyFile);
+    let allVerified = true;
+    for (const doc of [baseline, sprint, certs, telemetry]) {
+      const file = join(out, 'bundles', `${doc.run.id}.tar.gz`);
+      const data = await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets });
+      writeFileSync(file, data);
+      const v = await verifyBundle(data, { pubkeyPem: key.publicKeyPem, store });
+      allVerified &&= v.ok;
+      io.stdout(`   ${v.ok ? '✓' : '✗'} ${relative(process.cwd(), file)} (${doc.run.bundle}) ${v.ok ? `signed and verified, key ${v.keyFingerprint}` : `VERIFICATION FAILED: ${v.problems.join('; ')}`}\n`);
     }
+    io.stdout(`\ndemo finished in ${secs(performance.now() - started)}. Try: pathaudit report latest --format md --config ${relative(process.cwd(), gw.configFile)}\n`);
+    return allVerified ? EXIT.ok : EXIT.runFailed;
   } finally {
+    store.close();
     await gw.close();
   }
-  io.stdout(`demo finished in ${((performance.now() - started) / 1000).toFixed(1)} s; lab files in ${dir}\n`);
-  return 0;
 }

@@ -7,7 +7,12 @@ import { checksCommand } from './checks.js';
 import { configValidateCommand } from './config.js';
 import type { Io } from './io.js';
 import { runCommand, RUN_FORMATS } from './run.js';
-import { demoCommand } from './demo.js';
+import { baselineSetCommand, baselineShowCommand } from './baseline.js';
+import { bundleExportCommand, bundlePubkeyCommand, bundleVerifyCommand } from './bundle.js';
+import { deltaCommand, DELTA_FORMATS } from './delta.js';
+import { reportCommand } from './report.js';
+import { snapshotCommand } from './snapshot.js';
+import { REPORT_FORMATS } from '../reports/index.js';
 
 const CONFIG_HELP = 'config file (default /etc/pathaudit/config.yaml, else ./pathaudit.yaml)';
 
@@ -44,11 +49,75 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--config <file>', CONFIG_HELP)
     .action((flags) => setExit(configValidateCommand(flags, io)));
 
+  program.command('serve').description('run the daemon: schedules, the local HTTP API, metrics (SIGTERM stops, SIGHUP reloads)').option('--config <file>', CONFIG_HELP).action(async (flags) => setExit(await (await import('./serve.js')).serveCommand(flags, io)));
+
+  // Evidence lifecycle (issue 6). RUN is a run id or `latest` (the latest completed run).
+  const baseline = program.command('baseline').description('the run later runs are compared against');
+  baseline
+    .command('set <run>')
+    .description('mark a completed run (id or latest) as the baseline')
+    .option('--config <file>', CONFIG_HELP)
+    .action(async (run, flags) => setExit(await baselineSetCommand(run, flags, io)));
+  baseline
+    .command('show')
+    .description('print the baseline run')
+    .option('--config <file>', CONFIG_HELP)
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (flags) => setExit(await baselineShowCommand(flags, io)));
+
+  program
+    .command('delta')
+    .description('compare two runs: controls improved/regressed/unchanged/new/gone/not comparable, findings resolved/new/persisting')
+    .option('--from <run>', 'run id, baseline or latest', 'baseline')
+    .option('--to <run>', 'run id, baseline or latest', 'latest')
+    .addOption(new Option('--format <format>', 'output format').choices([...DELTA_FORMATS]).default('text'))
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--fail-on-regression', 'exit 1 when a control regressed')
+    .option('--config <file>', CONFIG_HELP)
+    .action(async (flags) => setExit(await deltaCommand(flags, io)));
+
+  program
+    .command('report <run>')
+    .description('render a stored run (id or latest) in any report format, with its delta to the baseline')
+    .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
+    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--config <file>', CONFIG_HELP)
+    .action(async (run, flags) => setExit(await reportCommand(run, flags, io)));
+
+  const bundle = program.command('bundle').description('signed evidence bundles');
+  bundle
+    .command('export <run>')
+    .description('write a signed .tar.gz evidence bundle of a run (id or latest)')
+    .requiredOption('--out <file>', 'bundle file to write (.tar.gz)')
+    .option('--config <file>', CONFIG_HELP)
+    .action(async (run, flags) => setExit(await bundleExportCommand(run, flags, io)));
+  bundle
+    .command('verify <file>')
+    .description('verify a bundle: hashes and signature (file alone); with --pubkey/--config also the gateway key and the chain in the store. Exit 0 ok, 2 usage, 3 verification failed')
+    .option('--pubkey <file>', 'pin the gateway public key (PEM)')
+    .option('--config <file>', 'pin the gateway key from the config and check the chain link against its store')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (file, flags) => setExit(await bundleVerifyCommand(file, flags, io)));
+  bundle
+    .command('pubkey')
+    .description('print the gateway signing public key and its fingerprint (made on first use)')
+    .option('--config <file>', CONFIG_HELP)
+    .action(async (flags) => setExit(await bundlePubkeyCommand(flags, io)));
+
+  program
+    .command('snapshot')
+    .description('store and print the monthly snapshot: latest posture, delta to the baseline, drift since the previous snapshot')
+    .option('--month <yyyy-mm>', 'month (default: the current month, UTC)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--config <file>', CONFIG_HELP)
+    .action(async (flags) => setExit(await snapshotCommand(flags, io)));
+
   program
     .command('demo')
     .description('run the simulated field setup on loopback: audit, harden, rerun, delta')
     .option('--dir <dir>', 'working folder for the lab and reports (default ./out)')
-    .action(async (flags) => setExit(await demoCommand(flags, io)));
+    .action(async (flags) => setExit(await (await import('./demo.js')).demoCommand(flags, io)));
 
   return program;
 }

@@ -1,7 +1,9 @@
 import type { Severity } from '../../probes/types.js';
 import { EXIT, usageError } from '../errors.js';
 import { silentLogger } from '../log.js';
-import { renderText } from '../reports/text.js';
+import { ensureBaseline } from '../evidence/baseline.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from '../reports/index.js';
+import type { Store } from '../store/index.js';
 import { runAndStore } from '../runner/index.js';
 import type { RunDocument } from '../runner/document.js';
 import { SEVERITIES } from '../../probes/types.js';
@@ -18,7 +20,7 @@ export interface RunFlags {
   failOn?: string;
 }
 
-export const RUN_FORMATS = ['text', 'json'] as const;
+export const RUN_FORMATS = REPORT_FORMATS;
 
 export function parseFailOn(value: string | undefined): Severity | null {
   if (value === undefined || value === 'none') return null;
@@ -34,9 +36,8 @@ export function exitCodeOf(doc: RunDocument, failOn: Severity | null): number {
   return doc.findings.some((f) => !f.waived && rank(f.severity) <= rank(failOn)) ? EXIT.findings : EXIT.ok;
 }
 
-export function renderRun(doc: RunDocument, format: string): string {
-  if (format === 'json') return `${JSON.stringify(doc, null, 2)}\n`;
-  return renderText(doc);
+export function renderRun(doc: RunDocument, format: string, store?: Store): string {
+  return renderReport(doc, format as ReportFormat, { store }).body;
 }
 
 export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
@@ -44,8 +45,8 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
   if (!(RUN_FORMATS as readonly string[]).includes(flags.format)) throw usageError(`--format: expected one of ${RUN_FORMATS.join(', ')} (got "${flags.format}")`);
   const failOn = parseFailOn(flags.failOn);
   const loaded = loadForCli(flags.config);
-  const doc = await withStore(loaded, (store) =>
-    runAndStore({
+  const { doc, report, baselineSet } = await withStore(loaded, async (store) => {
+    const ran = await runAndStore({
       loaded,
       store,
       bundle: flags.bundle ?? null,
@@ -58,8 +59,14 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
             if (e.phase === 'done' && e.outcome) io.stderr(`✓ ${e.check} ${e.outcome.outcome} in ${e.outcome.durationMs} ms\n`);
           }
         : undefined,
-    }),
-  );
-  writeOutput(renderRun(doc, flags.format), flags.out, io);
+    });
+    // The first completed audit-baseline run becomes the baseline when none is set.
+    const set = ensureBaseline(store, ran);
+    return { doc: ran, report: renderRun(ran, flags.format, store), baselineSet: set };
+  });
+  const note = baselineSet ? `baseline: run ${doc.run.id} is now the baseline (first completed audit-baseline run); later runs are compared against it\n` : '';
+  // Machine formats stay parseable: the note goes to stderr unless the report is the terminal text.
+  writeOutput(note && flags.format === 'text' && !flags.out ? `${report}\n${note}` : report, flags.out, io);
+  if (note && (flags.format !== 'text' || flags.out)) io.stderr(note);
   return exitCodeOf(doc, failOn);
 }

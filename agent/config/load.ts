@@ -113,6 +113,11 @@ function semanticProblems(config: PathauditConfig, knownBundles: Set<string>, kn
       }
     }
   });
+  const ia = config.ingest?.auth;
+  if (ia) {
+    const need: Record<string, string[]> = { bearer: ['token_file'], basic: ['username', 'password_file'], 'client-cert': ['cert_file', 'key_file'], jwt: ['jwt_secret_file'] };
+    for (const k of need[ia.type] ?? []) if (!(ia as Record<string, unknown>)[k]) problems.push(`ingest.auth.${k}: is required for auth type ${ia.type}`);
+  }
   config.waivers?.forEach((w, i) => {
     if (!isRealDate(w.expires)) problems.push(`waivers[${i}].expires: not a real date "${w.expires}"`);
   });
@@ -133,6 +138,7 @@ function secretFiles(config: PathauditConfig): Array<{ where: string; file: stri
   if (ia?.token_file) out.push({ where: 'ingest.auth.token_file', file: ia.token_file });
   if (ia?.password_file) out.push({ where: 'ingest.auth.password_file', file: ia.password_file });
   if (ia?.key_file) out.push({ where: 'ingest.auth.key_file', file: ia.key_file });
+  if (ia?.jwt_secret_file) out.push({ where: 'ingest.auth.jwt_secret_file', file: ia.jwt_secret_file });
   if (config.api?.token_file) out.push({ where: 'api.token_file', file: config.api.token_file });
   return out;
 }

@@ -1,17 +1,36 @@
 // The leadership summary of one run: posture, findings by severity, the next
-// move and the rule that produced it. The rule is documented in the README
-// ("How the next move is chosen") and its thresholds are here, once.
+// move and the rule that produced it, the top risks in plain words and what
+// the next run should verify.
+//
+// The next-move rule (open = not waived; a lapsed waiver no longer waives):
+//   sprint          open critical ≥ sprint_critical (default 1) or open high ≥ sprint_high (default 3)
+//   fix-internally  otherwise, open high + medium ≥ fix_internally_min (default 1)
+//   hold            otherwise (nothing above low is open)
+// Thresholds come from the config's `decision:` section (config/schema/decision.ts).
+import type { PathauditConfig } from '../../config/schema/index.js';
 import type { Severity } from '../../probes/types.js';
-import type { Decision, FindingRecord, Posture, ResultRecord, RunSummary, SeverityCounts } from '../runner/document.js';
+import type { Decision, FindingRecord, Posture, ResultRecord, RunDocument, RunSummary, SeverityCounts } from '../runner/document.js';
+import { buildBacklog, type BacklogItem } from './backlog.js';
 
 export interface DecisionThresholds {
   /** A focused sprint is recommended at this many open critical findings or more. */
   sprintCritical: number;
   /** … or at this many open high findings or more. */
   sprintHigh: number;
+  /** Below the sprint thresholds, fixing internally is recommended at this many open high + medium findings or more. */
+  fixInternallyMin: number;
 }
 
-export const DEFAULT_THRESHOLDS: DecisionThresholds = { sprintCritical: 1, sprintHigh: 3 };
+export const DEFAULT_THRESHOLDS: DecisionThresholds = { sprintCritical: 1, sprintHigh: 3, fixInternallyMin: 1 };
+
+export function thresholdsFrom(config: Pick<PathauditConfig, 'decision'> | undefined): DecisionThresholds {
+  const d = config?.decision;
+  return {
+    sprintCritical: d?.sprint_critical ?? DEFAULT_THRESHOLDS.sprintCritical,
+    sprintHigh: d?.sprint_high ?? DEFAULT_THRESHOLDS.sprintHigh,
+    fixInternallyMin: d?.fix_internally_min ?? DEFAULT_THRESHOLDS.fixInternallyMin,
+  };
+}
 
 export function emptyCounts(): SeverityCounts {
   return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
@@ -32,26 +51,111 @@ export function postureOf(findings: FindingRecord[], results: ResultRecord[]): P
   return 'hardened';
 }
 
-export function decide(counts: SeverityCounts, t: DecisionThresholds = DEFAULT_THRESHOLDS): { decision: Decision; rule: string } {
-  if (counts.critical >= t.sprintCritical || counts.high >= t.sprintHigh)
+export function decide(counts: SeverityCounts, t: Partial<DecisionThresholds> = DEFAULT_THRESHOLDS): { decision: Decision; rule: string } {
+  const th = { ...DEFAULT_THRESHOLDS, ...t };
+  if (counts.critical >= th.sprintCritical || counts.high >= th.sprintHigh)
     return {
       decision: 'sprint',
-      rule: `focused sprint: ${counts.critical} critical (threshold ${t.sprintCritical}) and ${counts.high} high (threshold ${t.sprintHigh}) open findings`,
+      rule: `focused sprint: ${counts.critical} critical (threshold ${th.sprintCritical}) and ${counts.high} high (threshold ${th.sprintHigh}) open findings`,
     };
-  if (counts.high + counts.medium > 0)
-    return { decision: 'fix-internally', rule: `fix internally: ${counts.high} high and ${counts.medium} medium open findings, below the sprint thresholds` };
-  return { decision: 'hold', rule: 'hold: no open finding above low severity' };
+  if (counts.high + counts.medium >= th.fixInternallyMin)
+    return {
+      decision: 'fix-internally',
+      rule: `fix internally: ${counts.high} high and ${counts.medium} medium open findings (threshold ${th.fixInternallyMin}), below the sprint thresholds`,
+    };
+  return { decision: 'hold', rule: `hold: ${counts.high + counts.medium} open high/medium findings, below ${th.fixInternallyMin}; nothing calls for a change now` };
 }
 
 const POSTURE_WORDS: Record<Posture, string> = { exposed: 'Exposed posture', hardened: 'Hardened path', degraded: 'Degraded posture' };
 
-export function summarize(findings: FindingRecord[], results: ResultRecord[], thresholds?: DecisionThresholds): RunSummary {
+export function summarize(findings: FindingRecord[], results: ResultRecord[], thresholds?: Partial<DecisionThresholds>): RunSummary {
   const counts = countBySeverity(findings);
   const posture = postureOf(findings, results);
   const { decision, rule } = decide(counts, thresholds);
   const open = findings.filter((f) => !f.waived).length;
   const errors = new Set(results.filter((r) => r.status === 'error').map((r) => `${r.control} ${r.resource}`)).size;
+  const lapsed = findings.filter((f) => f.waiver?.lapsed).length;
   let headline = `${POSTURE_WORDS[posture]} · ${open} finding${open === 1 ? '' : 's'}`;
   if (errors) headline += ` · ${errors} result${errors === 1 ? '' : 's'} could not be observed`;
+  if (lapsed) headline += ` · ${lapsed} waiver${lapsed === 1 ? '' : 's'} lapsed`;
   return { posture, findings: counts, decision, decisionRule: rule, headline };
+}
+
+/** What a finding means for the business, in plain words (per control, else per check). */
+const PLAIN_CONTROL: Record<string, string> = {
+  'BT-01': 'MQTT traffic, passwords included, crosses the network unencrypted',
+  'BT-02': 'anyone who reaches the broker can publish and subscribe without credentials',
+  'BT-03': 'the broker accepts outdated TLS versions with known attacks',
+  'BT-04': 'the broker accepts cipher suites without forward secrecy or integrity protection',
+  'BT-05': 'no encrypted MQTT is available on the path',
+  'BT-06': 'the probe identity can read every topic, broker internals included',
+  'BT-07': 'a default or guessable password opens the broker',
+  'BT-08': 'MQTT over an unencrypted WebSocket is open',
+};
+const PLAIN_CHECK: Record<string, string> = {
+  'broker-transport': 'device telemetry and commands can be read or injected at the broker',
+  'broker-cert': 'devices may stop connecting, or may connect to an impostor broker',
+  'ingest-auth': 'whoever reaches the ingest endpoint can push data into the pipeline, or valid data is refused',
+  'gateway-guardrails': 'the gateway itself is easier to take over or to knock over',
+  'device-certs': 'a device identity can be cloned, or a device will stop connecting',
+  telemetry: 'the data reaching customers may be incomplete or untrustworthy',
+};
+
+export function plainWords(item: Pick<BacklogItem, 'control' | 'check'>): string {
+  return PLAIN_CONTROL[item.control] ?? PLAIN_CHECK[item.check] ?? 'a control on the path failed';
+}
+
+/** The one-page leadership view of a run (computed from the stored document, so old runs render the same way). */
+export interface LeadershipSummary {
+  headline: string;
+  posture: Posture;
+  findings: SeverityCounts;
+  decision: Decision;
+  decisionRule: string;
+  /** Top risks in plain words, highest-ranked backlog items first. */
+  topRisks: string[];
+  /** What the next run should verify. */
+  nextRun: string[];
+  /** Waivers that lapsed: those findings count again. */
+  lapsedWaivers: string[];
+  /** Live waivers: accepted risks left out of the decision. */
+  waived: string[];
+  /** Results that could not be observed (error) — never counted as passing. */
+  unobserved: string[];
+}
+
+const TOP_RISKS = 3;
+const NEXT_RUN = 5;
+
+export function leadershipSummary(doc: RunDocument, backlog: BacklogItem[] = buildBacklog(doc)): LeadershipSummary {
+  const { summary } = doc;
+  // One line per control (in backlog order): the same weakness on three listeners is one risk with three places.
+  const byControl = new Map<string, BacklogItem[]>();
+  for (const b of backlog) byControl.set(b.control, [...(byControl.get(b.control) ?? []), b]);
+  const groups = [...byControl.values()];
+  const topRisks = groups.slice(0, TOP_RISKS).map((g) => `${plainWords(g[0]!)} (${g[0]!.control} ${g[0]!.title} on ${g.map((b) => b.resource).join(', ')}; ${g[0]!.severity})`);
+  const unobservedResults = doc.results.filter((r) => r.status === 'error');
+  const nextRun: string[] = groups
+    .slice(0, NEXT_RUN)
+    .map((g) => `after the fix, \`${g[0]!.verification.command}\`: expect ${g[0]!.control} pass on ${g.map((b) => b.resource).join(', ')}`);
+  if (groups.length > NEXT_RUN) nextRun.push(`… and ${groups.length - NEXT_RUN} more control(s) in the backlog, each with its own verification`);
+  if (unobservedResults.length)
+    nextRun.push(`observe what this run could not: ${unobservedResults.slice(0, 5).map((r) => `${r.control} on ${r.resource}`).join(', ')}${unobservedResults.length > 5 ? ', …' : ''}`);
+  const lapsedWaivers = doc.findings
+    .filter((f) => f.waiver?.lapsed)
+    .map((f) => `the waiver for ${f.control} on ${f.resource} lapsed on ${f.waiver!.expires} ("${f.waiver!.reason}"): it counts as a finding again`);
+  for (const l of lapsedWaivers) nextRun.push(`renew or close out: ${l}`);
+  if (!nextRun.length) nextRun.push(`rerun \`${doc.run.bundle}\` on schedule to catch drift against this run`);
+  return {
+    headline: summary.headline,
+    posture: summary.posture,
+    findings: summary.findings,
+    decision: summary.decision,
+    decisionRule: summary.decisionRule,
+    topRisks,
+    nextRun,
+    lapsedWaivers,
+    waived: doc.findings.filter((f) => f.waived).map((f) => `${f.control} on ${f.resource}: ${f.waiver!.reason} (until ${f.waiver!.expires})`),
+    unobserved: unobservedResults.map((r) => `${r.control} on ${r.resource}: ${r.detail}`),
+  };
 }

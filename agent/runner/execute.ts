@@ -3,14 +3,14 @@
 // store's job (store/runs.ts); this module does no database I/O.
 //
 //   runSteps = [resolve checks, collect (concurrent, budgeted), evaluate, findings + waivers, summarize]
-import { createHash, randomBytes } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { randomBytes } from 'node:crypto';
+import { sha256Of } from '../evidence/hash.js';
 import { checkById } from '../../probes/index.js';
 import type { Check, ControlMeta, ControlResult, Evidence } from '../../probes/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { reasonOf } from '../errors.js';
 import { findingsFrom } from '../evidence/findings.js';
-import { summarize } from '../evidence/summary.js';
+import { summarize, thresholdsFrom } from '../evidence/summary.js';
 import { applyWaivers } from '../evidence/waivers.js';
 import type { Log } from '../log.js';
 import { AGENT_VERSION } from '../version.js';
@@ -36,9 +36,7 @@ export function newRunId(at: Date): string {
   return `run-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-export function sha256Of(value: unknown): string {
-  return createHash('sha256').update(canonicalize(value) ?? '').digest('hex');
-}
+export { sha256Of } from '../evidence/hash.js';
 
 class BudgetExceeded extends Error {
   constructor(seconds: number) {
@@ -59,15 +57,17 @@ async function collectWithBudget(check: Check, opts: ExecuteOptions, budgetS: nu
   const reason = check.notConfigured(config);
   if (reason) return { check, evidence: [], outcome: { check: check.id, outcome: 'skipped', durationMs: 0, reason } };
 
+  // A check that observes for a window (telemetry) gets that window on top of the budget.
+  const totalS = budgetS + (check.extraBudgetS?.(config) ?? 0);
   const controller = new AbortController();
   const log = opts.log.child({ check: check.id });
   let timer: NodeJS.Timeout | undefined;
   const budget = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new BudgetExceeded(budgetS);
+      const err = new BudgetExceeded(totalS);
       controller.abort(err);
       reject(err);
-    }, budgetS * 1000);
+    }, totalS * 1000);
   });
   try {
     const evidence = await Promise.race([
@@ -75,6 +75,7 @@ async function collectWithBudget(check: Check, opts: ExecuteOptions, budgetS: nu
         config,
         secrets: opts.loaded.secrets,
         signal: controller.signal,
+        budgetMs: totalS * 1000,
         stepTimeoutMs: stepMs,
         log,
         progress: (step) => opts.onProgress?.({ check: check.id, phase: 'step', detail: step }),
@@ -183,7 +184,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
   }
 
   const findings = applyWaivers(findingsFrom(results, controls), config.waivers, evaluatedAt);
-  const summary = summarize(findings, results);
+  const summary = summarize(findings, results, thresholdsFrom(config));
   const everyCheckFailed = collected.length > 0 && collected.every((c) => c.outcome.outcome === 'error' || c.outcome.outcome === 'timeout');
   const finishedAt = now();
   log.info({ status: everyCheckFailed ? 'failed' : 'completed', headline: summary.headline }, 'run finished');

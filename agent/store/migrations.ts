@@ -60,4 +60,20 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: monthly snapshots (the retainer record): one per month, retaking replaces it
+  `
+  CREATE TABLE snapshots (
+    month          TEXT PRIMARY KEY CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+    taken_at       TEXT NOT NULL,
+    run_id         TEXT,
+    baseline_id    TEXT,
+    snapshot_json  TEXT NOT NULL
+  );
+  `,
+  // 3: retention tombstones: a pruned run keeps its row (id, hash, previous
+  // hash, summary) so the chain stays verifiable; its results, findings and
+  // evidence are deleted (agent/daemon/retention.ts)
+  `
+  ALTER TABLE runs ADD COLUMN pruned_at TEXT;
+  `,
 ];

@@ -6,7 +6,7 @@
 // canonical record; its own hash covers that link, so editing or deleting an
 // earlier run breaks every later link (verifyChain).
 import type { Severity, Status } from '../../probes/types.js';
-import { sha256Of } from '../runner/execute.js';
+import { sha256Of } from '../evidence/hash.js';
 import type { CheckOutcome, EvidenceRecord, FindingRecord, ResultRecord, RunDocument, RunHeader, RunStatus, RunSummary } from '../runner/document.js';
 import type { Db } from './db.js';
 
@@ -26,6 +26,8 @@ interface RunRow {
   summary_json: string | null;
   previous_hash: string | null;
   hash: string | null;
+  /** Set when retention pruned the run: the row is a tombstone (see prune). */
+  pruned_at?: string | null;
 }
 
 export interface RunListItem {
@@ -132,7 +134,7 @@ export class RunRepository {
   }
 
   get(id: string): RunDocument | null {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ? AND pruned_at IS NULL').get(id) as RunRow | undefined;
     return row ? this.load(row) : null;
   }
 
@@ -140,7 +142,7 @@ export class RunRepository {
   latest(filter: { bundle?: string; status?: RunStatus } = {}): RunDocument | null {
     const row = this.db
       .prepare(
-        `SELECT * FROM runs WHERE (@bundle IS NULL OR bundle=@bundle) AND (@status IS NULL OR status=@status) ORDER BY seq DESC LIMIT 1`,
+        `SELECT * FROM runs WHERE (@bundle IS NULL OR bundle=@bundle) AND (@status IS NULL OR status=@status) AND pruned_at IS NULL ORDER BY seq DESC LIMIT 1`,
       )
       .get({ bundle: filter.bundle ?? null, status: filter.status ?? null }) as RunRow | undefined;
     return row ? this.load(row) : null;
@@ -209,8 +211,37 @@ export class RunRepository {
     return { run: headerOf(row), summary, results, findings, evidence };
   }
 
+  /** Retention: ids of finished runs started before `before`, oldest first, that are not tombstones yet. */
+  prunable(before: string): string[] {
+    const rows = this.db.prepare("SELECT id FROM runs WHERE started_at < ? AND status != 'running' AND pruned_at IS NULL ORDER BY seq").all(before);
+    return (rows as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /**
+   * Turns finished runs into tombstones: deletes their results, findings and
+   * evidence, keeps the row (id, hash, previous hash, summary) so verifyChain
+   * still links every later run. get() and latest() no longer return them.
+   */
+  prune(ids: string[], at: Date = new Date()): number {
+    const tx = this.db.transaction((list: string[]) => {
+      let n = 0;
+      for (const id of list) {
+        for (const table of ['results', 'findings', 'evidence']) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(id);
+        n += this.db.prepare("UPDATE runs SET pruned_at = ? WHERE id = ? AND status != 'running' AND pruned_at IS NULL").run(at.toISOString(), id).changes;
+      }
+      return n;
+    });
+    return tx.immediate(ids);
+  }
+
+  /** Whether a run id names a tombstone left by retention. */
+  isPruned(id: string): boolean {
+    return Boolean((this.db.prepare('SELECT pruned_at FROM runs WHERE id = ?').get(id) as { pruned_at: string | null } | undefined)?.pruned_at);
+  }
+
   /**
    * Recomputes every finished run's hash and link, oldest first.
+   * Tombstones (pruned runs) are checked for their link only.
    * Returns the problems found (empty when the chain holds).
    */
   verifyChain(): string[] {
@@ -218,6 +249,12 @@ export class RunRepository {
     const rows = this.db.prepare('SELECT * FROM runs WHERE hash IS NOT NULL ORDER BY seq').all() as RunRow[];
     let prev: string | null = null;
     for (const row of rows) {
+      if (row.pruned_at) {
+        // A tombstone: its content is gone by design, its hash still links the chain.
+        if (row.previous_hash !== prev) problems.push(`run ${row.id} (pruned): previous-run hash does not match the run before it`);
+        prev = row.hash;
+        continue;
+      }
       const doc = this.load(row);
       for (const e of doc.evidence) if (sha256Of(e.data) !== e.sha256) problems.push(`run ${row.id}: evidence ${e.id} does not match its sha256`);
       const recomputed = hashRun(doc);

@@ -14,6 +14,7 @@ export const DevicesSection = Type.Object(
         { maxItems: 100000 },
       ),
     ),
+    expiry_warn_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'DC-02: a device certificate expiring within this many days fails (default 30)' })),
   },
   { additionalProperties: false },
 );

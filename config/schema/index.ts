@@ -4,6 +4,7 @@
 import Type, { type Static } from 'typebox';
 import { BrokerSection } from './broker.js';
 import { ApiSection, Schedule, StoreSection } from './daemon.js';
+import { DecisionSection } from './decision.js';
 import { DevicesSection } from './devices.js';
 import { GatewaySection, PathSection, RunnerSection } from './gateway.js';
 import { GuardrailsSection } from './guardrails.js';
@@ -22,7 +23,8 @@ export const ConfigSchema = Type.Object(
     guardrails: Type.Optional(GuardrailsSection),
     bundles: Type.Optional(
       Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), {
-        description: 'Operator-defined bundles: name → check ids',
+        description: 'Operator-defined bundles: name (lower-case, digits, dashes) → check ids',
+        additionalProperties: false,
       }),
     ),
     schedules: Type.Optional(Type.Array(Schedule, { maxItems: 64 })),
@@ -30,6 +32,7 @@ export const ConfigSchema = Type.Object(
     store: Type.Optional(StoreSection),
     waivers: Type.Optional(Type.Array(Waiver, { maxItems: 1000 })),
     runner: Type.Optional(RunnerSection),
+    decision: Type.Optional(DecisionSection),
   },
   {
     additionalProperties: false,

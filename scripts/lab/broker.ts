@@ -112,39 +112,48 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
     c.on('close', () => sockets.delete(c));
   });
   const listeners: LabListener[] = [];
-  if (k.plaintext) {
-    const s = net.createServer(broker.handle);
-    track(s);
-    servers.push(s);
-    listeners.push({ name: 'mqtt', port: await listen(s, k.bindHost, opts.ports?.mqtt), tls: false });
-  }
-  if (k.tls) {
-    if (!opts.server) throw new Error('a TLS listener needs a server certificate (opts.server)');
-    const s = tls.createServer(
-      {
-        key: opts.server.keyPem,
-        cert: opts.server.certPem,
-        minVersion: k.tls.minVersion,
-        ciphers: k.tls.ciphers,
-        ca: opts.deviceCa?.certPem,
-        requestCert: Boolean(opts.deviceCa),
-        rejectUnauthorized: false,
-      },
-      broker.handle,
-    );
-    // A failed handshake is the probe doing its job, not a lab error.
-    s.on('tlsClientError', () => {});
-    track(s);
-    servers.push(s);
-    listeners.push({ name: 'mqtts', port: await listen(s, k.bindHost, opts.ports?.mqtts), tls: true });
-  }
-  if (k.websocket) {
-    const s = http.createServer();
-    track(s);
-    const wss = new WebSocketServer({ server: s });
-    wss.on('connection', (socket, req) => broker.handle(createWebSocketStream(socket) as never, req as never));
-    servers.push(s);
-    listeners.push({ name: 'ws', port: await listen(s, k.bindHost, opts.ports?.ws), tls: false, websocket: true });
+  try {
+    if (k.plaintext) {
+      const s = net.createServer(broker.handle);
+      track(s);
+      servers.push(s);
+      listeners.push({ name: 'mqtt', port: await listen(s, k.bindHost, opts.ports?.mqtt), tls: false });
+    }
+    if (k.tls) {
+      if (!opts.server) throw new Error('a TLS listener needs a server certificate (opts.server)');
+      const s = tls.createServer(
+        {
+          key: opts.server.keyPem,
+          cert: opts.server.certPem,
+          minVersion: k.tls.minVersion,
+          ciphers: k.tls.ciphers,
+          ca: opts.deviceCa?.certPem,
+          requestCert: Boolean(opts.deviceCa),
+          rejectUnauthorized: false,
+        },
+        broker.handle,
+      );
+      // A failed handshake is the probe doing its job, not a lab error.
+      s.on('tlsClientError', () => {});
+      track(s);
+      servers.push(s);
+      listeners.push({ name: 'mqtts', port: await listen(s, k.bindHost, opts.ports?.mqtts), tls: true });
+    }
+    if (k.websocket) {
+      const s = http.createServer();
+      track(s);
+      const wss = new WebSocketServer({ server: s });
+      wss.on('connection', (socket, req) => broker.handle(createWebSocketStream(socket) as never, req as never));
+      servers.push(s);
+      listeners.push({ name: 'ws', port: await listen(s, k.bindHost, opts.ports?.ws), tls: false, websocket: true });
+    }
+  } catch (err) {
+    // A listener that cannot start (bad PEM, a key OpenSSL refuses) must not
+    // leave the broker's timers keeping the process alive.
+    for (const c of sockets) c.destroy();
+    for (const srv of servers) srv.close();
+    await new Promise<void>((r) => broker.close(() => r()));
+    throw err;
   }
   return {
     broker,

@@ -1,0 +1,121 @@
+// The HTTP API as a fastify app. buildApp() is used by `serve` (which then
+// listens) and by tests (which inject() requests without a socket).
+//
+//   buildSteps = [error shape, auth, OpenAPI, routes]
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { LoadedConfig } from '../config/load.js';
+import type { RunController } from '../daemon/runs.js';
+import { PathauditError, reasonOf } from '../errors.js';
+import { silentLogger, type Log } from '../log.js';
+import type { Store } from '../store/index.js';
+import { AGENT_VERSION } from '../version.js';
+import { bearerAuthHook, FailureLimiter } from './auth.js';
+import type { ApiContext } from './context.js';
+import { HttpError } from './http-errors.js';
+import { createMetrics } from './metrics.js';
+import { PostureCache } from './posture.js';
+import { evidenceRoutes } from './routes/evidence.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { postureRoutes } from './routes/posture.js';
+import { runRoutes } from './routes/runs.js';
+import { BusyError, StoppingError } from '../daemon/runs.js';
+import { ErrorReply } from './schemas.js';
+
+export interface AppOptions {
+  store: Store;
+  /** The config in force (a SIGHUP reload swaps what this returns). */
+  config: () => LoadedConfig;
+  runs: RunController;
+  log?: Log;
+  limiter?: FailureLimiter;
+  now?: () => Date;
+}
+
+export interface PathauditApp {
+  app: FastifyInstance;
+  posture: PostureCache;
+}
+
+/** The API token in force: the content of `api.token_file`, or null when none is configured. */
+export function apiTokenOf(loaded: LoadedConfig): string | null {
+  const file = loaded.config.api?.token_file;
+  return file ? loaded.secrets.get(file) : null;
+}
+
+const STATUS_OF_CODE: Record<string, number> = {
+  PATHAUDIT_ERR_NOT_FOUND: 404,
+  PATHAUDIT_ERR_USAGE: 400,
+  PATHAUDIT_ERR_CONFIG: 400,
+  PATHAUDIT_ERR_BUSY: 409,
+  // A bundle the store cannot vouch for (altered store, secret inside) is refused, not a crash.
+  PATHAUDIT_ERR_BUNDLE: 409,
+};
+
+const REASON: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+/** One reply shape for every error; bad input is always a 4xx naming what was wrong, never a 5xx. */
+function replyOf(err: unknown): { statusCode: number; error: string; code?: string; message: string; runningId?: string } {
+  if (err instanceof StoppingError) return { statusCode: 503, error: REASON[503]!, code: err.code, message: err.message };
+  if (err instanceof BusyError) return { statusCode: 409, error: REASON[409]!, code: err.code, message: err.message, runningId: err.running.id };
+  if (err instanceof HttpError) return { statusCode: err.statusCode, error: REASON[err.statusCode] ?? 'Error', code: err.code, message: err.message, ...err.extra };
+  if (err instanceof PathauditError) {
+    const statusCode = STATUS_OF_CODE[err.code];
+    if (statusCode) return { statusCode, error: REASON[statusCode]!, code: err.code, message: [err.message, ...err.problems].join('; ') };
+  }
+  const fe = err as FastifyError;
+  if (fe.validation) return { statusCode: 400, error: REASON[400]!, code: 'PATHAUDIT_ERR_VALIDATION', message: `${fe.validationContext ?? 'request'} ${fe.message.replace(/^(params|querystring|body|headers)[/ ]?/, '')}`.trim() };
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+    return { statusCode: fe.statusCode, error: REASON[fe.statusCode] ?? 'Bad Request', code: fe.code, message: fe.message };
+  return { statusCode: 500, error: REASON[500]!, code: 'PATHAUDIT_ERR_INTERNAL', message: 'internal error (see the daemon log)' };
+}
+
+export async function buildApp(opts: AppOptions): Promise<PathauditApp> {
+  const log = opts.log ?? silentLogger();
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // Per-request lines at 5,000 req/s would flood journald: errors are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 16 * 1024,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  const posture = new PostureCache(opts.store, opts.config, opts.now);
+  const ctx: ApiContext = { store: opts.store, config: opts.config, runs: opts.runs, posture };
+  opts.runs.on('finished', () => posture.invalidate());
+
+  app.addSchema(ErrorReply);
+  app.setErrorHandler((err, req, reply) => {
+    const body = replyOf(err);
+    if (body.statusCode >= 500) req.log.error({ err: reasonOf(err), url: req.url, method: req.method }, 'request failed');
+    return reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', code: 'PATHAUDIT_ERR_NO_ROUTE', message: `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}` }),
+  );
+  app.addHook('onResponse', (req, reply, done) => {
+    if (reply.statusCode >= 400) req.log.info({ method: req.method, url: req.url.split('?')[0], statusCode: reply.statusCode }, 'request refused');
+    done();
+  });
+  app.addHook('onRequest', bearerAuthHook({ token: () => apiTokenOf(opts.config()), limiter: opts.limiter ?? new FailureLimiter() }));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'pathaudit agent API', version: AGENT_VERSION, description: 'Posture, runs, evidence and metrics of one gateway path. Bearer token from api.token_file on every route but /healthz.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  healthRoutes(app, ctx);
+  postureRoutes(app, ctx);
+  runRoutes(app, ctx);
+  evidenceRoutes(app, ctx);
+  metricsRoutes(app, createMetrics({ store: opts.store, posture, runs: opts.runs }));
+  await app.ready();
+  return { app, posture };
+}

@@ -1,0 +1,107 @@
+// Routes over the evidence lifecycle: backlog, baseline, delta, snapshots.
+// The judgement lives in agent/evidence/*; these only pick the runs.
+import type { FastifyInstance } from 'fastify';
+import { buildBacklog } from '../../evidence/backlog.js';
+import { getBaseline, setBaseline } from '../../evidence/baseline.js';
+import { computeDelta } from '../../evidence/delta.js';
+import { getSnapshot } from '../../evidence/snapshot.js';
+import type { RunDocument } from '../../runner/document.js';
+import type { ApiContext } from '../context.js';
+import { notFound } from '../http-errors.js';
+import { BacklogQuery, BaselineBody, BaselineReply, DeltaQuery, Document, errors, MonthParams } from '../schemas.js';
+import { finishedRun } from './runs.js';
+
+/** The latest run that finished (completed or failed): what "latest" means for backlog and delta. */
+function latestFinished(ctx: ApiContext): RunDocument {
+  const doc = ctx.store.runs.latest({ status: 'completed' });
+  const failed = ctx.store.runs.latest({ status: 'failed' });
+  const pick = !doc ? failed : !failed ? doc : doc.run.startedAt >= failed.run.startedAt ? doc : failed;
+  if (!pick) throw notFound('no finished run in the store yet: start one with POST /v1/runs');
+  return pick;
+}
+
+function baselineRun(ctx: ApiContext): RunDocument {
+  const id = getBaseline(ctx.store);
+  if (!id) throw notFound('no baseline set: PUT /v1/baseline {"runId": …} (or run the audit-baseline bundle once)');
+  return finishedRun(ctx, id);
+}
+
+function listItemOf(doc: RunDocument) {
+  const r = doc.run;
+  return { id: r.id, bundle: r.bundle, trigger: r.trigger, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, summary: doc.summary, hash: r.hash };
+}
+
+export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: BacklogQuery }>(
+    '/v1/backlog',
+    {
+      schema: {
+        summary: 'Findings of a run ranked for action (default: the latest finished run)',
+        tags: ['evidence'],
+        querystring: BacklogQuery,
+        response: { 200: Document('{ runId, items: BacklogItem[] }'), ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const doc = req.query.run ? finishedRun(ctx, req.query.run) : latestFinished(ctx);
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify({ runId: doc.run.id, items: buildBacklog(doc) }));
+    },
+  );
+
+  app.get(
+    '/v1/baseline',
+    { schema: { summary: 'The run later runs are compared against', tags: ['evidence'], response: { 200: BaselineReply, ...errors(401) } } },
+    async () => {
+      const id = getBaseline(ctx.store);
+      const doc = id ? ctx.store.runs.get(id) : null;
+      return { runId: id, run: doc ? listItemOf(doc) : null };
+    },
+  );
+
+  app.put<{ Body: BaselineBody }>(
+    '/v1/baseline',
+    {
+      schema: { summary: 'Mark a completed run as the baseline', tags: ['evidence'], body: BaselineBody, response: { 200: BaselineReply, ...errors(400, 401, 404) } },
+    },
+    async (req) => {
+      setBaseline(ctx.store, req.body.runId);
+      ctx.posture.invalidate();
+      const doc = ctx.store.runs.get(req.body.runId);
+      return { runId: req.body.runId, run: doc ? listItemOf(doc) : null };
+    },
+  );
+
+  app.get<{ Querystring: DeltaQuery }>(
+    '/v1/delta',
+    {
+      schema: {
+        summary: 'Per-control and per-finding changes between two runs (default: baseline → latest)',
+        tags: ['evidence'],
+        querystring: DeltaQuery,
+        response: { 200: Document('Delta'), ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const from = req.query.from === 'baseline' ? baselineRun(ctx) : finishedRun(ctx, req.query.from);
+      const to = req.query.to === 'latest' ? latestFinished(ctx) : finishedRun(ctx, req.query.to);
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(computeDelta(from, to)));
+    },
+  );
+
+  app.get<{ Params: MonthParams }>(
+    '/v1/snapshots/:month',
+    {
+      schema: {
+        summary: 'The monthly retainer snapshot (taken by the snapshot schedule or `pathaudit snapshot`)',
+        tags: ['evidence'],
+        params: MonthParams,
+        response: { 200: Document('Snapshot'), ...errors(400, 401, 404) },
+      },
+    },
+    async (req, reply) => {
+      const snap = getSnapshot(ctx.store, req.params.month);
+      if (!snap) throw notFound(`no snapshot for ${req.params.month}`);
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(snap));
+    },
+  );
+}

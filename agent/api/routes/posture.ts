@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../context.js';
+import { Document, errors } from '../schemas.js';
+
+export function postureRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get(
+    '/v1/posture',
+    {
+      schema: {
+        summary: 'Latest result per control and resource across finished runs, with findings and the summary',
+        tags: ['posture'],
+        response: { 200: Document('PostureView: gatewayId, generatedAt, latestRun, summary, statusCounts, results[], findings[]'), ...errors(401) },
+      },
+    },
+    async (_req, reply) => {
+      // Served from the posture cache as pre-serialized JSON: this is the polled route.
+      return reply.type('application/json; charset=utf-8').send(ctx.posture.json());
+    },
+  );
+}

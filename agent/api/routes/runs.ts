@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify';
+import { exportBundle } from '../../evidence/bundle.js';
+import { keyFileOf } from '../../evidence/signing.js';
+import { conflict, gone, notFound } from '../http-errors.js';
+import { renderReport, type ReportFormat } from '../../reports/index.js';
+import type { RunDocument } from '../../runner/document.js';
+import type { ApiContext } from '../context.js';
+import { Document, errors, ReportQuery, RunAccepted, RunIdParams, RunListQuery, RunPage, StartRunBody } from '../schemas.js';
+
+export function findRun(ctx: ApiContext, id: string): RunDocument {
+  const doc = ctx.store.runs.get(id);
+  if (!doc && ctx.store.runs.isPruned(id)) throw gone(`run ${id} was pruned by retention (store.retention_days): only its hash remains, in the chain`);
+  if (!doc) throw notFound(`run ${id} is not in the store`);
+  return doc;
+}
+
+export function finishedRun(ctx: ApiContext, id: string): RunDocument {
+  const doc = findRun(ctx, id);
+  if (doc.run.status === 'running') throw conflict(`run ${id} is still running: poll GET /v1/runs/${id} until it ends`);
+  return doc;
+}
+
+export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: RunListQuery }>(
+    '/v1/runs',
+    { schema: { summary: 'Runs, newest first', tags: ['runs'], querystring: RunListQuery, response: { 200: RunPage, ...errors(400, 401) } } },
+    async (req) => {
+      const { limit, offset, bundle, status } = req.query;
+      const page = ctx.store.runs.list({ limit, offset, bundle, status: status as RunDocument['run']['status'] | undefined });
+      return { total: page.total, limit, offset, items: page.items };
+    },
+  );
+
+  app.post<{ Body: StartRunBody }>(
+    '/v1/runs',
+    {
+      schema: {
+        summary: 'Start a run (one at a time: 409 with the running id while another is in flight)',
+        tags: ['runs'],
+        body: StartRunBody,
+        response: { 202: RunAccepted, ...errors(400, 401, 409, 503) },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body ?? {};
+      const started = ctx.runs.start({ bundle: body.bundle ?? null, checks: body.checks?.join(',') ?? null, trigger: 'api' });
+      const location = `/v1/runs/${started.id}`;
+      return reply.code(202).header('location', location).send({ id: started.id, bundle: started.bundle, status: 'running', startedAt: started.startedAt, location });
+    },
+  );
+
+  app.get<{ Params: RunIdParams }>(
+    '/v1/runs/:id',
+    { schema: { summary: 'One run document (DESIGN.md "JSON run document")', tags: ['runs'], params: RunIdParams, response: { 200: Document('RunDocument'), ...errors(400, 401, 404, 410) } } },
+    async (req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(findRun(ctx, req.params.id))),
+  );
+
+  app.get<{ Params: RunIdParams }>(
+    '/v1/runs/:id/bundle',
+    {
+      schema: {
+        summary: 'The signed evidence bundle of a finished run (.tar.gz)',
+        tags: ['runs'],
+        params: RunIdParams,
+        produces: ['application/gzip'],
+        response: { 200: { type: 'string', format: 'binary' }, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const doc = finishedRun(ctx, req.params.id);
+      if (!doc.run.hash) throw conflict(`run ${doc.run.id} is ${doc.run.status}: it never finished, so it has no hash in the chain and no signed bundle`);
+      const loaded = ctx.config();
+      // The export refuses to sign anything that contains a known secret value.
+      const data = await exportBundle(ctx.store, req.params.id, keyFileOf(loaded), { secrets: loaded.secrets });
+      return reply
+        .type('application/gzip')
+        .header('content-disposition', `attachment; filename="${req.params.id}.tar.gz"`)
+        .send(data);
+    },
+  );
+
+  app.get<{ Params: RunIdParams; Querystring: ReportQuery }>(
+    '/v1/runs/:id/report',
+    {
+      schema: {
+        summary: 'The report of a finished run in one format',
+        tags: ['runs'],
+        params: RunIdParams,
+        querystring: ReportQuery,
+        response: { 200: { type: 'string' }, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const doc = finishedRun(ctx, req.params.id);
+      const report = renderReport(doc, req.query.format as ReportFormat, { store: ctx.store });
+      return reply
+        .type(report.contentType)
+        .header('content-disposition', `inline; filename="${doc.run.id}.${report.extension}"`)
+        .send(report.body);
+    },
+  );
+}

@@ -1,0 +1,108 @@
+// TypeBox schemas of the API: one source for validation, serialization and
+// the OpenAPI document at /docs. Patterns are strict so that a malformed id
+// or month is a 400 naming the parameter, never a lookup.
+import Type, { type Static } from 'typebox';
+import { REPORT_FORMATS } from '../reports/index.js';
+
+export const RUN_ID_PATTERN = '^run-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$';
+export const MONTH_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])$';
+
+export const RunId = Type.String({ pattern: RUN_ID_PATTERN, description: 'A run id, e.g. run-20261126T120000Z-a1b2c3' });
+export const RunIdParams = Type.Object({ id: RunId }, { additionalProperties: false });
+export type RunIdParams = Static<typeof RunIdParams>;
+
+export const ErrorReply = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    error: Type.String(),
+    code: Type.Optional(Type.String()),
+    message: Type.String(),
+    runningId: Type.Optional(Type.String({ description: '409: the run in flight, to poll instead' })),
+  },
+  { $id: 'ErrorReply', description: 'Every 4xx/5xx answer' },
+);
+
+/** Response map entry for the error answers a route can give. */
+export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { $ref: 'ErrorReply#' }]));
+
+/** A JSON object documented elsewhere (DESIGN.md contracts), serialized as-is. */
+export const Document = (description: string) => Type.Object({}, { additionalProperties: true, description });
+
+export const SeverityCounts = Type.Object({
+  critical: Type.Integer(),
+  high: Type.Integer(),
+  medium: Type.Integer(),
+  low: Type.Integer(),
+  info: Type.Integer(),
+});
+
+export const Summary = Type.Object({
+  posture: Type.String({ enum: ['exposed', 'hardened', 'degraded'] }),
+  findings: SeverityCounts,
+  decision: Type.String({ enum: ['fix-internally', 'sprint', 'hold'] }),
+  decisionRule: Type.String(),
+  headline: Type.String(),
+});
+
+export const RunListItem = Type.Object({
+  id: Type.String(),
+  bundle: Type.String(),
+  trigger: Type.String(),
+  status: Type.String({ enum: ['running', 'completed', 'failed', 'aborted'] }),
+  startedAt: Type.String(),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+  summary: Type.Union([Summary, Type.Null()]),
+  hash: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const RunListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    offset: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
+    bundle: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    status: Type.Optional(Type.String({ enum: ['running', 'completed', 'failed', 'aborted'] })),
+  },
+  { additionalProperties: false },
+);
+export type RunListQuery = Static<typeof RunListQuery>;
+
+export const RunPage = Type.Object({ total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer(), items: Type.Array(RunListItem) });
+
+export const StartRunBody = Type.Object(
+  {
+    bundle: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'A built-in bundle or one from the config (default audit-baseline)' })),
+    checks: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$' }), { minItems: 1, maxItems: 32, description: 'Check ids instead of a bundle' })),
+  },
+  { additionalProperties: false },
+);
+export type StartRunBody = Static<typeof StartRunBody>;
+
+export const RunAccepted = Type.Object({ id: Type.String(), bundle: Type.String(), status: Type.Literal('running'), startedAt: Type.String(), location: Type.String() });
+
+export const ReportQuery = Type.Object({ format: Type.String({ enum: [...REPORT_FORMATS], default: 'json' }) }, { additionalProperties: false });
+export type ReportQuery = Static<typeof ReportQuery>;
+
+export const BacklogQuery = Type.Object({ run: Type.Optional(RunId) }, { additionalProperties: false });
+export type BacklogQuery = Static<typeof BacklogQuery>;
+
+export const DeltaQuery = Type.Object(
+  {
+    from: Type.String({ pattern: `(${RUN_ID_PATTERN})|^baseline$`, default: 'baseline', description: 'a run id or "baseline"' }),
+    to: Type.String({ pattern: `(${RUN_ID_PATTERN})|^latest$`, default: 'latest', description: 'a run id or "latest"' }),
+  },
+  { additionalProperties: false },
+);
+export type DeltaQuery = Static<typeof DeltaQuery>;
+
+export const BaselineBody = Type.Object({ runId: RunId }, { additionalProperties: false });
+export type BaselineBody = Static<typeof BaselineBody>;
+
+export const BaselineReply = Type.Object({
+  runId: Type.Union([Type.String(), Type.Null()]),
+  run: Type.Union([RunListItem, Type.Null()]),
+});
+
+export const MonthParams = Type.Object({ month: Type.String({ pattern: MONTH_PATTERN, description: 'YYYY-MM' }) }, { additionalProperties: false });
+export type MonthParams = Static<typeof MonthParams>;
+
+export const Health = Type.Object({ status: Type.Literal('ok'), version: Type.String(), running: Type.Union([Type.String(), Type.Null()]) });

@@ -1,0 +1,85 @@
+// `pathaudit bundle export RUN --out FILE`, `bundle verify FILE [--pubkey FILE] [--config FILE]`,
+// `bundle pubkey`.
+//
+// Exit codes of `bundle verify`: 0 the bundle verifies, 2 usage/config error
+// (unreadable file, bad --pubkey, missing store or key), 3 verification failed.
+import { createPublicKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { exportBundle, verifyBundle } from '../evidence/bundle.js';
+import { keyFileOf, loadOrCreateKey } from '../evidence/signing.js';
+import { configError, EXIT, reasonOf, usageError } from '../errors.js';
+import { openStore, storePathOf } from '../store/index.js';
+import { loadForCli, withStore } from './context.js';
+import type { Io } from './io.js';
+import { writeOutput } from './output.js';
+import { resolveRun } from './runref.js';
+
+export async function bundleExportCommand(runRef: string, flags: { out?: string; config?: string }, io: Io): Promise<number> {
+  if (!flags.out) throw usageError('bundle export: --out FILE is required (the bundle is binary)');
+  const loaded = loadForCli(flags.config);
+  const keyFile = keyFileOf(loaded);
+  const { data, runId } = await withStore(loaded, async (store) => {
+    const doc = resolveRun(store, runRef, 'bundle export');
+    return { data: await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets }), runId: doc.run.id };
+  });
+  writeOutput(data, flags.out, io);
+  io.stdout(`bundle: run ${runId} signed with ${loadOrCreateKey(keyFile).fingerprint} → ${resolve(flags.out)}\n`);
+  return 0;
+}
+
+function readPinnedKey(file: string): string {
+  try {
+    // A public key PEM, or the private key file itself (its public half is derived).
+    return createPublicKey(readFileSync(file)).export({ type: 'spki', format: 'pem' }).toString();
+  } catch (err) {
+    throw usageError(`--pubkey ${file}: not a readable public or private key (${reasonOf(err)})`);
+  }
+}
+
+export async function bundleVerifyCommand(file: string, flags: { pubkey?: string; config?: string; format?: string }, io: Io): Promise<number> {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (err) {
+    throw usageError(`bundle verify: cannot read ${file} (${reasonOf(err)})`);
+  }
+  let pubkeyPem = flags.pubkey ? readPinnedKey(flags.pubkey) : undefined;
+  let result;
+  if (flags.config) {
+    const loaded = loadForCli(flags.config);
+    const keyFile = keyFileOf(loaded);
+    if (!pubkeyPem) {
+      if (!existsSync(keyFile)) throw configError(`bundle verify --config: no gateway key at ${keyFile} (store.key_file); pass --pubkey FILE instead`);
+      pubkeyPem = readPinnedKey(keyFile);
+    }
+    const storeFile = storePathOf(loaded.config);
+    if (!existsSync(storeFile)) throw configError(`bundle verify --config: no store at ${storeFile} (store.path) to check the chain against`);
+    const store = openStore(storeFile);
+    try {
+      result = await verifyBundle(data, { pubkeyPem, store });
+    } finally {
+      store.close();
+    }
+  } else {
+    result = await verifyBundle(data, { pubkeyPem });
+  }
+  if (flags.format === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const scope = [result.pinnedKey ? 'gateway key pinned' : 'embedded key only', result.chainChecked ? 'chain checked against the store' : 'chain not checked (pass --config)'].join(', ');
+    if (result.ok) io.stdout(`bundle OK: run ${result.runId} · ${result.files} files · signed by ${result.keyFingerprint} · ${scope}\n`);
+    else {
+      io.stdout(`bundle verification FAILED: run ${result.runId || '?'} · key ${result.keyFingerprint || '?'} · ${scope}\n`);
+      for (const p of result.problems) io.stdout(`  ${p}\n`);
+    }
+  }
+  return result.ok ? EXIT.ok : EXIT.runFailed;
+}
+
+export async function bundlePubkeyCommand(flags: { config?: string }, io: Io): Promise<number> {
+  const loaded = loadForCli(flags.config);
+  const key = loadOrCreateKey(keyFileOf(loaded));
+  io.stdout(`# gateway signing key ${key.fingerprint} (${keyFileOf(loaded)})\n${key.publicKeyPem}`);
+  return 0;
+}
+

@@ -1,0 +1,97 @@
+// Executes a run's checks in a worker thread (see run-worker.ts for why) and
+// hands the RunDocument back to the main thread, which persists it. The
+// in-process executor does the same work on the main thread (tests, and a
+// fallback when threads are unwanted).
+import { Worker } from 'node:worker_threads';
+import type { PathauditConfig } from '../../config/schema/index.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { Log } from '../log.js';
+import type { RunDocument, Trigger } from '../runner/document.js';
+import { executeRun } from '../runner/execute.js';
+
+export interface WorkerRequest {
+  config: PathauditConfig;
+  configFile: string | null;
+  configHash: string;
+  bundle: string;
+  checks: string[];
+  trigger: Trigger;
+  runId: string;
+  logLevel: string;
+}
+
+export type WorkerReply = { ok: true; doc: RunDocument } | { ok: false; error: string };
+
+export interface ExecutionRequest {
+  loaded: LoadedConfig;
+  bundle: string;
+  checks: string[];
+  trigger: Trigger;
+  runId: string;
+  log: Log;
+}
+
+/** A run being executed: its document when done, and a way to stop it early. */
+export interface Execution {
+  done: Promise<RunDocument>;
+  /** Stops the run now; `done` rejects. */
+  cancel(reason: string): Promise<void>;
+}
+
+export type Executor = (req: ExecutionRequest) => Execution;
+
+// Under the test runner the sources are .ts files run through a loader that
+// the worker inherits (execArgv); the build runs the compiled .js.
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './run-worker.ts' : './run-worker.js', import.meta.url);
+
+export const workerExecutor: Executor = (req) => {
+  const data: WorkerRequest = {
+    config: req.loaded.config,
+    configFile: req.loaded.file,
+    configHash: req.loaded.hash,
+    bundle: req.bundle,
+    checks: req.checks,
+    trigger: req.trigger,
+    runId: req.runId,
+    logLevel: req.log.level,
+  };
+  const worker = new Worker(WORKER_URL, { workerData: data });
+  let cancelled: string | null = null;
+  const done = new Promise<RunDocument>((resolve, reject) => {
+    let settled = false;
+    worker.once('message', (msg: WorkerReply) => {
+      settled = true;
+      if (msg.ok) resolve(msg.doc);
+      else reject(new Error(msg.error));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(cancelled ?? `run worker exited with code ${code} before reporting`));
+    });
+  });
+  return {
+    done,
+    cancel: async (reason) => {
+      cancelled = reason;
+      await worker.terminate();
+    },
+  };
+};
+
+export const inProcessExecutor: Executor = (req) => {
+  let rejectEarly: (err: Error) => void = () => {};
+  const early = new Promise<never>((_, reject) => {
+    rejectEarly = reject;
+  });
+  const run = executeRun({ loaded: req.loaded, bundle: req.bundle, checks: req.checks, trigger: req.trigger, runId: req.runId, log: req.log });
+  run.catch(() => {}); // an abandoned run may still fail later: nobody is waiting for it
+  // Checks cannot be interrupted on the main thread: cancel abandons the
+  // result (its sockets close on their own step timeouts).
+  return {
+    done: Promise.race([run, early]),
+    cancel: async (reason) => rejectEarly(new Error(reason)),
+  };
+};

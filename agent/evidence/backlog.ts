@@ -1,0 +1,152 @@
+// The backlog: open findings ranked for action (DESIGN.md "backlog").
+//
+// Ranking rule (documented in the README and the report):
+//   score = severity weight × exposure factor × confidence
+//   severity weight: critical 10 · high 6 · medium 3 · low 1 · info 0.5
+//   exposure factor: 1.5 reachable beyond loopback (a listen-address
+//     observation of the resource says so, or the resource names a
+//     non-loopback address) · 1.0 not known (no address: a device, sshd, a
+//     file) · 0.5 loopback only (only a process on the gateway can reach it)
+//   confidence: 1.0 for a `fail` backed by evidence · 0.7 for a `warn` (a
+//     weaker signal: threshold or heuristic) · halved when the finding cites no
+//     evidence it can show
+// Ties: smaller effort first (quick wins), then control id, then resource.
+// Waived findings are accepted risk and stay out; a lapsed waiver is back in.
+import { isIP } from 'node:net';
+import { CHECKS } from '../../probes/index.js';
+import type { ControlMeta, Severity } from '../../probes/types.js';
+import { BUILTIN_BUNDLES } from '../runner/bundles.js';
+import type { FindingRecord, RunDocument } from '../runner/document.js';
+
+export type Exposure = 'beyond-loopback' | 'unknown' | 'loopback-only';
+export type Effort = ControlMeta['effort'];
+
+export interface BacklogItem {
+  rank: number;
+  score: number;
+  fingerprint: string;
+  control: string;
+  check: string;
+  resource: string;
+  title: string;
+  severity: Severity;
+  status: 'fail' | 'warn';
+  exposure: Exposure;
+  /** Why the exposure was judged so, in words. */
+  exposureBasis: string;
+  confidence: number;
+  effort: Effort;
+  /** Who usually owns the fix. */
+  owner: string;
+  remediation: string;
+  /** The rerun that will prove the fix. */
+  verification: { bundle: string; control: string; resource: string; command: string; expect: string };
+  standards: string[];
+  evidence: string[];
+  /** The waiver on this finding lapsed: it is back in the backlog. */
+  waiverLapsed: boolean;
+}
+
+export const SEVERITY_WEIGHT: Record<Severity, number> = { critical: 10, high: 6, medium: 3, low: 1, info: 0.5 };
+export const EXPOSURE_FACTOR: Record<Exposure, number> = { 'beyond-loopback': 1.5, unknown: 1, 'loopback-only': 0.5 };
+const EFFORT_ORDER: Record<Effort, number> = { small: 0, medium: 1, large: 2 };
+
+const OWNER: Record<string, string> = {
+  'broker-transport': 'broker operator',
+  'broker-cert': 'broker operator / PKI',
+  'ingest-auth': 'ingest relay owner',
+  'gateway-guardrails': 'gateway platform (OS) owner',
+  'device-certs': 'device PKI / firmware team',
+  telemetry: 'firmware / data pipeline',
+};
+
+function controlMeta(): Map<string, ControlMeta> {
+  return new Map(CHECKS.flatMap((c) => c.controls.map((m) => [m.id, m] as const)));
+}
+
+function isLoopbackAddress(a: string): boolean {
+  const host = a.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || host.startsWith('127.') || host.startsWith('::ffff:127.');
+}
+
+/** The host named in a resource id (`mqtts 127.0.0.1:8883`, `ingest https://10.0.0.2:8443/x`, `socket 0.0.0.0:1883`). */
+export function addressOfResource(resource: string): string | null {
+  const url = resource.match(/[a-z]+:\/\/(\[[^\]]+\]|[^/:\s]+)/i);
+  if (url) return url[1]!;
+  const hp = resource.match(/(?:^|\s)(\[[0-9a-fA-F:]+\]|\d{1,3}(?:\.\d{1,3}){3}):\d+/);
+  return hp ? hp[1]! : null;
+}
+
+export function exposureOf(doc: RunDocument, f: FindingRecord): { exposure: Exposure; basis: string } {
+  // A listen-address observation is the strongest signal: it is what the socket is bound to.
+  for (const e of doc.evidence) {
+    if (e.resource !== f.resource) continue;
+    const beyond = (e.data as { beyondLoopback?: unknown } | null)?.beyondLoopback;
+    if (beyond === true) return { exposure: 'beyond-loopback', basis: `${e.id}: bound beyond loopback` };
+    if (beyond === false) return { exposure: 'loopback-only', basis: `${e.id}: bound to loopback only` };
+  }
+  const addr = addressOfResource(f.resource);
+  if (addr && (isIP(addr.replace(/^\[|\]$/g, '')) || addr === 'localhost')) {
+    if (isLoopbackAddress(addr)) return { exposure: 'loopback-only', basis: `resource names loopback address ${addr}` };
+    return { exposure: 'beyond-loopback', basis: `resource names address ${addr}` };
+  }
+  if (addr) return { exposure: 'beyond-loopback', basis: `resource names host ${addr}, assumed reachable from the network` };
+  return { exposure: 'unknown', basis: 'no address observed for this resource' };
+}
+
+export function confidenceOf(f: FindingRecord): number {
+  const base = f.status === 'fail' ? 1 : 0.7;
+  return f.evidence.length ? base : base / 2;
+}
+
+/** The bundle to rerun: hardening-verification when it covers the check, else the smallest built-in bundle that does. */
+export function verifyingBundle(check: string): string {
+  if (BUILTIN_BUNDLES['hardening-verification']!.includes(check)) return 'hardening-verification';
+  const fits = Object.entries(BUILTIN_BUNDLES)
+    .filter(([, checks]) => checks.includes(check))
+    .sort((a, b) => a[1].length - b[1].length);
+  return fits[0]?.[0] ?? 'full';
+}
+
+export function buildBacklog(doc: RunDocument): BacklogItem[] {
+  const meta = controlMeta();
+  const items = doc.findings
+    .filter((f) => !f.waived)
+    .map((f): Omit<BacklogItem, 'rank'> => {
+      const { exposure, basis } = exposureOf(doc, f);
+      const confidence = confidenceOf(f);
+      const score = Math.round(SEVERITY_WEIGHT[f.severity] * EXPOSURE_FACTOR[exposure] * confidence * 100) / 100;
+      const bundle = verifyingBundle(f.check);
+      return {
+        score,
+        fingerprint: f.fingerprint,
+        control: f.control,
+        check: f.check,
+        resource: f.resource,
+        title: f.title,
+        severity: f.severity,
+        status: f.status,
+        exposure,
+        exposureBasis: basis,
+        confidence,
+        effort: meta.get(f.control)?.effort ?? 'medium',
+        owner: OWNER[f.check] ?? 'gateway owner',
+        remediation: f.remediation,
+        verification: {
+          bundle,
+          control: f.control,
+          resource: f.resource,
+          command: `pathaudit run --bundle ${bundle}`,
+          expect: `${f.control} pass on ${f.resource}${f.verification ? ` — ${f.verification}` : ''}`,
+        },
+        standards: f.standards,
+        evidence: f.evidence,
+        waiverLapsed: Boolean(f.waiver?.lapsed),
+      };
+    });
+  items.sort(
+    (a, b) =>
+      b.score - a.score || EFFORT_ORDER[a.effort] - EFFORT_ORDER[b.effort] || a.control.localeCompare(b.control) || a.resource.localeCompare(b.resource),
+  );
+  return items.map((item, i) => ({ rank: i + 1, ...item }));
+}

@@ -1,0 +1,131 @@
+// The monthly snapshot: the retainer record (DESIGN.md "snapshot"). It pins
+// the path's posture at the end of the month (the latest result per control
+// and resource across finished runs, see posture.ts), its delta to the
+// baseline and the drift since the previous snapshot's posture, regressions
+// first, and stores all of it so a later review reads what was seen then.
+import { usageError } from '../errors.js';
+import type { RunDocument, RunSummary } from '../runner/document.js';
+import type { Store } from '../store/index.js';
+import { buildBacklog, type BacklogItem } from './backlog.js';
+import { getBaseline } from './baseline.js';
+import { computeDelta, type ControlDelta, type Delta } from './delta.js';
+import { postureDocument } from './posture.js';
+
+export interface SnapshotRegression extends ControlDelta {
+  /** Which comparison found it: since the previous snapshot (drift) or against the baseline. */
+  against: 'previous-snapshot' | 'baseline';
+}
+
+export interface Snapshot {
+  month: string;
+  takenAt: string;
+  /** The posture at the end of the month; runId is the latest run contributing to it (null when there is none). */
+  latest: { runId: string; bundle: string; startedAt: string; hash: string | null; summary: RunSummary } | null;
+  baselineId: string | null;
+  deltaToBaseline: Delta | null;
+  previous: { month: string; runId: string | null } | null;
+  /** Delta from the previous snapshot's posture to this one's. */
+  drift: Delta | null;
+  /** Regressions first: drift regressions, then regressions against the baseline not already listed. */
+  regressions: SnapshotRegression[];
+  /** The refreshed priorities: the top of the posture's backlog. */
+  backlog: BacklogItem[];
+  headline: string;
+}
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const BACKLOG_TOP = 10;
+
+export function monthOf(d: Date): string {
+  return d.toISOString().slice(0, 7);
+}
+
+/** The first instant after the month (UTC), as an ISO string. */
+function monthEnd(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 1)).toISOString();
+}
+
+export function parseMonth(month: string, now: Date): string {
+  if (!MONTH.test(month)) throw usageError(`--month: expected YYYY-MM (got "${month}")`);
+  if (month > monthOf(now)) throw usageError(`--month ${month} has not begun yet (today is ${now.toISOString().slice(0, 10)})`);
+  return month;
+}
+
+/** The posture as of the end of a month (runs started before it). */
+function postureAt(store: Store, isoEnd: string): RunDocument | null {
+  return postureDocument(store, { before: isoEnd });
+}
+
+function regressionsOf(drift: Delta | null, toBaseline: Delta | null): SnapshotRegression[] {
+  const out: SnapshotRegression[] = [];
+  const seen = new Set<string>();
+  for (const [d, against] of [
+    [drift, 'previous-snapshot'],
+    [toBaseline, 'baseline'],
+  ] as const) {
+    for (const c of d?.controls ?? []) {
+      const k = `${c.control} ${c.resource}`;
+      if (c.change !== 'regressed' || seen.has(k)) continue;
+      seen.add(k);
+      out.push({ ...c, against });
+    }
+  }
+  return out;
+}
+
+export function takeSnapshot(store: Store, month?: string, now: Date = new Date()): Snapshot {
+  const m = month === undefined ? monthOf(now) : parseMonth(month, now);
+  const latest = postureAt(store, monthEnd(m));
+  const baselineId = getBaseline(store);
+  const baseline = baselineId ? store.runs.get(baselineId) : null;
+  const prevRow = store.db.prepare('SELECT month, run_id FROM snapshots WHERE month < ? ORDER BY month DESC LIMIT 1').get(m) as
+    | { month: string; run_id: string | null }
+    | undefined;
+  const prevRun = prevRow ? postureAt(store, monthEnd(prevRow.month)) : null;
+
+  const deltaToBaseline = latest && baseline ? computeDelta(baseline, latest) : null;
+  const drift = latest && prevRun ? computeDelta(prevRun, latest) : null;
+  const regressions = regressionsOf(drift, deltaToBaseline);
+  const parts: string[] = [];
+  if (!latest) parts.push(`no completed run before the end of ${m}`);
+  else {
+    parts.push(latest.summary.headline);
+    parts.push(regressions.length ? `${regressions.length} regression${regressions.length === 1 ? '' : 's'}` : 'no regressions');
+    if (deltaToBaseline) parts.push(`vs baseline: ${deltaToBaseline.headline}`);
+    else if (!baseline) parts.push('no baseline set');
+  }
+  const snapshot: Snapshot = {
+    month: m,
+    takenAt: now.toISOString(),
+    latest: latest
+      ? { runId: latest.run.id.replace(/^posture@/, ''), bundle: latest.run.bundle, startedAt: latest.run.startedAt, hash: latest.run.hash, summary: latest.summary }
+      : null,
+    baselineId: baseline ? baseline.run.id : null,
+    deltaToBaseline,
+    previous: prevRow ? { month: prevRow.month, runId: prevRow.run_id } : null,
+    drift,
+    regressions,
+    backlog: latest ? buildBacklog(latest).slice(0, BACKLOG_TOP) : [],
+    headline: `${m} snapshot: ${parts.join(' · ')}`,
+  };
+  store.db
+    .prepare(
+      `INSERT INTO snapshots (month, taken_at, run_id, baseline_id, snapshot_json) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(month) DO UPDATE SET taken_at = excluded.taken_at, run_id = excluded.run_id, baseline_id = excluded.baseline_id, snapshot_json = excluded.snapshot_json`,
+    )
+    .run(m, snapshot.takenAt, snapshot.latest?.runId ?? null, snapshot.baselineId, JSON.stringify(snapshot));
+  return snapshot;
+}
+
+export function getSnapshot(store: Store, month: string): Snapshot | null {
+  if (!MONTH.test(month)) throw usageError(`snapshot month: expected YYYY-MM (got "${month}")`);
+  const row = store.db.prepare('SELECT snapshot_json FROM snapshots WHERE month = ?').get(month) as { snapshot_json: string } | undefined;
+  return row ? (JSON.parse(row.snapshot_json) as Snapshot) : null;
+}
+
+export function listSnapshots(store: Store): Array<{ month: string; takenAt: string; runId: string | null }> {
+  return (store.db.prepare('SELECT month, taken_at, run_id FROM snapshots ORDER BY month').all() as Array<{ month: string; taken_at: string; run_id: string | null }>).map(
+    (r) => ({ month: r.month, takenAt: r.taken_at, runId: r.run_id }),
+  );
+}

@@ -1,0 +1,45 @@
+// The backlog as CSV (RFC 4180, CRLF line ends), for a spreadsheet or a ticket import.
+import { buildBacklog } from '../evidence/backlog.js';
+import type { RunDocument } from '../runner/document.js';
+import { csvField } from './escape.js';
+
+export const CSV_COLUMNS = [
+  'rank',
+  'score',
+  'severity',
+  'control',
+  'title',
+  'resource',
+  'exposure',
+  'confidence',
+  'effort',
+  'owner',
+  'remediation',
+  'verify_bundle',
+  'verify_expect',
+  'standards',
+  'fingerprint',
+  'waiver_lapsed',
+] as const;
+
+export function renderCsv(doc: RunDocument): string {
+  const rows = buildBacklog(doc).map((b) => [
+    b.rank,
+    b.score,
+    b.severity,
+    b.control,
+    b.title,
+    b.resource,
+    b.exposure,
+    b.confidence,
+    b.effort,
+    b.owner,
+    b.remediation,
+    b.verification.bundle,
+    b.verification.expect,
+    b.standards.join('; '),
+    b.fingerprint,
+    b.waiverLapsed ? 'yes' : 'no',
+  ]);
+  return [CSV_COLUMNS as readonly (string | number)[], ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+}

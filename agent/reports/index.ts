@@ -1,0 +1,51 @@
+// Reports from one run (and optionally its delta): one entry point for the CLI
+// (`run --format`, `report`), the API (`GET /v1/runs/:id/report?format=`) and
+// evidence bundles.
+import type { RunDocument } from '../runner/document.js';
+import { resolveDelta, resolveHistory, type ReportContext } from './context.js';
+import { renderCsv } from './csv.js';
+import { renderHtml } from './html.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './md.js';
+import { renderOcsf } from './ocsf.js';
+import { renderText } from './text.js';
+
+export type { PosturePoint, ReportContext } from './context.js';
+
+export const REPORT_FORMATS = ['text', 'json', 'md', 'html', 'junit', 'ocsf', 'csv'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface RenderedReport {
+  body: string;
+  contentType: string;
+  extension: string;
+}
+
+export function isReportFormat(f: string): f is ReportFormat {
+  return (REPORT_FORMATS as readonly string[]).includes(f);
+}
+
+export function renderReport(doc: RunDocument, format: ReportFormat, ctx: ReportContext = {}): RenderedReport {
+  switch (format) {
+    case 'text': {
+      const delta = resolveDelta(doc, ctx);
+      return { body: renderText(doc, delta), contentType: 'text/plain; charset=utf-8', extension: 'txt' };
+    }
+    case 'json':
+      return { body: `${JSON.stringify(doc, null, 2)}\n`, contentType: 'application/json', extension: 'json' };
+    case 'md':
+      return { body: renderMarkdown(doc, resolveDelta(doc, ctx)), contentType: 'text/markdown; charset=utf-8', extension: 'md' };
+    case 'html':
+      return { body: renderHtml(doc, resolveDelta(doc, ctx), resolveHistory(doc, ctx)), contentType: 'text/html; charset=utf-8', extension: 'html' };
+    case 'junit':
+      return { body: renderJunit(doc), contentType: 'application/xml', extension: 'junit.xml' };
+    case 'ocsf':
+      return { body: renderOcsf(doc), contentType: 'application/json', extension: 'ocsf.json' };
+    case 'csv':
+      return { body: renderCsv(doc), contentType: 'text/csv; charset=utf-8', extension: 'csv' };
+    default: {
+      const never: never = format;
+      throw new Error(`unknown report format ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// The Markdown report: the one-page leadership summary first, then the delta,
+// the backlog, the findings with their evidence and every control result.
+// Also the report.md of an evidence bundle.
+import { buildBacklog, EXPOSURE_FACTOR, SEVERITY_WEIGHT } from '../evidence/backlog.js';
+import type { Delta } from '../evidence/delta.js';
+import { leadershipSummary } from '../evidence/summary.js';
+import type { RunDocument } from '../runner/document.js';
+import { mdCell, mdText, truncate } from './escape.js';
+
+const DECISION_WORDS = { 'fix-internally': 'Fix internally', sprint: 'Focused sprint', hold: 'Hold' } as const;
+
+export const RANKING_RULE =
+  `score = severity weight (${Object.entries(SEVERITY_WEIGHT).map(([k, v]) => `${k} ${v}`).join(', ')}) × exposure ` +
+  `(${Object.entries(EXPOSURE_FACTOR).map(([k, v]) => `${k} ${v}`).join(', ')}) × confidence (fail 1.0, warn 0.7, halved without evidence); ties: smaller effort first`;
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)];
+}
+
+export function renderDeltaMd(delta: Delta, heading = '##'): string[] {
+  const lines = [`${heading} Delta: ${mdText(delta.from.id)} → ${mdText(delta.to.id)}`, '', `**${mdText(delta.headline)}**`, ''];
+  const changed = delta.controls.filter((c) => c.change !== 'unchanged');
+  if (changed.length)
+    lines.push(
+      ...table(
+        ['change', 'control', 'resource', 'before', 'after', 'why'],
+        changed.map((c) => [c.change, c.control, c.resource, c.from ? `${c.from.status} (${c.from.severity})` : '—', c.to ? `${c.to.status} (${c.to.severity})` : '—', c.reason]),
+      ),
+    );
+  else lines.push('No control result changed.');
+  lines.push('', `Unchanged: ${delta.counts.unchanged}.`, '');
+  if (delta.findings.length) {
+    lines.push(...table(['finding', 'control', 'resource', 'severity', 'title'], delta.findings.map((f) => [f.change + (f.waived ? ' (waived)' : ''), f.control, f.resource, f.severity, f.title])));
+    lines.push('');
+  }
+  return lines;
+}
+
+export function renderMarkdown(doc: RunDocument, delta: Delta | null): string {
+  const { run } = doc;
+  const backlog = buildBacklog(doc);
+  const lead = leadershipSummary(doc, backlog);
+  const f = lead.findings;
+  const L: string[] = [];
+  L.push(`# pathaudit report — ${mdText(run.gatewayId)} · ${mdText(run.bundle)}`, '');
+  L.push(`Run \`${run.id}\` · ${run.status} · ${run.startedAt} → ${run.finishedAt ?? '…'} · agent ${run.agentVersion}`);
+  if (run.path?.name) L.push(`Path: ${mdText(run.path.name)}${run.path.pressure ? ` — ${mdText(run.path.pressure)}` : ''}${run.path.deadline ? ` — decision by ${run.path.deadline}` : ''}`);
+  L.push('', '## Leadership summary', '', `**${mdText(lead.headline)}**`, '');
+  L.push(`- Posture: **${lead.posture}**`);
+  L.push(`- Open findings: ${f.critical} critical · ${f.high} high · ${f.medium} medium · ${f.low} low · ${f.info} info`);
+  L.push(`- Recommended next move: **${DECISION_WORDS[lead.decision]}** — ${mdText(lead.decisionRule)}`);
+  if (lead.topRisks.length) L.push('', '**Top risks**', '', ...lead.topRisks.map((r, i) => `${i + 1}. ${mdText(r)}`));
+  L.push('', '**What the next run should verify**', '', ...lead.nextRun.map((r) => `- ${mdText(r)}`));
+  if (lead.lapsedWaivers.length) L.push('', '**Lapsed waivers**', '', ...lead.lapsedWaivers.map((w) => `- ${mdText(w)}`));
+  if (lead.waived.length) L.push('', '**Waived (accepted risk, left out of the decision)**', '', ...lead.waived.map((w) => `- ${mdText(w)}`));
+  if (lead.unobserved.length) L.push('', '**Not observed (error — never counted as passing)**', '', ...lead.unobserved.map((w) => `- ${mdText(w)}`));
+  L.push('');
+  if (delta) L.push(...renderDeltaMd(delta));
+  L.push('## Backlog', '', `Ranking: ${mdText(RANKING_RULE)}.`, '');
+  if (backlog.length)
+    L.push(
+      ...table(
+        ['#', 'score', 'severity', 'control', 'resource', 'exposure', 'effort', 'owner', 'verify with', 'standards'],
+        backlog.map((b) => [String(b.rank), String(b.score), b.severity, `${b.control} ${b.title}`, b.resource, b.exposure, b.effort, b.owner, `${b.verification.command} → ${b.verification.control} pass`, b.standards.join('; ')]),
+      ),
+    );
+  else L.push('Nothing to fix: no open finding.');
+  L.push('', '## Findings', '');
+  if (!doc.findings.length) L.push('No findings.');
+  for (const x of doc.findings) {
+    const state = x.waived ? ` — waived until ${x.waiver!.expires}` : x.waiver?.lapsed ? ` — waiver lapsed ${x.waiver.expires}` : '';
+    L.push(`### ${x.severity.toUpperCase()} ${x.control} ${mdText(x.title)} — ${mdText(x.resource)}${state}`, '');
+    L.push(`${mdText(x.detail)}`, '');
+    L.push(`- Fingerprint: \`${x.fingerprint}\``);
+    L.push(`- Remediation: ${mdText(x.remediation)}`);
+    L.push(`- Verification: ${mdText(x.verification)}`);
+    if (x.standards.length) L.push(`- Standards: ${mdText(x.standards.join('; '))}`);
+    L.push('- Evidence:');
+    for (const id of x.evidence) {
+      const e = doc.evidence.find((ev) => ev.id === id);
+      L.push(e ? `  - \`${id}\` (${e.kind}, sha256 \`${e.sha256.slice(0, 16)}…\`): \`${truncate(JSON.stringify(e.data), 300).replace(/`/g, "'")}\`` : `  - \`${id}\` (missing from the run)`);
+    }
+    L.push('');
+  }
+  L.push('## Control results', '');
+  L.push(...table(['status', 'control', 'resource', 'severity', 'detail'], doc.results.map((r) => [r.status, r.control, r.resource, r.severity, r.detail])));
+  L.push('', '## Checks', '');
+  L.push(...table(['check', 'outcome', 'ms', 'reason'], run.checks.map((c) => [c.check, c.outcome, String(c.durationMs), c.reason ?? ''])));
+  L.push('', '## Integrity', '');
+  L.push(`- Run hash: \`${run.hash ?? 'not finished'}\``, `- Previous-run hash: \`${run.previousHash ?? 'none (first run)'}\``, `- Config hash: \`${run.configHash}\``, `- Evidence records: ${doc.evidence.length}`);
+  return `${L.join('\n')}\n`;
+}

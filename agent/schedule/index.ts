@@ -1,0 +1,86 @@
+// Schedules from the config: one node-cron task per entry. A bundle schedule
+// starts a run through the run controller (one run at a time: a slot that
+// fires while another run is in flight is skipped and logged, not queued) and
+// waits for it, so node-cron's noOverlap holds for the whole run. A random
+// delay (jitter_s) spreads a fleet's gateways that share the same cron line.
+// The monthly snapshot schedule takes the retainer snapshot.
+import cron, { type ScheduledTask } from 'node-cron';
+import type { PathauditConfig } from '../../config/schema/index.js';
+import { BusyError, StoppingError, type RunController } from '../daemon/runs.js';
+import { reasonOf } from '../errors.js';
+import { takeSnapshot } from '../evidence/snapshot.js';
+import type { Log } from '../log.js';
+import type { Store } from '../store/index.js';
+
+type Schedule = NonNullable<PathauditConfig['schedules']>[number];
+
+export interface ScheduleDeps {
+  runs: RunController;
+  store: Store;
+  log: Log;
+}
+
+export interface Schedules {
+  tasks: ScheduledTask[];
+  /** What each task does, for the readiness line and tests. */
+  describe(): Array<{ name: string; cron: string; timezone: string | null; next: string | null }>;
+  stop(): Promise<void>;
+}
+
+export function scheduleName(s: Schedule, i: number): string {
+  return 'bundle' in s ? `schedule[${i}] bundle ${s.bundle}` : `schedule[${i}] snapshot ${s.snapshot}`;
+}
+
+/** The job behind a schedule entry (exported so tests can fire it without waiting for the clock). */
+export function jobOf(s: Schedule, deps: ScheduleDeps, name: string): () => Promise<void> {
+  const log = deps.log.child({ schedule: name });
+  if ('bundle' in s) {
+    return async () => {
+      try {
+        deps.runs.start({ bundle: s.bundle, trigger: 'schedule' });
+      } catch (err) {
+        if (err instanceof BusyError) log.warn({ runningId: err.running.id }, 'schedule slot skipped: another run is in flight');
+        else if (err instanceof StoppingError) log.info('schedule slot skipped: the daemon is stopping');
+        else log.error({ err: reasonOf(err) }, 'scheduled run could not start');
+        return;
+      }
+      await deps.runs.idle();
+    };
+  }
+  return async () => {
+    try {
+      const snap = takeSnapshot(deps.store);
+      log.info({ month: snap.month }, 'monthly snapshot taken');
+    } catch (err) {
+      log.error({ err: reasonOf(err) }, 'monthly snapshot failed');
+    }
+  };
+}
+
+export function startSchedules(schedules: Schedule[] | undefined, deps: ScheduleDeps): Schedules {
+  const logger = {
+    info: (m: string) => deps.log.debug({ source: 'node-cron' }, m),
+    warn: (m: string) => deps.log.warn({ source: 'node-cron' }, m),
+    error: (m: string | Error) => deps.log.error({ source: 'node-cron', err: reasonOf(m) }, 'scheduler error'),
+    debug: (m: string | Error) => deps.log.debug({ source: 'node-cron' }, String(m)),
+  };
+  const tasks = (schedules ?? []).map((s, i) => {
+    const name = scheduleName(s, i);
+    const jitterMs = 'jitter_s' in s && s.jitter_s ? s.jitter_s * 1000 : 0;
+    return cron.schedule(s.cron, jobOf(s, deps, name), {
+      name,
+      timezone: s.timezone,
+      noOverlap: true,
+      maxRandomDelay: jitterMs,
+      logger,
+    });
+  });
+  return {
+    tasks,
+    describe: () =>
+      tasks.map((t, i) => ({ name: t.name ?? `schedule[${i}]`, cron: t.getPattern(), timezone: schedules![i]!.timezone ?? null, next: t.getNextRun()?.toISOString() ?? null })),
+    stop: async () => {
+      for (const t of tasks) await t.destroy();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+// broker-cert judgement: pure function of the served certificates and the
+// files read by collect(). One result per control per TLS endpoint (BC-01..08)
+// and one per key file (BC-09).
+import type { PathauditConfig } from '../../config/schema/index.js';
+import { brokerResource } from '../broker-transport/collect.js';
+import type { ControlResult, Evidence, EvaluateInput } from '../types.js';
+import { daysLeft, describeValidity, isExpired, isNotYetValid, matchName, weakKeyReason, weakSignatureReason, type CertFacts } from '../x509.js';
+import {
+  anchorKey,
+  chainKey,
+  diskCertKey,
+  endpointsOf,
+  keyFileKey,
+  keyFileResource,
+  servedKey,
+  type ChainData,
+  type Endpoint,
+  type FileCertData,
+  type KeyFileData,
+  type ServedData,
+} from './collect.js';
+
+export const DEFAULT_EXPIRY_WARN_DAYS = { high: 30, medium: 60 } as const;
+/** CA/Browser Forum Baseline Requirements §6.3.2 (since 2020-09-01). */
+export const DEFAULT_MAX_VALIDITY_DAYS = 398;
+
+type Find = <D>(key: string) => Evidence<D> | undefined;
+
+const PER_ENDPOINT = ['BC-01', 'BC-02', 'BC-03', 'BC-04', 'BC-05', 'BC-06', 'BC-07', 'BC-08'] as const;
+
+const describeCert = (f: CertFacts) => `"${f.subject}" (sha256 ${f.sha256.slice(0, 16)}…)`;
+
+function evaluateEndpoint(e: Endpoint, config: PathauditConfig, find: Find, now: Date): ControlResult[] {
+  const resource = e.resource;
+  const served = find<ServedData>(servedKey(e));
+  const all = (status: 'error', detail: string, evidence: string[]) => PER_ENDPOINT.map((control) => ({ control, resource, status, detail, evidence }));
+  if (!served) return all('error', 'no observation of the served certificate was recorded', []);
+  const s = served.data;
+  if (!s.handshake.ok) return all('error', `no TLS handshake with ${s.host}:${s.port}, so no served certificate to judge (${s.handshake.failure})`, [served.key]);
+  if (!s.leaf) return all('error', s.parseError ?? 'no served certificate', [served.key]);
+  const leaf = s.leaf;
+  const below = [leaf, ...(s.chain ?? []).filter((c) => !c.selfSigned)];
+  const ev = [served.key];
+  const out: ControlResult[] = [];
+
+  // BC-01 / BC-02: expiry tiers on the leaf.
+  const left = daysLeft(leaf, now);
+  if (isExpired(leaf, now) || isNotYetValid(leaf, now)) {
+    out.push({ control: 'BC-01', resource, status: 'fail', detail: `served certificate ${describeCert(leaf)} ${describeValidity(leaf, now)}`, evidence: ev });
+    out.push({ control: 'BC-02', resource, status: 'skipped', detail: 'certificate outside its validity window: judged by BC-01', evidence: [] });
+  } else {
+    out.push({ control: 'BC-01', resource, status: 'pass', detail: `served certificate ${describeValidity(leaf, now)}`, evidence: ev });
+    const tiers = { ...DEFAULT_EXPIRY_WARN_DAYS, ...config.broker?.expiry_warn_days };
+    if (left <= tiers.high) out.push({ control: 'BC-02', resource, status: 'fail', severity: 'high', detail: `served certificate expires in ${left} day(s) (${leaf.notAfter}), within ${tiers.high}`, evidence: ev });
+    else if (left <= tiers.medium) out.push({ control: 'BC-02', resource, status: 'fail', severity: 'medium', detail: `served certificate expires in ${left} day(s) (${leaf.notAfter}), within ${tiers.medium}`, evidence: ev });
+    else out.push({ control: 'BC-02', resource, status: 'pass', detail: `${left} day(s) left, more than ${tiers.medium}`, evidence: ev });
+  }
+
+  // BC-03: the name devices dial against the SAN (RFC 6125).
+  const m = matchName(leaf, e.dialName);
+  const sanList = `SAN DNS [${leaf.san.dns.join(', ')}] IP [${leaf.san.ip.join(', ')}]${leaf.san.present ? '' : ' (no SAN extension)'}`;
+  if (!m.matched) out.push({ control: 'BC-03', resource, status: 'fail', detail: `devices dial "${e.dialName}", not covered by ${sanList}; CN "${leaf.cn ?? ''}"${leaf.san.present ? ' is not consulted when a SAN is present' : ''}`, evidence: ev });
+  else if (m.via === 'cn-fallback')
+    out.push({ control: 'BC-03', resource, status: 'warn', detail: `"${e.dialName}" matches only the CN of a certificate without SAN: RFC 9525 clients (Go, browsers, recent TLS stacks) refuse it`, evidence: ev });
+  else out.push({ control: 'BC-03', resource, status: 'pass', detail: `"${e.dialName}" matches ${m.via === 'ip-san' ? 'IP' : 'DNS'} SAN "${m.by}"`, evidence: ev });
+
+  // BC-04: chain to the anchor devices pin.
+  if (!e.caFile) out.push({ control: 'BC-04', resource, status: 'skipped', detail: `${e.caWhere} not configured: no trust anchor to validate against`, evidence: [] });
+  else {
+    const anchor = find<FileCertData>(anchorKey(e.caFile));
+    const chain = find<ChainData>(chainKey(e));
+    if (anchor?.data.error || !chain) out.push({ control: 'BC-04', resource, status: 'error', detail: `trust anchor unusable: ${anchor?.data.error ?? 'not read'}`, evidence: anchor ? [anchor.key] : [] });
+    else {
+      const o = chain.data.openssl;
+      const ossl = 'failure' in o ? `OpenSSL check failed: ${o.failure}` : `OpenSSL: ${o.authorized ? 'authorized' : o.error}`;
+      const v = chain.data.verdict;
+      if (v.valid) out.push({ control: 'BC-04', resource, status: 'pass', detail: `chain validates to ${e.caWhere}: ${v.path.join(' → ')} (${ossl})`, evidence: [served.key, chain.key, anchor!.key] });
+      else out.push({ control: 'BC-04', resource, status: 'fail', detail: `chain does not validate to ${e.caWhere} (${e.caFile}): ${v.error} (${ossl})`, evidence: [served.key, chain.key, anchor!.key] });
+    }
+  }
+
+  // BC-05 / BC-06: the leaf and every served certificate below the anchor.
+  const weakKeys = below.map((c) => [c, weakKeyReason(c)] as const).filter(([, w]) => w);
+  if (weakKeys.length) out.push({ control: 'BC-05', resource, status: 'fail', detail: weakKeys.map(([c, w]) => `${c.subject}: ${w}`).join('; '), evidence: ev });
+  else out.push({ control: 'BC-05', resource, status: 'pass', detail: below.map((c) => `${c.subject}: ${c.keyType} ${c.keyBits ?? '?'}${c.curve ? ` ${c.curve}` : ''}`).join('; '), evidence: ev });
+  const weakSigs = below.map((c) => [c, weakSignatureReason(c)] as const).filter(([, w]) => w);
+  if (weakSigs.length) out.push({ control: 'BC-06', resource, status: 'fail', detail: weakSigs.map(([c, w]) => `${c.subject}: ${w}`).join('; '), evidence: ev });
+  else out.push({ control: 'BC-06', resource, status: 'pass', detail: below.map((c) => `${c.subject}: ${c.signatureAlgorithm}`).join('; '), evidence: ev });
+
+  // BC-07: validity span.
+  const max = config.broker?.max_validity_days ?? DEFAULT_MAX_VALIDITY_DAYS;
+  if (leaf.validityDays > max) out.push({ control: 'BC-07', resource, status: 'fail', detail: `valid for ${leaf.validityDays} days (${leaf.notBefore} → ${leaf.notAfter}), over ${max}`, evidence: ev });
+  else out.push({ control: 'BC-07', resource, status: 'pass', detail: `valid for ${leaf.validityDays} days, within ${max}`, evidence: ev });
+
+  // BC-08: served versus on disk.
+  if (!e.certFile)
+    out.push({ control: 'BC-08', resource, status: 'skipped', detail: e.kind === 'ingest' ? 'no certificate file on disk is configured for the ingest endpoint' : 'broker.cert_file not configured', evidence: [] });
+  else {
+    const disk = find<FileCertData>(diskCertKey(e.certFile));
+    const onDisk = disk?.data.certificates?.[0];
+    if (!disk || !onDisk) out.push({ control: 'BC-08', resource, status: 'error', detail: `certificate file unusable: ${disk?.data.error ?? 'not read'}`, evidence: disk ? [disk.key] : [] });
+    else if (onDisk.sha256 === leaf.sha256) out.push({ control: 'BC-08', resource, status: 'pass', detail: `served leaf is the certificate in ${e.certFile} (sha256 ${leaf.sha256})`, evidence: [served.key, disk.key] });
+    else {
+      const newer = Date.parse(onDisk.notAfter) > Date.parse(leaf.notAfter) ? ': the file on disk is newer (renewal written but not reloaded?)' : '';
+      out.push({
+        control: 'BC-08',
+        resource,
+        status: 'fail',
+        detail: `served sha256 ${leaf.sha256} (notAfter ${leaf.notAfter}) differs from ${e.certFile} sha256 ${onDisk.sha256} (notAfter ${onDisk.notAfter})${newer}`,
+        evidence: [served.key, disk.key],
+      });
+    }
+  }
+  return out;
+}
+
+function evaluateKeyFile(config: PathauditConfig, find: Find): ControlResult {
+  const b = config.broker;
+  if (!b?.key_file) return { control: 'BC-09', resource: b ? brokerResource(b) : 'broker-cert', status: 'skipped', detail: 'broker.key_file not configured', evidence: [] };
+  const resource = keyFileResource(b.key_file);
+  const ev = find<KeyFileData>(keyFileKey(b.key_file));
+  if (!ev || ev.data.error) return { control: 'BC-09', resource, status: 'error', detail: `could not stat the key file: ${ev?.data.error ?? 'not observed'}`, evidence: ev ? [ev.key] : [] };
+  const d = ev.data;
+  const who = [d.groupReadable && 'group', d.otherReadable && 'other'].filter(Boolean);
+  if (who.length) return { control: 'BC-09', resource, status: 'fail', detail: `mode ${d.mode} (owner uid ${d.uid}, gid ${d.gid}): readable by ${who.join(' and ')}`, evidence: [ev.key] };
+  return { control: 'BC-09', resource, status: 'pass', detail: `mode ${d.mode} (owner uid ${d.uid}, gid ${d.gid}): no group/other read`, evidence: [ev.key] };
+}
+
+export function evaluateBrokerCert({ config, evidence, now }: EvaluateInput): ControlResult[] {
+  const byKey = new Map(evidence.map((e) => [e.key, e]));
+  const find: Find = <D>(key: string) => byKey.get(key) as Evidence<D> | undefined;
+  const endpoints = endpointsOf(config);
+  const results = endpoints.flatMap((e) => evaluateEndpoint(e, config, find, now));
+  if (!endpoints.length) {
+    const resource = config.broker ? brokerResource(config.broker) : 'broker-cert';
+    for (const control of PER_ENDPOINT) results.push({ control, resource, status: 'skipped', detail: 'no TLS listener declared and no https ingest endpoint (see BT-05)', evidence: [] });
+  }
+  results.push(evaluateKeyFile(config, find));
+  return results;
+}

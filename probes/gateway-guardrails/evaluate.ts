@@ -1,0 +1,287 @@
+// gateway-guardrails judgement: a pure function of the evidence collected
+// through the root. A source that was absent is `skipped` with its reason, one
+// that failed is `error`; only an observation can pass or fail.
+import type { ControlResult, Evidence, EvaluateInput } from '../types.js';
+import { isLoopback } from '../net.js';
+import { DEFAULT_DISKS, diskResource, type DiskEvidence } from './disk.js';
+import { fileResource, type FileModeEvidence } from './files.js';
+import type { FirewallEvidence, InputChain } from './firewall.js';
+import { processResource, type ProcessesEvidence } from './processes.js';
+import { socketResource, type SocketsEvidence } from './sockets.js';
+import type { MatchBlock, Setting, SshdEvidence } from './sshd.js';
+import type { ClockEvidence } from './clock.js';
+import type { PowerEvidence, ThermalEvidence } from './thermal.js';
+import { periodicEnabled, type AptEvidence } from './updates.js';
+import type { Observed } from './system.js';
+
+type Find = <D>(key: string) => Evidence<D> | undefined;
+
+/** skipped/error for a source without observations, or null when it observed something. */
+function unobserved(control: string, resource: string, ev: Evidence<Observed<object>> | undefined): ControlResult | null {
+  if (!ev) return { control, resource, status: 'error', detail: 'no evidence was collected for this source', evidence: [] };
+  if (ev.data.state === 'absent') return { control, resource, status: 'skipped', detail: ev.data.reason, evidence: [ev.key] };
+  if (ev.data.state === 'failed') return { control, resource, status: 'error', detail: ev.data.reason, evidence: [ev.key] };
+  return null;
+}
+
+const at = (s: Setting) => (s.origin === 'default' ? 'OpenSSH default' : s.origin);
+const blockName = (m: MatchBlock) => `\`${m.criteria}\` (${m.origin})`;
+
+/**
+ * Passwords are asked either by PasswordAuthentication or by keyboard-interactive
+ * through PAM — unless AuthenticationMethods names neither method.
+ */
+function passwordPaths(s: Partial<Record<string, Setting>>, usePam: Setting, methods: Setting): string[] {
+  const out: string[] = [];
+  if (methods.value !== 'any' && !/\b(password|keyboard-interactive)\b/.test(methods.value)) return out;
+  if (s.passwordauthentication?.value === 'yes') out.push(`PasswordAuthentication yes (${at(s.passwordauthentication)})`);
+  if (s.kbdinteractiveauthentication?.value === 'yes' && usePam.value === 'yes')
+    out.push(`KbdInteractiveAuthentication yes (${at(s.kbdinteractiveauthentication)}) with UsePAM yes (${at(usePam)}): PAM asks for the password`);
+  return out;
+}
+
+function evaluateGg01(find: Find): ControlResult {
+  const ev = find<SshdEvidence>('sshd');
+  const none = unobserved('GG-01', 'sshd', ev);
+  if (none || ev!.data.state !== 'observed') return none!;
+  const d = ev!.data;
+  const global = passwordPaths(d.global, d.global.usepam, d.global.authenticationmethods);
+  const blocks = d.matchBlocks
+    .map((m) => ({ m, paths: passwordPaths(m.settings, d.global.usepam, m.settings.authenticationmethods ?? d.global.authenticationmethods) }))
+    .filter((x) => x.paths.length)
+    .map((x) => `Match block ${blockName(x.m)} re-enables passwords: ${x.paths.join('; ')}`);
+  const via = d.method === 'sshd -T' ? 'effective settings from `sshd -T`' : `parsed from ${d.files.length} file(s)`;
+  if (global.length || blocks.length) return { control: 'GG-01', resource: 'sshd', status: 'fail', detail: `SSH accepts passwords: ${[...global, ...blocks].join('; ')} (${via})`, evidence: [ev!.key] };
+  return {
+    control: 'GG-01',
+    resource: 'sshd',
+    status: 'pass',
+    detail: `${d.global.authenticationmethods.value !== 'any' ? `AuthenticationMethods ${d.global.authenticationmethods.value} (${at(d.global.authenticationmethods)}), ` : ''}PasswordAuthentication ${d.global.passwordauthentication.value} (${at(d.global.passwordauthentication)}), KbdInteractiveAuthentication ${d.global.kbdinteractiveauthentication.value}; ${d.matchBlocks.length ? `none of ${d.matchBlocks.length} Match block(s) re-enables passwords` : 'no Match block'} (${via})`,
+    evidence: [ev!.key],
+  };
+}
+
+/** PermitRootLogin values that still let root in with a key. */
+const KEY_ONLY_ROOT = new Set(['prohibit-password', 'without-password', 'forced-commands-only']);
+
+function evaluateGg02(find: Find): ControlResult {
+  const ev = find<SshdEvidence>('sshd');
+  const none = unobserved('GG-02', 'sshd', ev);
+  if (none || ev!.data.state !== 'observed') return none!;
+  const d = ev!.data;
+  const root = d.global.permitrootlogin;
+  const blocks = d.matchBlocks.filter((m) => m.settings.permitrootlogin?.value === 'yes').map((m) => `Match block ${blockName(m)} sets PermitRootLogin yes`);
+  if (root.value === 'yes' || blocks.length) {
+    const global = root.value === 'yes' ? [`PermitRootLogin yes (${at(root)})`] : [];
+    return { control: 'GG-02', resource: 'sshd', status: 'fail', detail: `root may log in over SSH: ${[...global, ...blocks].join('; ')}`, evidence: [ev!.key] };
+  }
+  if (KEY_ONLY_ROOT.has(root.value))
+    return { control: 'GG-02', resource: 'sshd', status: 'warn', severity: 'low', detail: `PermitRootLogin ${root.value} (${at(root)}): root may log in with a key, no password`, evidence: [ev!.key] };
+  return { control: 'GG-02', resource: 'sshd', status: 'pass', detail: `PermitRootLogin ${root.value} (${at(root)}) and no Match block re-enables it`, evidence: [ev!.key] };
+}
+
+function evaluateGg03(find: Find, allowed: number[], configured: boolean): ControlResult[] {
+  const ev = find<SocketsEvidence>('sockets');
+  const none = unobserved('GG-03', 'sockets', ev);
+  if (none || ev!.data.state !== 'observed') return [none!];
+  const exposed = ev!.data.sockets.filter((s) => !isLoopback(s.address));
+  const outside = exposed.filter((s) => !allowed.includes(s.port));
+  const list = configured ? `allowlist ${allowed.length ? allowed.join(', ') : '(empty)'}` : 'no guardrails.allowed_listeners configured: nothing is allowed';
+  if (outside.length)
+    return outside.map((s) => ({
+      control: 'GG-03',
+      resource: socketResource(s),
+      status: 'fail' as const,
+      detail: `port ${s.port} listens on ${s.address === '0.0.0.0' || s.address === '::' ? `every ${s.family === 6 ? 'IPv6' : 'IPv4'} address (${s.address})` : s.address} as uid ${s.uid}, not in the ${list}`,
+      evidence: [ev!.key],
+    }));
+  return [
+    {
+      control: 'GG-03',
+      resource: 'sockets',
+      status: 'pass',
+      detail: exposed.length
+        ? `${exposed.length} listener(s) beyond loopback, all allowed: ${exposed.map((s) => socketResource(s).slice(7)).join(', ')} (${list})`
+        : `${ev!.data.sockets.length} listener(s), all on loopback`,
+      evidence: [ev!.key],
+    },
+  ];
+}
+
+const denies = (c: InputChain) => c.policy === 'drop' || c.endsWithDrop;
+const chainName = (c: InputChain) => `${c.family} ${c.table} ${c.chain} (${c.source}): policy ${c.policy}${c.endsWithDrop ? ', ends with drop' : ''}`;
+
+function evaluateGg04(find: Find): ControlResult {
+  const ev = find<FirewallEvidence>('firewall');
+  const none = unobserved('GG-04', 'firewall', ev);
+  if (none || ev!.data.state !== 'observed') return none!;
+  const d = ev!.data;
+  const key = [ev!.key];
+  const idle = d.sources.filter((s) => s.loadedAtBoot === false);
+  const loaded = new Set(d.sources.filter((s) => s.loadedAtBoot !== false).map((s) => s.source));
+  const chains = d.inputChains.filter((c) => loaded.has(c.source));
+  const idleNote = idle.length ? `; not loaded at boot (unit not enabled): ${idle.map((s) => `${s.source} (${s.unit})`).join(', ')}` : '';
+  if (!chains.length) return { control: 'GG-04', resource: 'firewall', status: 'fail', detail: `no input filter chain in effect (${d.method})${idleNote}`, evidence: key };
+  const covers = (fam: 'ip' | 'ip6') => chains.filter((c) => (c.family === 'inet' || c.family === fam) && denies(c));
+  const v4 = covers('ip');
+  const v6 = covers('ip6');
+  const v6Unobserved = d.method === 'iptables-save' && !d.sources.some((s) => s.source === 'ip6tables-save');
+  if (v4.length && v6.length)
+    return { control: 'GG-04', resource: 'firewall', status: 'pass', detail: `input is default-deny for IPv4 and IPv6: ${[...new Set([...v4, ...v6])].map(chainName).join('; ')}${idleNote}`, evidence: key };
+  if (v4.length && v6Unobserved)
+    return { control: 'GG-04', resource: 'firewall', status: 'error', detail: `IPv4 input is default-deny (${v4.map(chainName).join('; ')}) but IPv6 could not be observed: no ip6tables-save`, evidence: key };
+  const open = [!v4.length ? 'IPv4' : null, !v6.length ? 'IPv6' : null].filter(Boolean).join(' and ');
+  return { control: 'GG-04', resource: 'firewall', status: 'fail', detail: `${open} input not default-deny; input chains: ${chains.map(chainName).join('; ')}${idleNote}`, evidence: key };
+}
+
+function evaluateGg05(find: Find): ControlResult[] {
+  const ev = find<ProcessesEvidence>('processes');
+  const none = unobserved('GG-05', 'processes', ev);
+  if (none || ev!.data.state !== 'observed') return [none!];
+  const d = ev!.data;
+  const out: ControlResult[] = [];
+  for (const role of ['broker', 'relay'] as const) {
+    const found = d.processes.filter((p) => p.role === role);
+    if (!d.wanted[role].length) {
+      out.push({ control: 'GG-05', resource: `process ${role}`, status: 'skipped', detail: `no guardrails.process_names.${role} configured`, evidence: [] });
+      continue;
+    }
+    if (!found.length) {
+      out.push({ control: 'GG-05', resource: `process ${role}`, status: 'skipped', detail: `no ${role} process running (looked for ${d.wanted[role].join(', ')})`, evidence: [ev!.key] });
+      continue;
+    }
+    for (const name of [...new Set(found.map((p) => p.name))]) {
+      const procs = found.filter((p) => p.name === name);
+      const asRoot = procs.filter((p) => p.euid === 0);
+      const who = (ps: typeof procs) => ps.map((p) => `pid ${p.pid} euid ${p.euid}${p.user ? ` (${p.user})` : ''}`).join(', ');
+      out.push(
+        asRoot.length
+          ? { control: 'GG-05', resource: processResource(name), status: 'fail', detail: `${role} ${name} runs as root: ${who(asRoot)}`, evidence: [ev!.key] }
+          : { control: 'GG-05', resource: processResource(name), status: 'pass', detail: `${role} ${name} runs unprivileged: ${who(procs)}`, evidence: [ev!.key] },
+      );
+    }
+  }
+  return out;
+}
+
+function evaluateGg06(find: Find, now: Date): ControlResult {
+  const ev = find<AptEvidence>('apt');
+  const none = unobserved('GG-06', 'apt', ev);
+  if (none || ev!.data.state !== 'observed') return none!;
+  const d = ev!.data;
+  const problems: string[] = [];
+  if (d.installed === false) problems.push('unattended-upgrades is not installed');
+  if (!periodicEnabled(d.unattendedUpgrade)) problems.push(`APT::Periodic::Unattended-Upgrade is ${d.unattendedUpgrade ? `"${d.unattendedUpgrade.value}" (${d.unattendedUpgrade.origin})` : 'not set'}`);
+  if (!periodicEnabled(d.updateLists)) problems.push(`APT::Periodic::Update-Package-Lists is ${d.updateLists ? `"${d.updateLists.value}" (${d.updateLists.origin})` : 'not set'}`);
+  if (!d.securityOrigins.length) problems.push('no security origin in Unattended-Upgrade::Origins-Pattern or Allowed-Origins');
+  let pending: string;
+  if (d.pending.checked) {
+    const age = d.pending.listsUpdatedAt ? Math.floor((now.getTime() - Date.parse(d.pending.listsUpdatedAt)) / 86_400_000) : null;
+    const lists = age === null ? 'package lists of unknown age' : `package lists ${age} day(s) old`;
+    if (d.pending.security.length) {
+      const names = d.pending.security.slice(0, 8).map((u) => `${u.package} ${u.to}`);
+      problems.push(`${d.pending.security.length} security update(s) pending (${names.join(', ')}${d.pending.security.length > 8 ? ', …' : ''}; ${lists})`);
+    }
+    pending = `no security update pending of ${d.pending.total} upgradable (${lists})`;
+  } else pending = `pending updates not checked (${d.pending.reason}): configuration only`;
+  if (problems.length) return { control: 'GG-06', resource: 'apt', status: 'fail', detail: problems.join('; '), evidence: [ev!.key] };
+  if (!d.pending.checked && d.pending.attempted)
+    return { control: 'GG-06', resource: 'apt', status: 'error', detail: `automatic security updates are configured, but pending updates could not be counted: ${d.pending.reason}`, evidence: [ev!.key] };
+  return {
+    control: 'GG-06',
+    resource: 'apt',
+    status: 'pass',
+    detail: `unattended-upgrades ${d.installed === null ? '(package state unknown: no dpkg status)' : 'installed'}, daily lists and upgrades on, security origin ${d.securityOrigins[0]}; ${pending}`,
+    evidence: [ev!.key],
+  };
+}
+
+function evaluateGg07(find: Find): ControlResult {
+  const ev = find<ClockEvidence>('clock');
+  const none = unobserved('GG-07', 'clock', ev);
+  if (none || ev!.data.state !== 'observed') return none!;
+  const d = ev!.data;
+  const seen = `${d.method}: ${d.observed.join(', ')}`;
+  return d.synchronized
+    ? { control: 'GG-07', resource: 'clock', status: 'pass', detail: `clock synchronised (${seen})`, evidence: [ev!.key] }
+    : { control: 'GG-07', resource: 'clock', status: 'fail', detail: `clock not synchronised (${seen})`, evidence: [ev!.key] };
+}
+
+function evaluateGg08(find: Find, disks: Array<{ mount: string }>): ControlResult[] {
+  return disks.map(({ mount }) => {
+    const resource = diskResource(mount);
+    const ev = find<DiskEvidence>(resource);
+    const none = unobserved('GG-08', resource, ev);
+    if (none || ev!.data.state !== 'observed') return none!;
+    const d = ev!.data;
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    const what = `${d.freePercent} % free (${gib(d.availableBytes)} of ${gib(d.totalBytes)}), threshold ${d.minFreePercent} %`;
+    return d.freePercent < d.minFreePercent
+      ? { control: 'GG-08', resource, status: 'fail', detail: `${mount}: ${what}`, evidence: [ev!.key] }
+      : { control: 'GG-08', resource, status: 'pass', detail: `${mount}: ${what}`, evidence: [ev!.key] };
+  });
+}
+
+function evaluateGg09(find: Find): ControlResult[] {
+  const out: ControlResult[] = [];
+  const power = find<PowerEvidence>('power');
+  const p = unobserved('GG-09', 'power', power);
+  if (p) out.push(p);
+  else if (power!.data.state === 'observed') {
+    const d = power!.data;
+    out.push(
+      d.flags.length
+        ? { control: 'GG-09', resource: 'power', status: 'fail', detail: `firmware reports throttled=${d.throttled}: ${d.flags.join(', ')} (${d.source})`, evidence: [power!.key] }
+        : { control: 'GG-09', resource: 'power', status: 'pass', detail: `firmware reports throttled=${d.throttled}: no under-voltage or throttling since boot (${d.source})`, evidence: [power!.key] },
+    );
+  }
+  const thermal = find<ThermalEvidence>('thermal');
+  const th = unobserved('GG-09', 'thermal', thermal);
+  if (th) out.push(th);
+  else if (thermal!.data.state === 'observed') {
+    const zones = thermal!.data.zones;
+    const judged = zones.filter((z) => z.tripC !== null);
+    const hot = judged.filter((z) => z.tempC >= z.tripC!);
+    const z = (x: (typeof zones)[number]) => `${x.zone}${x.type ? ` (${x.type})` : ''} ${x.tempC} °C${x.tripC !== null ? ` / ${x.tripType} trip ${x.tripC} °C` : ''}`;
+    if (hot.length) out.push({ control: 'GG-09', resource: 'thermal', status: 'fail', detail: `at or above the throttling trip point: ${hot.map(z).join('; ')}`, evidence: [thermal!.key] });
+    else if (judged.length) out.push({ control: 'GG-09', resource: 'thermal', status: 'pass', detail: `below every throttling trip point: ${judged.map(z).join('; ')}`, evidence: [thermal!.key] });
+    else out.push({ control: 'GG-09', resource: 'thermal', status: 'skipped', detail: `no thermal zone has a passive trip point to judge against (${zones.map(z).join('; ')})`, evidence: [thermal!.key] });
+  }
+  return out;
+}
+
+function evaluateGg10(find: Find, files: string[]): ControlResult[] {
+  if (!files.length) return [{ control: 'GG-10', resource: 'files', status: 'skipped', detail: 'no guardrails.secret_files configured', evidence: [] }];
+  return files.map((f) => {
+    const resource = fileResource(f);
+    const ev = find<FileModeEvidence>(resource);
+    const none = unobserved('GG-10', resource, ev);
+    if (none || ev!.data.state !== 'observed') return none!;
+    const d = ev!.data;
+    const mode = Number.parseInt(d.mode, 8);
+    const readers = [mode & 0o040 ? 'group' : null, mode & 0o004 ? 'other' : null].filter(Boolean);
+    const writers = mode & 0o022 ? '; also writable beyond the owner' : '';
+    const parent = d.parentMode && (Number.parseInt(d.parentMode, 8) & 0o005) === 0 ? `; its folder (${d.parentMode}) does not let other in, but one chmod away` : '';
+    return readers.length
+      ? { control: 'GG-10', resource, status: 'fail', detail: `mode ${d.mode}: readable by ${readers.join(' and ')} (owner uid ${d.uid}, gid ${d.gid})${writers}${parent}`, evidence: [ev!.key] }
+      : { control: 'GG-10', resource, status: 'pass', detail: `mode ${d.mode}: readable by its owner only (uid ${d.uid})${writers}`, evidence: [ev!.key] };
+  });
+}
+
+export function evaluateGatewayGuardrails({ config, evidence, now }: EvaluateInput): ControlResult[] {
+  const g = config.guardrails ?? {};
+  const byKey = new Map(evidence.map((e) => [e.key, e]));
+  const find: Find = <D>(key: string) => byKey.get(key) as Evidence<D> | undefined;
+  return [
+    evaluateGg01(find),
+    evaluateGg02(find),
+    ...evaluateGg03(find, g.allowed_listeners ?? [], g.allowed_listeners !== undefined),
+    evaluateGg04(find),
+    ...evaluateGg05(find),
+    evaluateGg06(find, now),
+    evaluateGg07(find),
+    ...evaluateGg08(find, g.disk ?? DEFAULT_DISKS),
+    ...evaluateGg09(find),
+    ...evaluateGg10(find, [...new Set(g.secret_files ?? [])]),
+  ];
+}

@@ -1,0 +1,290 @@
+// ingest-auth judgement: a pure function of the evidence and the config.
+import { describeHttp, is2xx, stackTraceIn, versionBanners, type HttpObservation, type HttpResponseSummary } from '../http.js';
+import type { TcpObservation } from '../net.js';
+import { judgeCiphers, legacyVersionsAccepted, legacyVersionsUnobserved, type CipherEnumeration, type VersionObservation } from '../tls.js';
+import type { ControlResult, EvaluateInput, Evidence, Severity } from '../types.js';
+import { certificateWeaknesses, daysLeft, isExpired, matchName } from '../x509.js';
+import { ingestResource, type CertificateEvidence, type PlanEvidence, type RequestCase, type RequestEvidence } from './collect.js';
+
+type Find = <D>(key: string) => Evidence<D> | undefined;
+
+const SEVERITY_ORDER: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+const worst = (list: Severity[]): Severity => list.reduce((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a), 'info');
+
+/** Statuses that mean "refused by authentication" (RFC 9110 §15.5.2, §15.5.4). */
+const isAuthRefusal = (o: HttpObservation | undefined) => o?.outcome === 'response' && (o.status === 401 || o.status === 403);
+const responded = (o: HttpObservation | undefined): o is HttpResponseSummary => o?.outcome === 'response';
+
+interface Ctx {
+  resource: string;
+  plan: Evidence<PlanEvidence>;
+  request: (c: RequestCase) => Evidence<RequestEvidence> | undefined;
+  find: Find;
+}
+
+const notSentReason = (x: Ctx, c: RequestCase) => x.plan.data.notApplicable.find((n) => n.case === c)?.reason ?? 'not sent';
+
+function evaluateIa01(x: Ctx): ControlResult {
+  const { resource } = x;
+  const ev = x.request('no-credentials');
+  if (!ev) return { control: 'IA-01', resource, status: 'error', detail: 'the request without credentials was not sent (check budget ran out)', evidence: [x.plan.key] };
+  const o = ev.data.response;
+  if (is2xx(o))
+    return {
+      control: 'IA-01',
+      resource,
+      status: 'fail',
+      detail: `POST without credentials answered ${describeHttp(o)}: the ingest endpoint accepts unauthenticated telemetry${x.plan.data.auth === 'none' ? ' (and ingest.auth names no credential)' : ''}`,
+      evidence: [ev.key],
+    };
+  if (isAuthRefusal(o))
+    return { control: 'IA-01', resource, status: 'pass', detail: `POST without credentials refused: ${describeHttp(o)}${responded(o) && o.headers['www-authenticate'] ? ` (WWW-Authenticate: ${o.headers['www-authenticate']})` : ''}`, evidence: [ev.key] };
+  return {
+    control: 'IA-01',
+    resource,
+    status: 'error',
+    detail: `POST without credentials got ${describeHttp(o)}, neither 2xx nor 401/403: whether the endpoint requires credentials was not observed`,
+    evidence: [ev.key],
+  };
+}
+
+function evaluateIa02(x: Ctx): ControlResult {
+  const { resource } = x;
+  const cases = (['malformed-credential', 'wrong-credential', 'expired-credential'] as const).map((c) => ({ c, ev: x.request(c) }));
+  const sent = cases.filter((k) => k.ev);
+  if (!sent.length)
+    return { control: 'IA-02', resource, status: 'skipped', detail: `no invalid credential could be presented: ${notSentReason(x, 'wrong-credential')}`, evidence: [] };
+  const label = (k: (typeof sent)[number]) => `${k.ev!.data.credential.variant} ${k.ev!.data.credential.kind} credential`;
+  const accepted = sent.filter((k) => is2xx(k.ev!.data.response));
+  if (accepted.length)
+    return {
+      control: 'IA-02',
+      resource,
+      status: 'fail',
+      detail: `invalid credential accepted: ${accepted.map((k) => `${label(k)} → ${describeHttp(k.ev!.data.response)}`).join('; ')}`,
+      evidence: accepted.map((k) => k.ev!.key),
+    };
+  // RFC 6750 §3.1: a malformed Authorization header may be answered 400 invalid_request.
+  const refused = (k: (typeof sent)[number]) => isAuthRefusal(k.ev!.data.response) || (k.c === 'malformed-credential' && responded(k.ev!.data.response) && k.ev!.data.response.status === 400);
+  const unobserved = sent.filter((k) => !refused(k));
+  if (unobserved.length)
+    return {
+      control: 'IA-02',
+      resource,
+      status: 'error',
+      detail: `no authentication verdict for: ${unobserved.map((k) => `${label(k)} → ${describeHttp(k.ev!.data.response)}`).join('; ')}`,
+      evidence: unobserved.map((k) => k.ev!.key),
+    };
+  const skipped = cases.filter((k) => !k.ev).map((k) => `${k.c} not applicable (${notSentReason(x, k.c)})`);
+  return {
+    control: 'IA-02',
+    resource,
+    status: 'pass',
+    detail: `${sent.map((k) => `${label(k)} refused (${describeHttp(k.ev!.data.response)})`).join('; ')}${skipped.length ? `; ${skipped.join('; ')}` : ''}`,
+    evidence: sent.map((k) => k.ev!.key),
+  };
+}
+
+function evaluateIa03(x: Ctx): ControlResult {
+  const { resource } = x;
+  const ev = x.request('valid-credential');
+  if (!ev) return { control: 'IA-03', resource, status: 'skipped', detail: notSentReason(x, 'valid-credential'), evidence: [] };
+  const o = ev.data.response;
+  const kind = ev.data.credential.kind;
+  if (is2xx(o)) return { control: 'IA-03', resource, status: 'pass', detail: `POST with the configured ${kind} credential accepted: ${describeHttp(o)}`, evidence: [ev.key] };
+  if (responded(o))
+    return {
+      control: 'IA-03',
+      resource,
+      status: 'fail',
+      detail: `POST with the configured ${kind} credential answered ${describeHttp(o)}, not 2xx: devices using this credential cannot deliver telemetry${isAuthRefusal(o) ? ' (the credential itself is refused)' : ''}`,
+      evidence: [ev.key],
+    };
+  return { control: 'IA-03', resource, status: 'error', detail: `POST with the configured ${kind} credential got ${describeHttp(o)}`, evidence: [ev.key] };
+}
+
+/** Answers to plain HTTP on a TLS port that mean "not served here" (nginx answers 400/497, RFC 9110 §15.5.22 426 Upgrade Required). */
+const PLAINTEXT_REFUSALS = new Set([400, 426, 497]);
+
+function evaluateIa04(x: Ctx): ControlResult {
+  const { resource } = x;
+  if (x.plan.data.scheme === 'http') {
+    const answered = (['no-credentials', 'valid-credential', 'malformed-body'] as const).map((c) => x.request(c)).find((e) => responded(e?.data.response));
+    if (answered)
+      return {
+        control: 'IA-04',
+        resource,
+        status: 'fail',
+        detail: `the ingest URL is plain http and the endpoint answers over it (${answered.data.case}: ${describeHttp(answered.data.response)}): credentials and telemetry cross the network readable`,
+        evidence: [x.plan.key, answered.key],
+      };
+    const first = x.request('no-credentials');
+    return { control: 'IA-04', resource, status: 'error', detail: `plain http URL, but no request got an HTTP answer (${describeHttp(first?.data.response)})`, evidence: [x.plan.key, ...(first ? [first.key] : [])] };
+  }
+  const ev = x.request('plaintext');
+  if (!ev) return { control: 'IA-04', resource, status: 'error', detail: 'the plain HTTP request was not sent (check budget ran out)', evidence: [x.plan.key] };
+  const o = ev.data.response;
+  if (responded(o)) {
+    const redirect = o.status >= 300 && o.status < 400 && /^https:/i.test(o.headers.location ?? '');
+    if (PLAINTEXT_REFUSALS.has(o.status) || redirect)
+      return {
+        control: 'IA-04',
+        resource,
+        status: 'pass',
+        detail: `plain HTTP on port ${new URL(ev.data.url).port || 80} is not served: ${describeHttp(o)}${redirect ? ` → ${o.headers.location}` : ''}`,
+        evidence: [ev.key],
+      };
+    return {
+      control: 'IA-04',
+      resource,
+      status: 'fail',
+      detail: `the HTTPS endpoint also answers plain HTTP on the same port: ${describeHttp(o)} to a POST without credentials`,
+      evidence: [ev.key],
+    };
+  }
+  if (o.outcome === 'timeout' || o.outcome === 'aborted')
+    return { control: 'IA-04', resource, status: 'error', detail: `plain HTTP request got no verdict: ${describeHttp(o)}`, evidence: [ev.key] };
+  return { control: 'IA-04', resource, status: 'pass', detail: `plain HTTP on the HTTPS port gets no HTTP answer (${o.outcome}${o.code ? ` ${o.code}` : ''}): only TLS is served`, evidence: [ev.key] };
+}
+
+interface Issue {
+  severity: Severity;
+  text: string;
+  key: string;
+}
+
+function tlsIssues(x: Ctx, now: Date): { issues: Issue[]; unobserved: string[]; notes: string[]; keys: string[] } {
+  const { resource, find } = x;
+  const issues: Issue[] = [];
+  const unobserved: string[] = [];
+  const notes: string[] = [];
+  const versions = find<{ versions: VersionObservation[] }>(`tls-versions ${resource}`)!;
+  const keys = [versions.key];
+  const vs = versions.data.versions;
+  const legacy = legacyVersionsAccepted(vs);
+  if (legacy.length) issues.push({ severity: 'high', text: `accepts ${vs.filter((v) => legacy.includes(v.version)).map((v) => `${v.version} (${v.cipher})`).join(', ')}`, key: versions.key });
+  const legacyUnobserved = legacyVersionsUnobserved(vs);
+  if (legacyUnobserved.length) unobserved.push(`no answer observed for ${legacyUnobserved.join(', ')}`);
+  const modern = vs.filter((v) => v.accepted && (v.version === 'TLSv1.2' || v.version === 'TLSv1.3')).map((v) => v.version);
+  if (!legacy.length && !legacyUnobserved.length) notes.push(`${modern.join(' and ') || 'no version'} accepted, TLS 1.0/1.1 refused`);
+
+  const ciphers = find<CipherEnumeration>(`tls-ciphers ${resource}`);
+  if (ciphers) {
+    keys.push(ciphers.key);
+    const { weak } = judgeCiphers(ciphers.data.accepted);
+    if (weak.length) issues.push({ severity: 'medium', text: `${weak.length} weak TLS 1.2 suite(s): ${weak.map((w) => `${w.cipher} (${w.why.join(', ')})`).join('; ')}`, key: ciphers.key });
+    else if (ciphers.data.incomplete) unobserved.push(`cipher enumeration incomplete (${ciphers.data.incomplete})`);
+    else notes.push(`all ${ciphers.data.accepted.length} TLS 1.2 suites AEAD with forward secrecy`);
+  } else if (vs.some((v) => v.version === 'TLSv1.3' && v.accepted)) notes.push('TLS 1.2 refused: TLS 1.3 suites are all AEAD with forward secrecy (RFC 8446)');
+  else unobserved.push('no TLS 1.2 or 1.3 handshake completed');
+
+  const cert = find<CertificateEvidence>(`tls-certificate ${resource}`)!;
+  keys.push(cert.key);
+  const c = cert.data;
+  if (!c.leaf) unobserved.push(`served certificate not read: ${c.parseError}`);
+  else {
+    for (const w of certificateWeaknesses(c.leaf, now)) issues.push({ severity: /^expired/.test(w) ? 'critical' : 'high', text: `certificate ${w}`, key: cert.key });
+    const left = daysLeft(c.leaf, now);
+    if (!isExpired(c.leaf, now) && left <= 60)
+      issues.push({ severity: left <= 30 ? 'high' : 'medium', text: `certificate expires in ${left} day(s) (${c.leaf.notAfter})`, key: cert.key });
+    const name = matchName(c.leaf, c.dialledName);
+    if (!name.matched)
+      issues.push({ severity: 'high', text: `certificate does not cover "${c.dialledName}" (SAN dns: ${c.leaf.san.dns.join(', ') || 'none'}; ip: ${c.leaf.san.ip.join(', ') || 'none'})`, key: cert.key });
+    else notes.push(`certificate covers "${c.dialledName}" via ${name.via}`);
+    if (c.chainError) unobserved.push(`trust anchor unreadable: ${c.chainError}`);
+    else if (c.chain && !c.chain.valid) issues.push({ severity: 'high', text: `certificate chain does not reach the trust anchor ${c.anchorFile}: ${c.chain.error}`, key: cert.key });
+    else if (c.chain) notes.push(`chain validates to ${c.chain.path[c.chain.path.length - 1]}`);
+    else notes.push('chain not judged (no ingest.ca_file)');
+  }
+  return { issues, unobserved, notes, keys };
+}
+
+function evaluateIa05(x: Ctx, now: Date): ControlResult {
+  const { resource } = x;
+  if (x.plan.data.scheme === 'http') return { control: 'IA-05', resource, status: 'skipped', detail: 'plain http URL: there is no TLS to judge (see IA-04)', evidence: [] };
+  const { issues, unobserved, notes, keys } = tlsIssues(x, now);
+  if (issues.length)
+    return {
+      control: 'IA-05',
+      resource,
+      status: 'fail',
+      severity: worst(issues.map((i) => i.severity)),
+      detail: `ingest TLS weak: ${issues.map((i) => i.text).join('; ')}`,
+      evidence: [...new Set(issues.map((i) => i.key))],
+    };
+  if (unobserved.length) return { control: 'IA-05', resource, status: 'error', detail: `ingest TLS not fully observed: ${unobserved.join('; ')}`, evidence: keys };
+  return { control: 'IA-05', resource, status: 'pass', detail: notes.join('; '), evidence: keys };
+}
+
+function evaluateIa06(x: Ctx): ControlResult {
+  const { resource } = x;
+  const cases = (['malformed-body', 'oversized-body'] as const).map((c) => x.request(c)).filter((e): e is Evidence<RequestEvidence> => Boolean(e));
+  if (cases.length < 2) return { control: 'IA-06', resource, status: 'error', detail: 'the body requests were not both sent (check budget ran out)', evidence: [x.plan.key] };
+  const valid = x.request('valid-credential');
+  const describe = (e: Evidence<RequestEvidence>) => `${e.data.body.shape} (${e.data.body.bytes} bytes) → ${describeHttp(e.data.response)}`;
+  const bad = cases.filter((e) => responded(e.data.response) && (is2xx(e.data.response) || (e.data.response as HttpResponseSummary).status >= 500));
+  if (bad.length)
+    return {
+      control: 'IA-06',
+      resource,
+      status: 'fail',
+      detail: `bad body not refused with 4xx: ${bad.map(describe).join('; ')}`,
+      evidence: bad.map((e) => e.key),
+    };
+  // A 401/403 to the body cases says the relay stopped at authentication: the parser and the limit were never reached.
+  const authStopped = cases.filter((e) => isAuthRefusal(e.data.response));
+  if (authStopped.length) {
+    const why = valid && !is2xx(valid.data.response) ? 'the configured credential is refused (see IA-03)' : 'the relay requires credentials the config does not give (ingest.auth)';
+    return { control: 'IA-06', resource, status: 'error', detail: `body handling not observed: ${authStopped.map(describe).join('; ')}; ${why}`, evidence: [...authStopped.map((e) => e.key), ...(valid ? [valid.key] : [])] };
+  }
+  const unanswered = cases.filter((e) => !responded(e.data.response) || e.data.response.status < 400);
+  if (unanswered.length) return { control: 'IA-06', resource, status: 'error', detail: `no 4xx/5xx/2xx verdict for: ${unanswered.map(describe).join('; ')}`, evidence: unanswered.map((e) => e.key) };
+  return { control: 'IA-06', resource, status: 'pass', detail: `bad bodies refused: ${cases.map(describe).join('; ')}`, evidence: cases.map((e) => e.key) };
+}
+
+function evaluateIa07(x: Ctx): ControlResult {
+  const { resource } = x;
+  const answered = [...new Set<RequestCase>(x.plan.data.sent)].map((c) => x.request(c)).filter((e): e is Evidence<RequestEvidence> => responded(e?.data.response));
+  if (!answered.length) return { control: 'IA-07', resource, status: 'error', detail: 'no request got an HTTP answer: nothing to judge disclosure on', evidence: [x.plan.key] };
+  const disclosures = new Map<string, string[]>();
+  const keys = new Set<string>();
+  for (const e of answered) {
+    const o = e.data.response as HttpResponseSummary;
+    const found = [
+      ...versionBanners(o.headers).map((b) => `${b.header}: ${b.value}`),
+      ...(() => {
+        const st = stackTraceIn(o.bodyExcerpt);
+        return st ? [`${st.runtime} stack trace in the HTTP ${o.status} body ("${st.frame}")`] : [];
+      })(),
+    ];
+    for (const f of found) {
+      disclosures.set(f, [...(disclosures.get(f) ?? []), e.data.case]);
+      keys.add(e.key);
+    }
+  }
+  if (disclosures.size)
+    return {
+      control: 'IA-07',
+      resource,
+      status: 'fail',
+      detail: `disclosed: ${[...disclosures].map(([what, cases]) => `${what} (${cases.length > 2 ? `${cases.length} responses` : cases.join(', ')})`).join('; ')}`,
+      evidence: [...keys],
+    };
+  return { control: 'IA-07', resource, status: 'pass', detail: `no version banner or stack trace in ${answered.length} response(s)`, evidence: answered.map((e) => e.key) };
+}
+
+export function evaluateIngestAuth({ config, evidence, now }: EvaluateInput): ControlResult[] {
+  const ingest = config.ingest!;
+  const resource = ingestResource(ingest);
+  const byKey = new Map(evidence.map((e) => [e.key, e]));
+  const find: Find = <D>(key: string) => byKey.get(key) as Evidence<D> | undefined;
+  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+  const plan = find<PlanEvidence>(`plan ${resource}`)!;
+  const ids = ['IA-01', 'IA-02', 'IA-03', 'IA-04', 'IA-05', 'IA-06', 'IA-07'];
+  if (!tcp.data.reachable) {
+    const detail = `ingest endpoint not reachable (${tcp.data.code ?? 'unknown'}: ${tcp.data.reason}); it is declared on the path, so this control could not be observed`;
+    return ids.map((control) => ({ control, resource, status: 'error', detail, evidence: [tcp.key] }));
+  }
+  const x: Ctx = { resource, plan, find, request: (c) => find<RequestEvidence>(`request ${c} ${resource}`) };
+  return [evaluateIa01(x), evaluateIa02(x), evaluateIa03(x), evaluateIa04(x), evaluateIa05(x, now), evaluateIa06(x), evaluateIa07(x)];
+}

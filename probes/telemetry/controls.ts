@@ -1,0 +1,72 @@
+import type { ControlMeta } from '../types.js';
+
+const E = 'ETSI EN 303 645';
+const C = 'IEC 62443-4-2';
+
+export const controls: ControlMeta[] = [
+  {
+    id: 'TI-01',
+    title: 'Duplicate telemetry messages',
+    severity: 'medium',
+    rationale:
+      'QoS 1 is "at least once": without de-duplication by device and sequence number, retries become double-counted readings downstream. The same sequence number with a different payload is worse (severity high): two readings claim one slot, so one of them is wrong or forged.',
+    remediation:
+      'De-duplicate on (device id, sequence number) at the ingest relay; in firmware, keep the sequence number of a retried message unchanged and never reuse it for a new reading (persist the counter across resets or add a boot id).',
+    verification: 'Rerun `pathaudit run --bundle telemetry-trust`: TI-01 passes when the duplicate share stays at or below telemetry.duplicate_threshold and no sequence number carries two payloads.',
+    standards: [`${E} 5.9-1`, `${C} 3.1`],
+    effort: 'medium',
+  },
+  {
+    id: 'TI-02',
+    title: 'Sequence gaps: telemetry lost on the path',
+    severity: 'medium',
+    rationale:
+      'Missing sequence numbers are readings the device produced that never reached the broker (or the subscriber): silent data loss that makes dashboards and alarms wrong without anyone noticing.',
+    remediation:
+      'Publish at QoS 1 with a persistent session (clean session false) and an offline queue on the device; size the broker\'s max_queued_messages for the longest expected outage; check uplink quality.',
+    verification: 'Rerun telemetry-trust: TI-02 passes when missing / expected stays at or below telemetry.gap_threshold for every device.',
+    standards: [`${E} 5.9-1`, `${C} 3.1`],
+    effort: 'medium',
+  },
+  {
+    id: 'TI-03',
+    title: 'Inventory device silent for the whole window',
+    severity: 'high',
+    rationale: 'A device in the inventory that sends nothing is either down, disconnected or publishing where nobody listens: the path has lost it and nobody is alerted.',
+    remediation: 'Check the device (power, link, certificate expiry, broker ACL for its topic); add a liveness alarm (MQTT last will or a heartbeat) so silence is noticed without an audit.',
+    verification: 'Rerun telemetry-trust with a window longer than the publish interval: TI-03 passes when every inventory device publishes at least once.',
+    standards: [`${E} 5.10-1`, `${C} 2.11`],
+    effort: 'small',
+  },
+  {
+    id: 'TI-04',
+    title: 'Device clock skew beyond threshold',
+    severity: 'medium',
+    rationale:
+      'A device whose clock is off stamps its readings at the wrong time: events are misordered across devices, certificate validity checks on the device misjudge, and incident timelines cannot be rebuilt.',
+    remediation: 'Synchronise device clocks (SNTP against the gateway, or set the RTC from the gateway at connect); keep the RTC battery-backed.',
+    verification: 'Rerun telemetry-trust: TI-04 passes when the median |device time − arrival time| is at or below telemetry.skew_threshold_s.',
+    standards: [`${E} 5.9-1`, `${C} 2.11`],
+    effort: 'small',
+  },
+  {
+    id: 'TI-05',
+    title: 'Out-of-order telemetry delivery',
+    severity: 'low',
+    rationale: 'Messages arriving after later ones (typically QoS 1 redelivery after a reconnect) break consumers that assume arrival order, such as "last value wins" dashboards.',
+    remediation: 'Order by sequence number or device timestamp in consumers; on devices, limit in-flight messages (max_inflight 1) where ordering matters.',
+    verification: 'Rerun telemetry-trust: TI-05 passes when no message arrives after a higher sequence number of the same device.',
+    standards: [`${E} 5.9-1`, `${C} 3.1`],
+    effort: 'small',
+  },
+  {
+    id: 'TI-06',
+    title: 'Retained messages on telemetry topics',
+    severity: 'low',
+    rationale: 'A retained telemetry message is replayed to every new subscriber as if it were current: a stale reading looks live, and a dead device keeps looking alive.',
+    remediation: 'Publish telemetry with retain=false; clear existing retained messages by publishing an empty retained payload to each topic.',
+    verification: 'Rerun telemetry-trust: TI-06 passes when SUBSCRIBE to the telemetry topics returns no retained message.',
+    standards: [`${E} 5.9-1`, `${C} 3.1`],
+    effort: 'small',
+  },
+];

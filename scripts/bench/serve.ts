@@ -1,0 +1,141 @@
+// Benchmark: `pathaudit serve` as systemd runs it (a child process, built CLI)
+// on the weak loopback lab. Per round: start-to-ready time, idle RSS at ready
+// and again after a run has completed (the checks run in a worker thread that
+// ends with the run), then GET /v1/posture throughput and p99 latency with
+// autocannon. Prints the median of the rounds, once with plain `node` and once
+// with the environment of systemd/pathaudit.env (NODE_OPTIONS, MALLOC_ARENA_MAX).
+//   node dist/scripts/bench/serve.js [--rounds 3] [--seconds 5] [--connections 10]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { startLabGateway } from '../lab/gateway.js';
+import { machine, median } from './stats.js';
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p99: number; average: number };
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (opts: { url: string; connections: number; duration: number; headers: Record<string, string> }) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const ROUNDS = arg('rounds', 3);
+const SECONDS = arg('seconds', 5);
+const CONNECTIONS = arg('connections', 10);
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const CLI = join(ROOT, 'dist/agent/cli.js');
+const TOKEN = 'bench-token-5b0c9f1e7a3d2c4b';
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The unit's environment file as key/value pairs. */
+function unitEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(join(ROOT, 'systemd/pathaudit.env'), 'utf8').split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]!] = m[2]!;
+  }
+  return env;
+}
+
+interface Round {
+  readyMs: number;
+  /** The daemon's own share of it (config, store, API, schedules), from its ready line. */
+  daemonMs: number;
+  rssReady: number;
+  rssAfterRun: number;
+  runMs: number;
+  reqPerS: number;
+  p99: number;
+}
+
+async function round(configFile: string, base: string, env: Record<string, string>): Promise<Round> {
+  const t0 = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    const daemonMs = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('serve did not become ready in 20 s')), 20_000);
+      createInterface({ input: child.stdout! }).on('line', (l) => {
+        if (l.includes('"msg":"pathaudit ready"')) {
+          clearTimeout(timer);
+          resolve(Number((JSON.parse(l) as { startMs: number }).startMs));
+        }
+      });
+    });
+    const readyMs = performance.now() - t0;
+    await sleep(1000);
+    const rssReady = rssMb(child.pid!);
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    const r0 = performance.now();
+    const post = await fetch(`${base}/v1/runs`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ bundle: 'transport' }) });
+    const { id } = (await post.json()) as { id: string };
+    for (;;) {
+      const doc = (await (await fetch(`${base}/v1/runs/${id}`, { headers })).json()) as { run: { status: string } };
+      if (doc.run.status !== 'running') break;
+      await sleep(100);
+    }
+    const runMs = performance.now() - r0;
+    await sleep(3000);
+    const rssAfterRun = rssMb(child.pid!);
+    const res = await autocannon({ url: `${base}/v1/posture`, connections: CONNECTIONS, duration: SECONDS, headers });
+    if (res.non2xx || res.errors) throw new Error(`autocannon: ${res.non2xx} non-2xx, ${res.errors} errors`);
+    return { readyMs, daemonMs, rssReady, rssAfterRun, runMs, reqPerS: res.requests.average, p99: res.latency.p99 };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'pathaudit-bench-serve-'));
+  const gw = await startLabGateway({ profile: 'weak', dir });
+  try {
+    const port = await freePort();
+    writeFileSync(join(dir, 'api-token'), `${TOKEN}\n`, { mode: 0o600 });
+    writeFileSync(gw.configFile, stringify({ ...gw.config, api: { listen: `127.0.0.1:${port}`, token_file: join(dir, 'api-token') }, bundles: { transport: ['broker-transport'] } }));
+    const base = `http://127.0.0.1:${port}`;
+    console.log(`pathaudit serve — ${ROUNDS} rounds, autocannon ${CONNECTIONS} connections × ${SECONDS} s on GET /v1/posture; ${os.cpus().length} cores, ${machine()}`);
+    for (const [label, env] of [
+      ['node (defaults)', {}],
+      ['node + systemd/pathaudit.env', unitEnv()],
+    ] as const) {
+      const rounds: Round[] = [];
+      for (let i = 0; i < ROUNDS; i++) rounds.push(await round(gw.configFile, base, env));
+      const med = (k: keyof Round) => median(rounds.map((r) => r[k]));
+      console.log(`\n${label}`);
+      console.log(`  start → ready            ${med('readyMs').toFixed(0)} ms        (target ≤ 500 ms; node + module loading, then ${med('daemonMs').toFixed(0)} ms in startDaemon)`);
+      console.log(`  idle RSS at ready        ${med('rssReady').toFixed(1)} MB      (target ≤ 60 MB)`);
+      console.log(`  idle RSS after a run     ${med('rssAfterRun').toFixed(1)} MB      (target ≤ 60 MB; run took ${med('runMs').toFixed(0)} ms)`);
+      console.log(`  GET /v1/posture          ${med('reqPerS').toFixed(0)} req/s, p99 ${med('p99').toFixed(1)} ms   (target ≥ 5000 req/s, p99 ≤ 10 ms)`);
+    }
+  } finally {
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

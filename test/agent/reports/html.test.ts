@@ -1,0 +1,114 @@
+// The HTML report opened in headless Chromium (Debian's `chromium`): it must
+// render from the file alone, log nothing to the console (the report carries a
+// CSP of default-src 'none', so any attempt to fetch something would be logged
+// as a violation), make no network request of its own, and leave a screenshot.
+// Chromium's own background traffic is pinned to a dead loopback proxy and a
+// resolver that resolves nothing, so nothing leaves the machine.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { setBaseline } from '../../../agent/evidence/baseline.js';
+import { renderReport } from '../../../agent/reports/index.js';
+import { tempDir } from '../../helpers/lab.js';
+import { storedLab } from '../evidence/helpers.js';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = process.env.PATHAUDIT_ARTIFACTS ?? join(tmpdir(), 'pathaudit-artifacts');
+
+interface NetEvent {
+  type: number;
+  source: { type: number };
+  params?: { url?: string; network_isolation_key?: string };
+}
+
+/** URLs the page itself asked for (its network isolation key is the file:// site), excluding file: URLs. */
+function pageRequests(netLogFile: string): string[] {
+  const log = JSON.parse(readFileSync(netLogFile, 'utf8').replace(/,\s*$/, '')) as { constants: { logEventTypes: Record<string, number> }; events: NetEvent[] };
+  const start = log.constants.logEventTypes.URL_REQUEST_START_JOB;
+  return log.events
+    .filter((e) => e.type === start && e.params?.url && e.params.network_isolation_key?.includes('file://') && !e.params.url.startsWith('file:'))
+    .map((e) => e.params!.url!);
+}
+
+function openInChromium(htmlFile: string, work: string, name: string) {
+  const shot = join(work, `${name}.png`);
+  const netLog = join(work, `${name}.netlog.json`);
+  const r = spawnSync(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-extensions',
+      '--disable-default-apps',
+      '--no-first-run',
+      '--proxy-server=http://127.0.0.1:9',
+      '--host-resolver-rules=MAP * ~NOTFOUND',
+      `--user-data-dir=${join(work, `${name}-profile`)}`,
+      '--window-size=1280,2400',
+      '--enable-logging=stderr',
+      '--v=0',
+      `--log-net-log=${netLog}`,
+      `--screenshot=${shot}`,
+      `file://${htmlFile}`,
+    ],
+    { timeout: 60_000, encoding: 'utf8' },
+  );
+  const consoleLines = (r.stderr ?? '').split('\n').filter((l) => /:CONSOLE/.test(l));
+  return { status: r.status, error: r.error, stderr: r.stderr ?? '', shot, netLog, consoleLines };
+}
+
+t.test('the HTML report is one self-contained file that renders in headless Chromium without console errors or requests', async (t) => {
+  const dir = tempDir(t);
+  const lab = await storedLab(t, { profile: 'weak', dir: join(dir, 'lab') });
+  const weak = await lab.run();
+  setBaseline(lab.store, weak.run.id);
+  await lab.gw.reconfigure('hardened');
+  await lab.run();
+  await lab.gw.reconfigure('hardened', { anonymous: true });
+  const drifted = await lab.run();
+  const html = renderReport(drifted, 'html', { store: lab.store }).body;
+
+  // Static: nothing external is referenced at all.
+  t.notMatch(html, /https?:\/\//i, 'no http(s):// reference anywhere in the file');
+  t.notMatch(html, /<(script|link|iframe|object|embed)\b/i, 'no script, stylesheet link, frame or embed');
+  t.notMatch(html, /\b(src|href)\s*=/i, 'no src/href attribute');
+  t.match(html, /<svg viewBox[^>]*aria-label="Posture over time/, 'inline SVG posture chart');
+  t.equal((html.match(/<circle /g) ?? []).length, 3, 'one point per completed run');
+  t.match(html, /Delta: run-/, 'delta table against the baseline');
+  t.match(html, /<h2>Backlog<\/h2>/);
+  t.match(html, /<details><summary>observation<\/summary><pre>/, 'findings carry their evidence');
+
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.CI) t.fail(`${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
+    else t.skip(`${CHROMIUM} not installed (apt-get install -y chromium); static checks above still ran`);
+    return;
+  }
+  const file = join(dir, 'report.html');
+  writeFileSync(file, html);
+  const run = openInChromium(file, dir, 'report');
+  t.equal(run.error, undefined, 'chromium started');
+  t.equal(run.status, 0, `chromium exited 0${run.status ? `: ${run.stderr.slice(-500)}` : ''}`);
+  t.same(run.consoleLines, [], 'no console message (errors, CSP violations)');
+  t.ok(existsSync(run.shot), 'screenshot written');
+  const png = readFileSync(run.shot);
+  t.same([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+  t.equal(png.readUInt32BE(16), 1280, 'PNG width = window width');
+  t.ok(statSync(run.shot).size > 30_000, `screenshot is not blank (${statSync(run.shot).size} bytes)`);
+  t.same(pageRequests(run.netLog), [], 'the page made no network request');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  copyFileSync(run.shot, join(ARTIFACTS, 'report.png'));
+  copyFileSync(file, join(ARTIFACTS, 'report.html'));
+  t.comment(`artifacts: ${join(ARTIFACTS, 'report.png')}`);
+
+  // The request check itself must be able to fail: the same page with an external image and without the CSP.
+  const leaky = join(dir, 'leaky.html');
+  writeFileSync(leaky, html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '').replace('</main>', '<img alt="" src="https://example.invalid/pixel.png"></main>'));
+  const control = openInChromium(leaky, dir, 'leaky');
+  t.same(pageRequests(control.netLog), ['https://example.invalid/pixel.png'], 'a page that does fetch something is caught (the request went to the dead loopback proxy)');
+});
