@@ -8,7 +8,9 @@ export const RUN_ID_PATTERN = '^run-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$';
 export const MONTH_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])$';
 
 export const RunId = Type.String({ pattern: RUN_ID_PATTERN, description: 'A run id, e.g. run-20261126T120000Z-a1b2c3' });
-export const RunIdParams = Type.Object({ id: RunId }, { additionalProperties: false });
+/** A run id, or `latest` (the latest finished run) where a path names one run. */
+export const RunRef = Type.String({ pattern: `(${RUN_ID_PATTERN})|^latest$`, description: 'A run id, or "latest" for the latest finished run' });
+export const RunIdParams = Type.Object({ id: RunRef }, { additionalProperties: false });
 export type RunIdParams = Static<typeof RunIdParams>;
 
 export const ErrorReply = Type.Object(

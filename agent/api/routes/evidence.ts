@@ -9,16 +9,7 @@ import type { RunDocument } from '../../runner/document.js';
 import type { ApiContext } from '../context.js';
 import { notFound } from '../http-errors.js';
 import { BacklogQuery, BaselineBody, BaselineReply, DeltaQuery, Document, errors, MonthParams } from '../schemas.js';
-import { finishedRun } from './runs.js';
-
-/** The latest run that finished (completed or failed): what "latest" means for backlog and delta. */
-function latestFinished(ctx: ApiContext): RunDocument {
-  const doc = ctx.store.runs.latest({ status: 'completed' });
-  const failed = ctx.store.runs.latest({ status: 'failed' });
-  const pick = !doc ? failed : !failed ? doc : doc.run.startedAt >= failed.run.startedAt ? doc : failed;
-  if (!pick) throw notFound('no finished run in the store yet: start one with POST /v1/runs');
-  return pick;
-}
+import { finishedRun, latestFinished } from './runs.js';
 
 function baselineRun(ctx: ApiContext): RunDocument {
   const id = getBaseline(ctx.store);

@@ -7,7 +7,17 @@ import type { RunDocument } from '../../runner/document.js';
 import type { ApiContext } from '../context.js';
 import { Document, errors, ReportQuery, RunAccepted, RunIdParams, RunListQuery, RunPage, StartRunBody } from '../schemas.js';
 
+/** The latest run that finished (completed or failed): what "latest" means for runs, backlog and delta. */
+export function latestFinished(ctx: ApiContext): RunDocument {
+  const doc = ctx.store.runs.latest({ status: 'completed' });
+  const failed = ctx.store.runs.latest({ status: 'failed' });
+  const pick = !doc ? failed : !failed ? doc : doc.run.startedAt >= failed.run.startedAt ? doc : failed;
+  if (!pick) throw notFound('no finished run in the store yet: start one with POST /v1/runs');
+  return pick;
+}
+
 export function findRun(ctx: ApiContext, id: string): RunDocument {
+  if (id === 'latest') return latestFinished(ctx);
   const doc = ctx.store.runs.get(id);
   if (!doc && ctx.store.runs.isPruned(id)) throw gone(`run ${id} was pruned by retention (store.retention_days): only its hash remains, in the chain`);
   if (!doc) throw notFound(`run ${id} is not in the store`);
@@ -71,10 +81,10 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!doc.run.hash) throw conflict(`run ${doc.run.id} is ${doc.run.status}: it never finished, so it has no hash in the chain and no signed bundle`);
       const loaded = ctx.config();
       // The export refuses to sign anything that contains a known secret value.
-      const data = await exportBundle(ctx.store, req.params.id, keyFileOf(loaded), { secrets: loaded.secrets });
+      const data = await exportBundle(ctx.store, doc.run.id, keyFileOf(loaded), { secrets: loaded.secrets });
       return reply
         .type('application/gzip')
-        .header('content-disposition', `attachment; filename="${req.params.id}.tar.gz"`)
+        .header('content-disposition', `attachment; filename="${doc.run.id}.tar.gz"`)
         .send(data);
     },
   );
