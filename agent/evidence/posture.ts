@@ -3,9 +3,9 @@
 // last full audit saw of the ingest edge; this is what the API serves as
 // /v1/posture and what a monthly snapshot compares with the baseline.
 import { CHECKS } from '../../probes/index.js';
-import type { Severity, Status } from '../../probes/types.js';
 import type { FindingRecord, ResultRecord, RunDocument } from '../runner/document.js';
 import type { Store } from '../store/index.js';
+import { resultOfRow, type ResultRow } from '../store/runs.js';
 import { summarize, type DecisionThresholds } from './summary.js';
 
 export interface PostureResult extends ResultRecord {
@@ -13,15 +13,6 @@ export interface PostureResult extends ResultRecord {
   observedAt: string;
 }
 
-interface ResultRow {
-  control: string;
-  check_id: string;
-  resource: string;
-  status: Status;
-  severity: Severity;
-  detail: string;
-  evidence_json: string;
-}
 
 /** How far back to look for a check's latest run before giving up on it. */
 const MAX_RUNS_SCANNED = 1000;
@@ -52,19 +43,7 @@ export function latestResults(store: Store, before?: string): PostureResult[] {
   const select = store.db.prepare('SELECT control, check_id, resource, status, severity, detail, evidence_json FROM results WHERE run_id = ? AND check_id = ? ORDER BY idx');
   const out: PostureResult[] = [];
   for (const [check, { runId, observedAt }] of taken) {
-    for (const r of select.all(runId, check) as ResultRow[]) {
-      out.push({
-        control: r.control,
-        check: r.check_id,
-        resource: r.resource,
-        status: r.status,
-        severity: r.severity,
-        detail: r.detail,
-        evidence: JSON.parse(r.evidence_json) as string[],
-        runId,
-        observedAt,
-      });
-    }
+    for (const r of select.all(runId, check) as ResultRow[]) out.push({ ...resultOfRow(r), runId, observedAt });
   }
   return out.sort((x, y) => x.control.localeCompare(y.control) || x.resource.localeCompare(y.resource));
 }

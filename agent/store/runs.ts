@@ -57,6 +57,29 @@ export function hashRun(doc: RunDocument): string {
   return sha256Of(canonicalRecord(doc));
 }
 
+/** A row of the results table. */
+export interface ResultRow {
+  control: string;
+  check_id: string;
+  resource: string;
+  status: Status;
+  severity: Severity;
+  detail: string;
+  evidence_json: string;
+}
+
+export function resultOfRow(r: ResultRow): ResultRecord {
+  return {
+    control: r.control,
+    check: r.check_id,
+    resource: r.resource,
+    status: r.status,
+    severity: r.severity,
+    detail: r.detail,
+    evidence: JSON.parse(r.evidence_json) as string[],
+  };
+}
+
 function headerOf(row: RunRow): RunHeader {
   return {
     id: row.id,
@@ -171,27 +194,7 @@ export class RunRepository {
   }
 
   private load(row: RunRow): RunDocument {
-    const results = (
-      this.db.prepare('SELECT * FROM results WHERE run_id = ? ORDER BY idx').all(row.id) as Array<{
-        control: string;
-        check_id: string;
-        resource: string;
-        status: Status;
-        severity: Severity;
-        detail: string;
-        evidence_json: string;
-      }>
-    ).map(
-      (r): ResultRecord => ({
-        control: r.control,
-        check: r.check_id,
-        resource: r.resource,
-        status: r.status,
-        severity: r.severity,
-        detail: r.detail,
-        evidence: JSON.parse(r.evidence_json) as string[],
-      }),
-    );
+    const results = (this.db.prepare('SELECT * FROM results WHERE run_id = ? ORDER BY idx').all(row.id) as ResultRow[]).map(resultOfRow);
     const findings = (this.db.prepare('SELECT record_json FROM findings WHERE run_id = ? ORDER BY rowid').all(row.id) as Array<{ record_json: string }>).map(
       (f) => JSON.parse(f.record_json) as FindingRecord,
     );

@@ -6,11 +6,10 @@
 // --prefix, and `npm …` lines by .ci/run itself.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { stringify } from 'yaml';
-import { labGateway, tempDir } from '../helpers/lab.js';
+import { freePort, labGateway, tempDir } from '../helpers/lab.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist', 'agent', 'cli.js');
@@ -27,13 +26,6 @@ function shBlocks(readme: string): Block[] {
   return blocks.filter((b) => b.lang === 'sh');
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 t.test('every README command and curl example runs', async (t) => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

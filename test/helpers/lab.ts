@@ -1,6 +1,7 @@
 // Test helpers: temporary folders, lab gateways and in-process runs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { loadConfigFile, type LoadedConfig } from '../../agent/config/load.js';
@@ -42,4 +43,13 @@ export function evidenceOf(doc: RunDocument, id: string) {
   const e = doc.evidence.find((x) => x.id === id);
   if (!e) throw new Error(`no evidence ${id}`);
   return e;
+}
+
+/** A loopback port that was free a moment ago (and is closed now: nothing listens on it). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { stringify } from 'yaml';
-import { load, resultOf, runChecks, tempDir } from '../../helpers/lab.js';
+import { freePort, load, resultOf, runChecks, tempDir } from '../../helpers/lab.js';
 
 async function silentServer(t: { teardown(fn: () => void): void }): Promise<number> {
   const sockets = new Set<net.Socket>();
@@ -22,13 +22,6 @@ async function silentServer(t: { teardown(fn: () => void): void }): Promise<numb
   return (server.address() as net.AddressInfo).port;
 }
 
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function writeConfig(dir: string, config: object): string {
   const file = join(dir, 'pathaudit.yaml');
@@ -58,7 +51,7 @@ t.test('a listener that accepts TCP and never answers ends as error within the s
 });
 
 t.test('a closed port: reachability controls pass on ECONNREFUSED, identity probes are error', async (t) => {
-  const port = await closedPort();
+  const port = await freePort();
   const dir = tempDir(t);
   const file = writeConfig(dir, { broker: { host: '127.0.0.1', listeners: [{ name: 'mqtt', port, tls: false }] }, runner: { step_timeout_ms: 500 } });
   const doc = await runChecks(load(file), ['broker-transport']);
