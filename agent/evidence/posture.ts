@@ -14,31 +14,25 @@ export interface PostureResult extends ResultRecord {
 }
 
 
-/** How far back to look for a check's latest run before giving up on it. */
-const MAX_RUNS_SCANNED = 1000;
-
 /**
  * The latest observation of each check: all results of the most recent
  * finished run that ran it (runs started before `before`, when given). Taking
  * whole check runs, not single results, means a resource that disappeared (a
  * closed socket, a removed listener) disappears from the posture too instead
- * of keeping its last, stale result forever.
+ * of keeping its last, stale result forever. Results are inserted when a run
+ * finishes, so the highest rowid of a check (index results_check) is its
+ * latest run; running, aborted and pruned runs hold no results.
  */
 export function latestResults(store: Store, before?: string): PostureResult[] {
-  const runs = store.db
-    .prepare(
-      `SELECT id, checks_json, started_at, finished_at FROM runs
-       WHERE status IN ('completed', 'failed') AND hash IS NOT NULL AND pruned_at IS NULL AND (@before IS NULL OR started_at < @before)
-       ORDER BY seq DESC LIMIT ${MAX_RUNS_SCANNED}`,
-    )
-    .iterate({ before: before ?? null }) as IterableIterator<{ id: string; checks_json: string; started_at: string; finished_at: string | null }>;
-  const known = new Set<string>(CHECKS.map((c) => c.id));
+  const latestRunOf = store.db.prepare(
+    `SELECT ru.id, ru.started_at, ru.finished_at FROM results r JOIN runs ru ON ru.id = r.run_id
+     WHERE r.check_id = @check AND ru.status IN ('completed', 'failed') AND (@before IS NULL OR ru.started_at < @before)
+     ORDER BY r.rowid DESC LIMIT 1`,
+  );
   const taken = new Map<string, { runId: string; observedAt: string }>();
-  for (const run of runs) {
-    for (const c of JSON.parse(run.checks_json) as Array<{ check: string }>) {
-      if (!taken.has(c.check)) taken.set(c.check, { runId: run.id, observedAt: run.finished_at ?? run.started_at });
-    }
-    if ([...known].every((k) => taken.has(k))) break;
+  for (const c of CHECKS) {
+    const run = latestRunOf.get({ check: c.id, before: before ?? null }) as { id: string; started_at: string; finished_at: string | null } | undefined;
+    if (run) taken.set(c.id, { runId: run.id, observedAt: run.finished_at ?? run.started_at });
   }
   const select = store.db.prepare('SELECT control, check_id, resource, status, severity, detail, evidence_json FROM results WHERE run_id = ? AND check_id = ? ORDER BY idx');
   const out: PostureResult[] = [];

@@ -76,4 +76,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN pruned_at TEXT;
   `,
+  // 4: the latest run of each check is one index seek (posture, snapshots)
+  `
+  CREATE INDEX results_check ON results(check_id);
+  `,
 ];

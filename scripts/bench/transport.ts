@@ -20,6 +20,7 @@ import { fmt, median } from './stats.js';
 const run = promisify(execFile);
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 7;
 const SSLSCAN = ['/usr/bin/sslscan', '/usr/local/bin/sslscan'].find((p) => existsSync(p));
+const TESTSSL = ['/usr/bin/testssl.sh', '/usr/local/bin/testssl.sh', '/usr/bin/testssl', '/usr/local/bin/testssl'].find((p) => existsSync(p));
 
 interface Verdict {
   versions: string[];
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   const profiles = { weak: { ...PROFILES.weak, plaintext: false, websocket: false }, hardened: PROFILES.hardened };
   console.log(`broker-transport vs sslscan — ${runs} interleaved runs each, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, node ${process.version}`);
   if (!SSLSCAN) console.log('sslscan not installed (apt-get install sslscan): printing pathaudit figures only');
+  console.log(`testssl.sh: ${TESTSSL ? `found at ${TESTSSL}, not compared by this benchmark` : 'not installed: no comparison'}`);
   for (const [name, knobs] of Object.entries(profiles)) {
     const broker = await startLabBroker({ knobs, server: pki.server, users: { probe: 'bench-password' } });
     const port = broker.listeners.find((l) => l.tls)!.port;
@@ -72,11 +74,12 @@ async function main(): Promise<void> {
     console.log(`  pathaudit TLS part only (versions + TLS 1.2 suites):                             median ${fmt(median(tlsOnly))}`);
     if (SSLSCAN && theirs) {
       console.log(`  sslscan (protocols + suites only):                                               median ${fmt(median(scan))}`);
-      console.log(`  ratio whole check / sslscan: ${(median(check) / median(scan)).toFixed(2)} · TLS part / sslscan: ${(median(tlsOnly) / median(scan)).toFixed(2)} (target ≤ 1.0)`);
+      console.log(`  ratio whole check / sslscan: ${(median(check) / median(scan)).toFixed(2)} · TLS part / sslscan: ${(median(tlsOnly) / median(scan)).toFixed(2)} (target ≤ 1.0: whole check ${median(check) / median(scan) <= 1 ? 'met' : 'MISSED'}, TLS part ${median(tlsOnly) / median(scan) <= 1 ? 'met' : 'MISSED'})`);
       const same = JSON.stringify(ours!.versions) === JSON.stringify(theirs.versions) && JSON.stringify(ours!.weak) === JSON.stringify(theirs.weak);
       console.log(`  versions: pathaudit ${ours!.versions.join(',')} · sslscan ${theirs.versions.join(',')}`);
       console.log(`  weak TLS 1.2 suites: pathaudit [${ours!.weak.join(', ')}] · sslscan [${theirs.weak.join(', ')}]`);
       console.log(`  same verdict: ${same ? 'yes' : 'NO'}`);
+      if (!same || median(tlsOnly) > median(scan) || median(check) > median(scan)) process.exitCode = 1;
     }
     await broker.close();
   }
