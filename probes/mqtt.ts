@@ -175,20 +175,31 @@ export function unsupportedProtocol(o: ConnectObservation): boolean {
   return o.stage === 'closed';
 }
 
+/** What a probe learned about a listener's MQTT versions, shared by its sessions. */
+export interface ProtocolHint {
+  /** Set once a broker answered MQTT 5 (5) or refused it (3.1.1). */
+  known?: ProtocolVersion;
+}
+
 /**
  * CONNECT with protocol auto-selection: MQTT 5 first (its reason codes say
  * more), then 3.1.1 if the broker does not speak 5. Returns every attempt.
+ * With a hint, what one session learned saves the next one the refused MQTT 5
+ * attempt (a TLS handshake and a CONNECT each).
  */
 export async function mqttConnectAuto(
   target: MqttTarget,
   identity: { username?: string; password?: string; protocol?: ProtocolVersion | 'auto' },
   keepOpen = false,
+  hint?: ProtocolHint,
 ): Promise<{ attempts: ConnectObservation[]; client: MqttClient | null }> {
-  const order: ProtocolVersion[] = identity.protocol === '5' ? ['5'] : identity.protocol === '3.1.1' ? ['3.1.1'] : ['5', '3.1.1'];
+  const auto = identity.protocol === undefined || identity.protocol === 'auto';
+  const order: ProtocolVersion[] = !auto ? [identity.protocol as ProtocolVersion] : hint?.known ? [hint.known] : ['5', '3.1.1'];
   const attempts: ConnectObservation[] = [];
   for (const protocol of order) {
     const s = await mqttConnect(target, { ...identity, protocol }, keepOpen);
     attempts.push(s.observation);
+    if (auto && hint && s.observation.outcome === 'connack') hint.known = unsupportedProtocol(s.observation) ? '3.1.1' : protocol;
     if (s.client || !unsupportedProtocol(s.observation) || target.signal?.aborted) return { attempts, client: s.client };
   }
   return { attempts, client: null };

@@ -2,7 +2,7 @@
 // Listeners are probed concurrently; every step has its own timeout and
 // closes on the check's abort signal.
 import type { BrokerConfig, ListenerConfig } from '../../config/schema/index.js';
-import { mqttConnectAuto, endQuietly, probeSubscriptions, type ConnectObservation, type MqttTarget } from '../mqtt.js';
+import { mqttConnectAuto, endQuietly, probeSubscriptions, type ConnectObservation, type MqttTarget, type ProtocolHint } from '../mqtt.js';
 import { isLoopback, listeningSockets, tcpConnect, wsUpgradeProbe, type TcpObservation } from '../net.js';
 import { enumerateTls12Ciphers, probeTlsVersions, type VersionObservation } from '../tls.js';
 import type { CollectContext, Evidence } from '../types.js';
@@ -45,7 +45,7 @@ function targetOf(l: ListenerConfig, host: string, broker: BrokerConfig, ctx: Co
   return { host, port: l.port, tls, websocket: l.websocket, wsPath: l.ws_path, servername: broker.servername, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal };
 }
 
-async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: CollectContext, bound: Map<number, string[]> | null): Promise<Evidence[]> {
+async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: CollectContext, bound: Map<number, string[]> | null, hints?: Map<string, ProtocolHint>): Promise<Evidence[]> {
   const host = l.host ?? broker.host;
   const resource = resourceOf(l, host);
   const ev: Evidence[] = [];
@@ -89,7 +89,7 @@ async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: Col
   tasks.push(
     (async () => {
       ctx.progress?.(`${resource}: anonymous CONNECT`);
-      const { attempts } = await mqttConnectAuto(targetOf(l, host, broker, ctx), { protocol: broker.protocol });
+      const { attempts } = await mqttConnectAuto(targetOf(l, host, broker, ctx), { protocol: broker.protocol }, false, hints?.get(l.name));
       ev.push({ key: `anonymous ${resource}`, kind: 'mqtt-connack', resource, data: { identity: 'anonymous', transport: l.websocket ? (l.tls ? 'wss' : 'ws') : l.tls ? 'mqtts' : 'mqtt', attempts } satisfies AnonymousData });
     })(),
   );
@@ -119,7 +119,7 @@ export function preferredListener(facts: ListenerFacts[]): ListenerFacts | null 
   return reachable.find((f) => f.listener.tls) ?? reachable[0] ?? null;
 }
 
-async function collectIdentity(pref: ListenerFacts, broker: BrokerConfig, ctx: CollectContext): Promise<Evidence[]> {
+async function collectIdentity(pref: ListenerFacts, broker: BrokerConfig, ctx: CollectContext, hint: ProtocolHint): Promise<Evidence[]> {
   const resource = resourceOf(pref.listener, pref.host);
   const target = targetOf(pref.listener, pref.host, broker, ctx);
   const ev: Evidence[] = [];
@@ -132,6 +132,7 @@ async function collectIdentity(pref: ListenerFacts, broker: BrokerConfig, ctx: C
     target,
     { username: auth?.username, password: auth ? ctx.secrets.get(auth.password_file) : undefined, protocol: broker.protocol },
     true,
+    hint,
   );
   let subscriptions = null;
   if (session.client) {
@@ -150,7 +151,7 @@ async function collectIdentity(pref: ListenerFacts, broker: BrokerConfig, ctx: C
     ctx.progress?.(`${resource}: ${list.length} default credentials`);
     const tried = await Promise.all(
       list.map(async (cred, i) => {
-        const r = await mqttConnectAuto(target, { username: cred.username, password: cred.password, protocol: broker.protocol });
+        const r = await mqttConnectAuto(target, { username: cred.username, password: cred.password, protocol: broker.protocol }, false, hint);
         // The password itself stays out of evidence: a "default" may be someone's real one.
         return { entry: i + 1, username: cred.username, attempts: r.attempts };
       }),
@@ -162,18 +163,21 @@ async function collectIdentity(pref: ListenerFacts, broker: BrokerConfig, ctx: C
 
 export async function collectBrokerTransport(ctx: CollectContext): Promise<Evidence[]> {
   const broker = ctx.config.broker!;
-  const table = isLoopback(broker.host) ? await listeningSockets('/') : null;
-  const bound = table ? new Map<number, string[]>() : null;
-  for (const s of table?.sockets ?? []) bound!.set(s.port, [...(bound!.get(s.port) ?? []), s.address]);
-
   // Listener probes and identity probes run concurrently: the identity
   // listener is chosen from a quick TCP reachability pass first.
-  const reach = await Promise.all(broker.listeners.map((l) => tcpConnect(l.host ?? broker.host, l.port, ctx.stepTimeoutMs, ctx.signal)));
+  const [table, reach] = await Promise.all([
+    isLoopback(broker.host) ? listeningSockets('/') : Promise.resolve(null),
+    Promise.all(broker.listeners.map((l) => tcpConnect(l.host ?? broker.host, l.port, ctx.stepTimeoutMs, ctx.signal))),
+  ]);
+  const bound = table ? new Map<number, string[]>() : null;
+  for (const s of table?.sockets ?? []) bound!.set(s.port, [...(bound!.get(s.port) ?? []), s.address]);
+  // One protocol hint per listener, shared by its anonymous and identity sessions.
+  const hints = new Map(broker.listeners.map((l) => [l.name, {} as ProtocolHint]));
   const facts: ListenerFacts[] = broker.listeners.map((l, i) => ({ listener: l, host: l.host ?? broker.host, tcp: reach[i]! }));
   const pref = preferredListener(facts);
   const [perListener, identity] = await Promise.all([
-    Promise.all(broker.listeners.map((l) => collectListener(l, broker, ctx, bound))),
-    pref ? collectIdentity(pref, broker, ctx) : Promise.resolve([] as Evidence[]),
+    Promise.all(broker.listeners.map((l) => collectListener(l, broker, ctx, bound, hints))),
+    pref ? collectIdentity(pref, broker, ctx, hints.get(pref.listener.name)!) : Promise.resolve([] as Evidence[]),
   ]);
   const evidence = [...perListener.flat(), ...identity];
   evidence.push({
