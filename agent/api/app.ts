@@ -52,6 +52,8 @@ const STATUS_OF_CODE: Record<string, number> = {
   PATHAUDIT_ERR_BUSY: 409,
   // A bundle the store cannot vouch for (altered store, secret inside) is refused, not a crash.
   PATHAUDIT_ERR_BUNDLE: 409,
+  // A store that cannot be written (disk full, read-only) makes runs unavailable, not the daemon broken.
+  PATHAUDIT_ERR_STORE: 503,
 };
 
 const REASON: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };

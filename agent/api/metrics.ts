@@ -12,6 +12,7 @@
 //   pathaudit_run_in_progress                         1 while a run executes
 //   pathaudit_runs_finished_total{status,trigger}     runs this process finished
 //   pathaudit_store_up                                1 when the store answers a query
+//   pathaudit_store_healthy                           1 while the last write to the store succeeded, 0 after one failed (disk full, read-only)
 //   pathaudit_store_runs                              runs in the store (tombstones included)
 //   pathaudit_store_size_bytes                        size of the SQLite file and its WAL
 //   pathaudit_process_resident_memory_bytes           RSS of the daemon
@@ -129,6 +130,14 @@ export function createMetrics(deps: { store: Store; posture: PostureCache; runs:
       } catch {
         this.set(0);
       }
+    },
+  });
+  new Gauge({
+    name: 'pathaudit_store_healthy',
+    help: 'Whether the last write to the store succeeded (1) or failed (0: disk full, read-only; /healthz gives the reason)',
+    registers: [registry],
+    collect() {
+      this.set(deps.runs?.storeHealth.failure ? 0 : 1);
     },
   });
   new Gauge({

@@ -107,4 +107,9 @@ export const BaselineReply = Type.Object({
 export const MonthParams = Type.Object({ month: Type.String({ pattern: MONTH_PATTERN, description: 'YYYY-MM' }) }, { additionalProperties: false });
 export type MonthParams = Static<typeof MonthParams>;
 
-export const Health = Type.Object({ status: Type.Literal('ok'), version: Type.String(), running: Type.Union([Type.String(), Type.Null()]) });
+export const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')], { description: 'degraded: the daemon answers but cannot write its store (reason says why); the last posture is still served' }),
+  version: Type.String(),
+  running: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Optional(Type.String()),
+});

@@ -20,6 +20,7 @@ import { newRunId } from '../runner/execute.js';
 import { planRun } from '../runner/index.js';
 import type { Store } from '../store/index.js';
 import { AGENT_VERSION } from '../version.js';
+import { StoreHealth } from './store-health.js';
 import type { Execution, Executor } from './worker.js';
 
 export interface RunInFlight {
@@ -55,6 +56,10 @@ export class StoppingError extends PathauditError {
 export class RunController extends EventEmitter<RunControllerEvents> {
   #current: (RunInFlight & { execution: Execution; settled: Promise<void> }) | null = null;
   #accepting = true;
+  /** Runs whose `aborted` mark could not be written (store full or read-only): retried before the next run. */
+  #unmarked = new Set<string>();
+  /** Whether the last write to the store succeeded (read by /healthz and /metrics). */
+  readonly storeHealth: StoreHealth;
 
   constructor(
     private readonly deps: {
@@ -63,9 +68,11 @@ export class RunController extends EventEmitter<RunControllerEvents> {
       executor: Executor;
       log: Log;
       now?: () => Date;
+      storeHealth?: StoreHealth;
     },
   ) {
     super();
+    this.storeHealth = deps.storeHealth ?? new StoreHealth(deps.store.file, deps.now);
   }
 
   get running(): RunInFlight | null {
@@ -80,10 +87,12 @@ export class RunController extends EventEmitter<RunControllerEvents> {
     if (this.#current) throw new BusyError(this.running!);
     const loaded = this.deps.config();
     const plan = planRun({ loaded, bundle: opts.bundle ?? null, checks: opts.checks ?? null });
+    this.#markUnmarked();
     const started = (this.deps.now ?? (() => new Date()))();
     const id = newRunId(started);
     const t0 = performance.now();
-    this.deps.store.runs.begin({
+    // A store that cannot take the run row (disk full, read-only) refuses the run: PATHAUDIT_ERR_STORE (API: 503).
+    this.storeHealth.write('record the run', () => this.deps.store.runs.begin({
       id,
       bundle: plan.bundle,
       trigger: opts.trigger,
@@ -97,7 +106,7 @@ export class RunController extends EventEmitter<RunControllerEvents> {
       checks: [],
       previousHash: null,
       hash: null,
-    });
+    }));
     const log = this.deps.log.child({ runId: id });
     log.info({ bundle: plan.bundle, trigger: opts.trigger }, 'run accepted');
     const execution = this.deps.executor({ loaded, bundle: plan.bundle, checks: plan.checks, trigger: opts.trigger, runId: id, log: this.deps.log });
@@ -105,7 +114,7 @@ export class RunController extends EventEmitter<RunControllerEvents> {
       .then(
         (doc) => {
           doc.run.startedAt = started.toISOString();
-          const stored = this.deps.store.runs.finish(doc);
+          const stored = this.storeHealth.write('store the finished run', () => this.deps.store.runs.finish(doc));
           const durationMs = Math.round(performance.now() - t0);
           log.info({ status: stored.run.status, durationMs, headline: stored.summary.headline }, 'run stored');
           return { stored, durationMs };
@@ -138,10 +147,24 @@ export class RunController extends EventEmitter<RunControllerEvents> {
 
   private abortRow(id: string, reason: string, log: Log): void {
     try {
-      this.deps.store.runs.abortUnfinished();
+      this.storeHealth.write('mark the run aborted', () => this.deps.store.runs.abort(id));
       log.warn({ reason }, 'run aborted');
     } catch (err) {
-      log.error({ runId: id, err: reasonOf(err) }, 'could not mark the run aborted (the next start will)');
+      this.#unmarked.add(id);
+      log.error({ runId: id, err: reasonOf(err) }, 'could not mark the run aborted (retried before the next run, and at the next start)');
+    }
+  }
+
+  /** A run cut short while the store could not be written still reads `running`: mark it once the store takes writes. */
+  #markUnmarked(): void {
+    for (const id of this.#unmarked) {
+      try {
+        this.storeHealth.write('mark the run aborted', () => this.deps.store.runs.abort(id));
+        this.#unmarked.delete(id);
+        this.deps.log.warn({ runId: id }, 'run cut short while the store could not be written: marked aborted');
+      } catch {
+        return; // still failing: the run row below will say so (503)
+      }
     }
   }
 

@@ -21,6 +21,7 @@ import { CHECK_IDS } from '../../probes/index.js';
 import { isLoopback } from '../../probes/net.js';
 import { pruneRuns } from './retention.js';
 import { RunController } from './runs.js';
+import { StoreHealth } from './store-health.js';
 import { inProcessExecutor, workerExecutor, type Executor } from './worker.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:7878';
@@ -83,19 +84,20 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const store = openStore(storePathOf(loaded.config));
   const aborted = store.runs.abortUnfinished(now());
   if (aborted.length) log.warn({ runs: aborted }, 'runs left unfinished by a previous stop or crash marked aborted');
+  const storeHealth = new StoreHealth(store.file, now);
   const retention = () => {
     try {
-      pruneRuns(store, loaded.config.store?.retention_days, now(), log);
+      storeHealth.write('prune old runs', () => pruneRuns(store, loaded.config.store?.retention_days, now(), log));
     } catch (err) {
       log.error({ err: reasonOf(err) }, 'retention failed (runs kept)');
     }
   };
   retention();
 
-  const runs = new RunController({ store, config: () => loaded, executor: opts.executor ?? defaultExecutor(), log, now });
+  const runs = new RunController({ store, config: () => loaded, executor: opts.executor ?? defaultExecutor(), log, now, storeHealth });
   runs.on('finished', (doc) => {
     try {
-      if (ensureBaseline(store, doc)) log.info({ runId: doc.run.id }, 'first completed audit-baseline run marked as baseline');
+      if (storeHealth.write('mark the baseline', () => ensureBaseline(store, doc))) log.info({ runId: doc.run.id }, 'first completed audit-baseline run marked as baseline');
     } catch (err) {
       log.error({ err: reasonOf(err) }, 'could not mark the baseline');
     }

@@ -2,7 +2,7 @@
 // first use, private part 0600 in a 0700 folder; bundles carry the public key
 // and its fingerprint so they verify on their own, and `--pubkey` pins it.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { PathauditError, reasonOf } from '../errors.js';
@@ -41,9 +41,17 @@ export function loadOrCreateKey(keyFile: string): LoadedKey {
     try {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       const pair = generateKeyPairSync('ed25519');
-      // 'wx': never overwrite a key another process created in the meantime.
-      writeFileSync(file, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-      chmodSync(file, 0o600);
+      // Written whole to a temp file, then hard-linked into place: a crash
+      // leaves either no key or a complete one (never an empty file), and the
+      // link fails with EEXIST rather than overwrite a key another process made.
+      const tmp = `${file}.tmp-${process.pid}`;
+      writeFileSync(tmp, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+      chmodSync(tmp, 0o600);
+      try {
+        linkSync(tmp, file);
+      } finally {
+        rmSync(tmp, { force: true });
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw keyError(file, `cannot create: ${reasonOf(err)}`);
     }

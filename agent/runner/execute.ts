@@ -94,6 +94,21 @@ async function collectWithBudget(check: Check, opts: ExecuteOptions, budgetS: nu
   }
 }
 
+/**
+ * Longest result detail kept. Details quote what the peer sent (certificate
+ * subjects, SAN lists, error strings), so a hostile server could otherwise
+ * put kilobytes into every report line; the evidence keeps the full data.
+ */
+export const MAX_DETAIL_CHARS = 1000;
+
+/** Cuts the middle, not the end: a detail's verdict often comes last ("…: RSA 1024 bits (< 2048)"). */
+function boundDetail(detail: string): string {
+  if (detail.length <= MAX_DETAIL_CHARS) return detail;
+  const head = Math.floor(MAX_DETAIL_CHARS * 0.7);
+  const tail = MAX_DETAIL_CHARS - head;
+  return `${detail.slice(0, head)} … [${detail.length - MAX_DETAIL_CHARS} characters cut; see the evidence] … ${detail.slice(-tail)}`;
+}
+
 function resultsForAll(check: Check, status: 'skipped' | 'error', detail: string): ControlResult[] {
   return check.controls.map((c) => ({ control: c.id, resource: check.id, status, detail, evidence: [] }));
 }
@@ -176,7 +191,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
         resource: r.resource,
         status: r.status,
         severity: r.severity ?? controls.get(r.control)!.severity,
-        detail: secrets.scrub(r.detail),
+        detail: boundDetail(secrets.scrub(r.detail)),
         evidence: r.evidence.map((k) => `${check.id}:${k}`),
       });
     }

@@ -35,7 +35,7 @@ export async function runAndStore(req: RunRequest): Promise<RunDocument> {
   const plan = planRun(req);
   const startedAt = (req.now ?? (() => new Date()))();
   const runId = newRunId(startedAt);
-  req.store.runs.begin({
+  storeWrite(req.store, 'record the run', () => req.store.runs.begin({
     id: runId,
     bundle: plan.bundle,
     trigger: req.trigger,
@@ -49,14 +49,23 @@ export async function runAndStore(req: RunRequest): Promise<RunDocument> {
     checks: [],
     previousHash: null,
     hash: null,
-  });
+  }));
   let doc: RunDocument;
   try {
     doc = await executeRun({ loaded: req.loaded, bundle: plan.bundle, checks: plan.checks, trigger: req.trigger, log: req.log, runId, now: req.now, onProgress: req.onProgress });
   } catch (err) {
-    req.store.runs.abortUnfinished();
+    req.store.runs.abort(runId);
     throw new PathauditError('PATHAUDIT_ERR_RUN', `run ${runId} failed: ${reasonOf(err)}`, [], { cause: err });
   }
   doc.run.startedAt = startedAt.toISOString();
-  return req.store.runs.finish(doc);
+  return storeWrite(req.store, 'store the finished run', () => req.store.runs.finish(doc));
+}
+
+/** A write the store refuses (disk full, read-only) is a PATHAUDIT_ERR_STORE naming the store file (CLI exit 3), not an internal error. */
+function storeWrite<T>(store: Store, operation: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new PathauditError('PATHAUDIT_ERR_STORE', `store ${store.file}: cannot ${operation}: ${reasonOf(err)}`, [], { cause: err });
+  }
 }

@@ -149,6 +149,15 @@ export class RunRepository {
     return tx.immediate(doc);
   }
 
+  /**
+   * Marks one run still `running` as `aborted`; false when it had already ended.
+   * (A process aborting its own run must not touch another process's run in
+   * flight on the same store: the CLI and `serve` may share one.)
+   */
+  abort(id: string, at: Date = new Date()): boolean {
+    return this.db.prepare("UPDATE runs SET status='aborted', finished_at=? WHERE id=? AND status='running'").run(at.toISOString(), id).changes > 0;
+  }
+
   /** Marks runs left `running` by a crash as `aborted`; returns their ids. */
   abortUnfinished(at: Date = new Date()): string[] {
     const rows = this.db.prepare("SELECT id FROM runs WHERE status = 'running'").all() as Array<{ id: string }>;

@@ -2,7 +2,9 @@ import Type from 'typebox';
 import { FilePath, Host, SecretFile } from './common.js';
 
 /** Body size the oversized-body request (IA-06) is judged against when `max_body_bytes` is not set: fastify's and many relays' default. */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+import { DEFAULT_MAX_BODY_BYTES } from './defaults.js';
+
+export { DEFAULT_MAX_BODY_BYTES };
 
 export const IngestAuth = Type.Object(
   {

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PathauditConfig } from '../../config/schema/index.js';
-import { DEFAULT_MAX_BODY_BYTES } from '../../config/schema/ingest.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../../config/schema/defaults.js';
 import { reasonOf } from '../../agent/errors.js';
 import { httpRequest, safeUrl, type HttpObservation } from '../http.js';
 import { tcpConnect } from '../net.js';

@@ -3,11 +3,20 @@ import { AGENT_VERSION } from '../../version.js';
 import type { ApiContext } from '../context.js';
 import { Health } from '../schemas.js';
 
-/** Liveness without a token: says only that the daemon answers and whether a run is in flight. */
+/**
+ * Liveness without a token: says that the daemon answers, whether a run is in
+ * flight, and `degraded` with the reason while the store cannot be written
+ * (still 200: the daemon is alive and serves the last posture).
+ */
 export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get(
     '/healthz',
     { schema: { summary: 'Liveness (no token needed)', tags: ['daemon'], security: [], response: { 200: Health } } },
-    async () => ({ status: 'ok' as const, version: AGENT_VERSION, running: ctx.runs.running?.id ?? null }),
+    async () => {
+      const failure = ctx.runs.storeHealth.failure;
+      const base = { version: AGENT_VERSION, running: ctx.runs.running?.id ?? null };
+      if (!failure) return { status: 'ok' as const, ...base };
+      return { status: 'degraded' as const, ...base, reason: `store ${ctx.store.file} cannot be written since ${failure.since} (${failure.operation}: ${failure.reason})` };
+    },
   );
 }

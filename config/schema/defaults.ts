@@ -1,0 +1,5 @@
+// Defaults that code outside the schema also needs, kept free of typebox so
+// that importing them does not load the schema builder at run time.
+
+/** Largest ingest body the relay is meant to accept (ingest.max_body_bytes). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
