@@ -5,20 +5,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { stringify } from 'yaml';
-import { createCa, serverCert } from '../../scripts/lab/certs.js';
 import { evidenceOf, load, resultOf, runChecks, tempDir } from '../helpers/lab.js';
-import { skipReason, startMosquitto } from './mosquitto.js';
+import { skipReason, startMosquitto, writeWeakPki } from './mosquitto.js';
 
 t.test('Mosquitto serving an expired and a wrong-name certificate: BC-01 and BC-03 fail with the served fingerprint', { skip: skipReason() }, async (t) => {
   const dir = tempDir(t);
-  const ca = await createCa();
-  const expired = await serverCert(ca, { notBeforeDays: -400, notAfterDays: -10 });
-  const wrongname = await serverCert(ca, { dns: ['other.example'], ips: [] });
-  for (const [name, c] of [['expired', expired], ['wrongname', wrongname]] as const) {
-    writeFileSync(join(dir, `${name}.crt`), c.certPem);
-    writeFileSync(join(dir, `${name}.key`), c.keyPem, { mode: 0o600 });
-  }
-  writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+  const { expired, wrongname } = await writeWeakPki(dir);
   const m = await startMosquitto('weak', dir, ['PLAIN', 'TLS', 'WRONGNAME']);
   t.teardown(() => m.stop());
   const file = join(dir, 'pathaudit.yaml');

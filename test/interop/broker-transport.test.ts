@@ -5,18 +5,11 @@ import t from 'tap';
 import { stringify } from 'yaml';
 import { createCa, serverCert } from '../../scripts/lab/certs.js';
 import { evidenceOf, load, resultOf, runChecks, tempDir } from '../helpers/lab.js';
-import { skipReason, startMosquitto, writePasswordFile } from './mosquitto.js';
+import { skipReason, startMosquitto, writePasswordFile, writeWeakPki } from './mosquitto.js';
 
 t.test('weak Mosquitto: plaintext anonymous listener and TLS 1.1 fail BT-01, BT-02, BT-03 with evidence', { skip: skipReason() }, async (t) => {
   const dir = tempDir(t);
-  const ca = await createCa();
-  const expired = await serverCert(ca, { notBeforeDays: -400, notAfterDays: -10 });
-  const wrongname = await serverCert(ca, { dns: ['other.example'], ips: [] });
-  writeFileSync(join(dir, 'expired.crt'), expired.certPem);
-  writeFileSync(join(dir, 'expired.key'), expired.keyPem, { mode: 0o600 });
-  writeFileSync(join(dir, 'wrongname.crt'), wrongname.certPem);
-  writeFileSync(join(dir, 'wrongname.key'), wrongname.keyPem, { mode: 0o600 });
-  writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+  await writeWeakPki(dir);
   const m = await startMosquitto('weak', dir, ['PLAIN', 'TLS', 'WRONGNAME']);
   t.teardown(() => m.stop());
 

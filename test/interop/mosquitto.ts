@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../helpers/lab.js';
+import { createCa, serverCert, type Issued } from '../../scripts/lab/certs.js';
 
 export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? null;
 
@@ -62,4 +63,21 @@ export async function startMosquitto(template: 'weak' | 'hardened', dir: string,
 /** Writes a Mosquitto password file (hashed by mosquitto_passwd). */
 export function writePasswordFile(dir: string, user: string, password: string): void {
   execFileSync('mosquitto_passwd', ['-b', '-c', join(dir, 'passwd'), user, password], { stdio: 'ignore' });
+}
+
+/**
+ * Certificates for weak.conf, written into `dir`: a CA (ca.pem), an expired
+ * server certificate (expired.crt/.key) and one for another host name
+ * (wrongname.crt/.key).
+ */
+export async function writeWeakPki(dir: string): Promise<{ ca: Issued; expired: Issued; wrongname: Issued }> {
+  const ca = await createCa();
+  const expired = await serverCert(ca, { notBeforeDays: -400, notAfterDays: -10 });
+  const wrongname = await serverCert(ca, { dns: ['other.example'], ips: [] });
+  for (const [name, c] of [['expired', expired], ['wrongname', wrongname]] as const) {
+    writeFileSync(join(dir, `${name}.crt`), c.certPem);
+    writeFileSync(join(dir, `${name}.key`), c.keyPem, { mode: 0o600 });
+  }
+  writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+  return { ca, expired, wrongname };
 }
