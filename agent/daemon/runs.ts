@@ -16,10 +16,9 @@ import type { LoadedConfig } from '../config/load.js';
 import { PathauditError, reasonOf } from '../errors.js';
 import type { Log } from '../log.js';
 import type { RunDocument, Trigger } from '../runner/document.js';
-import { newRunId } from '../runner/execute.js';
+import { newRunId, startedRunHeader } from '../runner/execute.js';
 import { planRun } from '../runner/index.js';
 import type { Store } from '../store/index.js';
-import { AGENT_VERSION } from '../version.js';
 import { StoreHealth } from './store-health.js';
 import type { Execution, Executor } from './worker.js';
 
@@ -92,21 +91,9 @@ export class RunController extends EventEmitter<RunControllerEvents> {
     const id = newRunId(started);
     const t0 = performance.now();
     // A store that cannot take the run row (disk full, read-only) refuses the run: PATHAUDIT_ERR_STORE (API: 503).
-    this.storeHealth.write('record the run', () => this.deps.store.runs.begin({
-      id,
-      bundle: plan.bundle,
-      trigger: opts.trigger,
-      startedAt: started.toISOString(),
-      finishedAt: null,
-      status: 'running',
-      agentVersion: AGENT_VERSION,
-      configHash: loaded.hash,
-      gatewayId: loaded.config.gateway?.id ?? 'unknown',
-      path: loaded.config.path ?? null,
-      checks: [],
-      previousHash: null,
-      hash: null,
-    }));
+    this.storeHealth.write('record the run', () =>
+      this.deps.store.runs.begin(startedRunHeader({ runId: id, bundle: plan.bundle, trigger: opts.trigger, loaded, startedAt: started })),
+    );
     const log = this.deps.log.child({ runId: id });
     log.info({ bundle: plan.bundle, trigger: opts.trigger }, 'run accepted');
     const execution = this.deps.executor({ loaded, bundle: plan.bundle, checks: plan.checks, trigger: opts.trigger, runId: id, log: this.deps.log });

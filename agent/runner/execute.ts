@@ -14,7 +14,7 @@ import { summarize, thresholdsFrom } from '../evidence/summary.js';
 import { applyWaivers } from '../evidence/waivers.js';
 import type { Log } from '../log.js';
 import { AGENT_VERSION } from '../version.js';
-import type { CheckOutcome, EvidenceRecord, ResultRecord, RunDocument, Trigger } from './document.js';
+import type { CheckOutcome, EvidenceRecord, ResultRecord, RunDocument, RunHeader, Trigger } from './document.js';
 
 export const DEFAULT_CHECK_TIMEOUT_S = 10;
 export const DEFAULT_STEP_TIMEOUT_MS = 3000;
@@ -29,6 +29,26 @@ export interface ExecuteOptions {
   now?: () => Date;
   /** Called as checks start and finish, for progress display. */
   onProgress?: (event: { check: string; phase: 'start' | 'step' | 'done'; detail?: string; outcome?: CheckOutcome }) => void;
+}
+
+/** The header of a run that has just started: `running`, not yet linked into the chain. */
+export function startedRunHeader(o: { runId: string; bundle: string; trigger: Trigger; loaded: LoadedConfig; startedAt: Date }): RunHeader {
+  const { config } = o.loaded;
+  return {
+    id: o.runId,
+    bundle: o.bundle,
+    trigger: o.trigger,
+    startedAt: o.startedAt.toISOString(),
+    finishedAt: null,
+    status: 'running',
+    agentVersion: AGENT_VERSION,
+    configHash: o.loaded.hash,
+    gatewayId: config.gateway?.id ?? 'unknown',
+    path: config.path ? { ...config.path } : null,
+    checks: [],
+    previousHash: null,
+    hash: null,
+  };
 }
 
 export function newRunId(at: Date): string {
@@ -205,19 +225,10 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
   log.info({ status: everyCheckFailed ? 'failed' : 'completed', headline: summary.headline }, 'run finished');
   return {
     run: {
-      id: runId,
-      bundle: opts.bundle,
-      trigger: opts.trigger,
-      startedAt: startedAt.toISOString(),
+      ...startedRunHeader({ runId, bundle: opts.bundle, trigger: opts.trigger, loaded: opts.loaded, startedAt }),
       finishedAt: finishedAt.toISOString(),
       status: everyCheckFailed ? 'failed' : 'completed',
-      agentVersion: AGENT_VERSION,
-      configHash: opts.loaded.hash,
-      gatewayId: config.gateway?.id ?? 'unknown',
-      path: config.path ? { ...config.path } : null,
       checks: collected.map((c) => c.outcome),
-      previousHash: null,
-      hash: null,
     },
     summary,
     results,

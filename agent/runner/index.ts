@@ -4,10 +4,9 @@ import type { LoadedConfig } from '../config/load.js';
 import { PathauditError, reasonOf } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Store } from '../store/index.js';
-import { AGENT_VERSION } from '../version.js';
 import { resolveBundle, resolveCheckList } from './bundles.js';
 import type { RunDocument, Trigger } from './document.js';
-import { executeRun, newRunId, type ExecuteOptions } from './execute.js';
+import { executeRun, newRunId, startedRunHeader, type ExecuteOptions } from './execute.js';
 
 export interface RunRequest {
   loaded: LoadedConfig;
@@ -35,21 +34,9 @@ export async function runAndStore(req: RunRequest): Promise<RunDocument> {
   const plan = planRun(req);
   const startedAt = (req.now ?? (() => new Date()))();
   const runId = newRunId(startedAt);
-  storeWrite(req.store, 'record the run', () => req.store.runs.begin({
-    id: runId,
-    bundle: plan.bundle,
-    trigger: req.trigger,
-    startedAt: startedAt.toISOString(),
-    finishedAt: null,
-    status: 'running',
-    agentVersion: AGENT_VERSION,
-    configHash: req.loaded.hash,
-    gatewayId: req.loaded.config.gateway?.id ?? 'unknown',
-    path: req.loaded.config.path ?? null,
-    checks: [],
-    previousHash: null,
-    hash: null,
-  }));
+  storeWrite(req.store, 'record the run', () =>
+    req.store.runs.begin(startedRunHeader({ runId, bundle: plan.bundle, trigger: req.trigger, loaded: req.loaded, startedAt })),
+  );
   let doc: RunDocument;
   try {
     doc = await executeRun({ loaded: req.loaded, bundle: plan.bundle, checks: plan.checks, trigger: req.trigger, log: req.log, runId, now: req.now, onProgress: req.onProgress });
