@@ -170,13 +170,14 @@ export class RunRepository {
     return row ? this.load(row) : null;
   }
 
-  /** The latest run (optionally of one bundle / status). */
-  latest(filter: { bundle?: string; status?: RunStatus } = {}): RunDocument | null {
+  /** The latest run (optionally of one bundle / status; `finished`: completed or failed, i.e. linked into the chain). */
+  latest(filter: { bundle?: string; status?: RunStatus; finished?: boolean } = {}): RunDocument | null {
     const row = this.db
       .prepare(
-        `SELECT * FROM runs WHERE (@bundle IS NULL OR bundle=@bundle) AND (@status IS NULL OR status=@status) AND pruned_at IS NULL ORDER BY seq DESC LIMIT 1`,
+        `SELECT * FROM runs WHERE (@bundle IS NULL OR bundle=@bundle) AND (@status IS NULL OR status=@status)
+           AND (@finished = 0 OR hash IS NOT NULL) AND pruned_at IS NULL ORDER BY seq DESC LIMIT 1`,
       )
-      .get({ bundle: filter.bundle ?? null, status: filter.status ?? null }) as RunRow | undefined;
+      .get({ bundle: filter.bundle ?? null, status: filter.status ?? null, finished: filter.finished ? 1 : 0 }) as RunRow | undefined;
     return row ? this.load(row) : null;
   }
 

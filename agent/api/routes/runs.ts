@@ -9,9 +9,7 @@ import { Document, errors, ReportQuery, RunAccepted, RunIdParams, RunListQuery, 
 
 /** The latest run that finished (completed or failed): what "latest" means for runs, backlog and delta. */
 export function latestFinished(ctx: ApiContext): RunDocument {
-  const doc = ctx.store.runs.latest({ status: 'completed' });
-  const failed = ctx.store.runs.latest({ status: 'failed' });
-  const pick = !doc ? failed : !failed ? doc : doc.run.startedAt >= failed.run.startedAt ? doc : failed;
+  const pick = ctx.store.runs.latest({ finished: true });
   if (!pick) throw notFound('no finished run in the store yet: start one with POST /v1/runs');
   return pick;
 }
