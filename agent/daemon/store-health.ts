@@ -6,7 +6,8 @@
 //
 // The state is learned from the writes themselves (run rows, finished runs,
 // baseline, retention): no probe writes are made just to find out.
-import { PathauditError, reasonOf } from '../errors.js';
+import { reasonOf } from '../errors.js';
+import { storeWrite } from '../store/index.js';
 
 export interface StoreFailure {
   /** What the daemon was writing: `record run`, `store run`, `retention`, … */
@@ -35,13 +36,13 @@ export class StoreHealth {
    */
   write<T>(operation: string, fn: () => T): T {
     try {
-      const out = fn();
+      const out = storeWrite(this.file, operation, fn);
       this.#failure = null;
       return out;
     } catch (err) {
-      const reason = reasonOf(err);
+      const reason = reasonOf((err as Error).cause ?? err);
       this.#failure = { operation, reason, since: this.#failure?.since ?? this.now().toISOString() };
-      throw new PathauditError('PATHAUDIT_ERR_STORE', `store ${this.file}: cannot ${operation}: ${reason}`, [], { cause: err });
+      throw err;
     }
   }
 }

@@ -3,7 +3,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { PathauditError, reasonOf } from '../errors.js';
 import type { Log } from '../log.js';
-import type { Store } from '../store/index.js';
+import { storeWrite, type Store } from '../store/index.js';
 import { resolveBundle, resolveCheckList } from './bundles.js';
 import type { RunDocument, Trigger } from './document.js';
 import { executeRun, newRunId, startedRunHeader, type ExecuteOptions } from './execute.js';
@@ -34,7 +34,7 @@ export async function runAndStore(req: RunRequest): Promise<RunDocument> {
   const plan = planRun(req);
   const startedAt = (req.now ?? (() => new Date()))();
   const runId = newRunId(startedAt);
-  storeWrite(req.store, 'record the run', () =>
+  storeWrite(req.store.file, 'record the run', () =>
     req.store.runs.begin(startedRunHeader({ runId, bundle: plan.bundle, trigger: req.trigger, loaded: req.loaded, startedAt })),
   );
   let doc: RunDocument;
@@ -45,14 +45,5 @@ export async function runAndStore(req: RunRequest): Promise<RunDocument> {
     throw new PathauditError('PATHAUDIT_ERR_RUN', `run ${runId} failed: ${reasonOf(err)}`, [], { cause: err });
   }
   doc.run.startedAt = startedAt.toISOString();
-  return storeWrite(req.store, 'store the finished run', () => req.store.runs.finish(doc));
-}
-
-/** A write the store refuses (disk full, read-only) is a PATHAUDIT_ERR_STORE naming the store file (CLI exit 3), not an internal error. */
-function storeWrite<T>(store: Store, operation: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new PathauditError('PATHAUDIT_ERR_STORE', `store ${store.file}: cannot ${operation}: ${reasonOf(err)}`, [], { cause: err });
-  }
+  return storeWrite(req.store.file, 'store the finished run', () => req.store.runs.finish(doc));
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { PathauditError, reasonOf } from '../errors.js';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { DEFAULT_STORE_PATH, openDb, type Db } from './db.js';
 import { MetaRepository, RunRepository } from './runs.js';
@@ -24,4 +25,17 @@ export function openStore(file: string): Store {
     meta: new MetaRepository(db),
     close: () => db.close(),
   };
+}
+
+/**
+ * One write the store may refuse (disk full, read-only): the failure becomes a
+ * PATHAUDIT_ERR_STORE naming the store file and what was being written (CLI
+ * exit 3, API 503), never an internal error.
+ */
+export function storeWrite<T>(file: string, operation: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new PathauditError('PATHAUDIT_ERR_STORE', `store ${file}: cannot ${operation}: ${reasonOf(err)}`, [], { cause: err });
+  }
 }
