@@ -89,7 +89,8 @@ export interface EvaluateInput {
   now: Date;
 }
 
-export interface Check {
+/** A check as the catalogue knows it: no probing code (probes/catalogue.ts). */
+export interface CheckInfo {
   id: string;
   title: string;
   controls: ControlMeta[];
@@ -98,6 +99,9 @@ export interface Check {
    * When non-null every control is reported `skipped` with this reason.
    */
   notConfigured(config: PathauditConfig): string | null;
+}
+
+export interface Check extends CheckInfo {
   /** Seconds this check needs on top of runner.check_timeout_s (e.g. the telemetry observation window). */
   extraBudgetS?(config: PathauditConfig): number;
   collect(ctx: CollectContext): Promise<Evidence[]>;

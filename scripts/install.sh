@@ -38,7 +38,7 @@ else
   STAGED=0
   [ "$(id -u)" -eq 0 ] || { echo "install.sh: run as root (or use --prefix DIR to stage)" >&2; exit 2; }
 fi
-[ -f "$SRC/dist/agent/cli.js" ] || { echo "install.sh: no build in $SRC/dist: run 'npx tsc -p .' first" >&2; exit 2; }
+[ -f "$SRC/dist/app/cli.js" ] || { echo "install.sh: no build in $SRC/dist/app: run 'npm run build' first" >&2; exit 2; }
 
 USER_NAME=pathaudit
 APP=$PREFIX/opt/pathaudit
@@ -110,7 +110,7 @@ dir 750 "$USER_NAME:$USER_NAME" "$STATE"
 # 3. the build
 tree "$SRC/dist" "$APP/dist"
 # The CLI entry point carries a shebang: executable whatever the checkout's mode.
-if [ "$(stat -c %a "$APP/dist/agent/cli.js")" != 755 ]; then chmod 755 "$APP/dist/agent/cli.js"; changed "mode 755 on $APP/dist/agent/cli.js"; fi
+if [ "$(stat -c %a "$APP/dist/app/cli.js")" != 755 ]; then chmod 755 "$APP/dist/app/cli.js"; changed "mode 755 on $APP/dist/app/cli.js"; fi
 file 644 root:root "$SRC/package.json" "$APP/package.json"
 [ ! -f "$SRC/package-lock.json" ] || file 644 root:root "$SRC/package-lock.json" "$APP/package-lock.json"
 [ ! -f "$SRC/README.md" ] || file 644 root:root "$SRC/README.md" "$APP/README.md"
@@ -133,7 +133,7 @@ fi
 
 # 4. CLI wrapper
 WRAPPER=$(mktemp)
-printf '#!/bin/sh\nexec /usr/bin/node /opt/pathaudit/dist/agent/cli.js "$@"\n' > "$WRAPPER"
+printf '#!/bin/sh\nexec /usr/bin/node /opt/pathaudit/dist/app/cli.js "$@"\n' > "$WRAPPER"
 file 755 root:root "$WRAPPER" "$BIN_DIR/pathaudit"
 rm -f "$WRAPPER"
 

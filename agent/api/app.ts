@@ -3,7 +3,6 @@
 //
 //   buildSteps = [error shape, auth, OpenAPI, routes]
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { LoadedConfig } from '../config/load.js';
 import type { RunController } from '../daemon/runs.js';
@@ -14,8 +13,10 @@ import { AGENT_VERSION } from '../version.js';
 import { bearerAuthHook, FailureLimiter } from './auth.js';
 import type { ApiContext } from './context.js';
 import { HttpError } from './http-errors.js';
-import { createMetrics } from './metrics.js';
+import { lazyCompilersFactory } from './lazy-compilers.js';
+import { RunTally } from './run-tally.js';
 import { PostureCache } from './posture.js';
+import { docsRoutes } from './routes/docs.js';
 import { evidenceRoutes } from './routes/evidence.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -84,6 +85,8 @@ export async function buildApp(opts: AppOptions): Promise<PathauditApp> {
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // Route schemas compile on a route's first request, not at start (see lazy-compilers.ts).
+    schemaController: { compilersFactory: lazyCompilersFactory() },
   });
   const posture = new PostureCache(opts.store, opts.config, opts.now);
   const ctx: ApiContext = { store: opts.store, config: opts.config, runs: opts.runs, posture };
@@ -111,13 +114,14 @@ export async function buildApp(opts: AppOptions): Promise<PathauditApp> {
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  docsRoutes(app);
 
   healthRoutes(app, ctx);
   postureRoutes(app, ctx);
   runRoutes(app, ctx);
   evidenceRoutes(app, ctx);
-  metricsRoutes(app, createMetrics({ store: opts.store, posture, runs: opts.runs }));
+  const tally = new RunTally(opts.runs);
+  metricsRoutes(app, async () => (await import('./metrics.js')).createMetrics({ store: opts.store, posture, runs: opts.runs, tally }));
   await app.ready();
   return { app, posture };
 }

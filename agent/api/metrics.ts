@@ -22,6 +22,7 @@ import { SEVERITIES } from '../../probes/types.js';
 import type { RunController } from '../daemon/runs.js';
 import type { Store } from '../store/index.js';
 import type { PostureCache } from './posture.js';
+import type { RunTally } from './run-tally.js';
 
 const RUN_STATUSES = ['completed', 'failed', 'aborted'] as const;
 
@@ -33,7 +34,7 @@ function fileSize(file: string): number {
   }
 }
 
-export function createMetrics(deps: { store: Store; posture: PostureCache; runs: RunController | null }): Registry {
+export function createMetrics(deps: { store: Store; posture: PostureCache; runs: RunController | null; tally: RunTally }): Registry {
   const registry = new Registry();
 
   new Gauge({
@@ -111,14 +112,16 @@ export function createMetrics(deps: { store: Store; posture: PostureCache; runs:
       this.set(deps.runs?.running ? 1 : 0);
     },
   });
-  const finished = new Counter({
+  new Counter({
     name: 'pathaudit_runs_finished_total',
     help: 'Runs this process finished, by status and trigger',
     labelNames: ['status', 'trigger'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of deps.tally.counts.values()) this.inc({ status: c.status, trigger: c.trigger }, c.n);
+    },
   });
-  deps.runs?.on('finished', (doc) => finished.inc({ status: doc.run.status, trigger: doc.run.trigger }));
-  deps.runs?.on('aborted', (_id, _reason, trigger) => finished.inc({ status: 'aborted', trigger }));
   new Gauge({
     name: 'pathaudit_store_up',
     help: 'Whether the store answers a query (1) or not (0)',

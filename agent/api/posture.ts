@@ -6,7 +6,7 @@
 // Computed once per change (a run finished, the config reloaded, the store
 // pruned) and served from memory: GET /v1/posture is the route an operator's
 // dashboard polls, it must stay cheap on a Pi.
-import { CHECKS } from '../../probes/index.js';
+import { CHECK_INFOS } from '../../probes/catalogue.js';
 import type { ControlMeta, Status } from '../../probes/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { findingsFrom } from '../evidence/findings.js';
@@ -29,7 +29,7 @@ export interface PostureView {
   findings: FindingRecord[];
 }
 
-const CONTROL_META = new Map<string, ControlMeta>(CHECKS.flatMap((c) => c.controls.map((m) => [m.id, m] as const)));
+const CONTROL_META = new Map<string, ControlMeta>(CHECK_INFOS.flatMap((c) => c.controls.map((m) => [m.id, m] as const)));
 
 export function computePosture(store: Store, loaded: LoadedConfig, now: Date): PostureView {
   const results = latestResults(store);

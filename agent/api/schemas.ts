@@ -2,7 +2,7 @@
 // the OpenAPI document at /docs. Patterns are strict so that a malformed id
 // or month is a 400 naming the parameter, never a lookup.
 import Type, { type Static } from 'typebox';
-import { REPORT_FORMATS } from '../reports/index.js';
+import { REPORT_FORMATS } from '../reports/formats.js';
 
 export const RUN_ID_PATTERN = '^run-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$';
 export const MONTH_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])$';

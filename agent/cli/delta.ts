@@ -8,7 +8,8 @@ import type { Io } from './io.js';
 import { writeOutput } from './output.js';
 import { resolveRun } from './runref.js';
 
-export const DELTA_FORMATS = ['text', 'json', 'md'] as const;
+export { DELTA_FORMATS } from './formats.js';
+import { DELTA_FORMATS } from './formats.js';
 
 export async function deltaCommand(flags: { from: string; to: string; format: string; config?: string; out?: string; failOnRegression?: boolean }, io: Io): Promise<number> {
   if (!(DELTA_FORMATS as readonly string[]).includes(flags.format)) throw usageError(`--format: expected one of ${DELTA_FORMATS.join(', ')} (got "${flags.format}")`);

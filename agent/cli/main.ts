@@ -3,16 +3,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, PathauditError, reasonOf } from '../errors.js';
 import { AGENT_VERSION } from '../version.js';
-import { checksCommand } from './checks.js';
-import { configValidateCommand } from './config.js';
+import { DELTA_FORMATS, RUN_FORMATS } from './formats.js';
 import type { Io } from './io.js';
-import { runCommand, RUN_FORMATS } from './run.js';
-import { baselineSetCommand, baselineShowCommand } from './baseline.js';
-import { bundleExportCommand, bundlePubkeyCommand, bundleVerifyCommand } from './bundle.js';
-import { deltaCommand, DELTA_FORMATS } from './delta.js';
-import { reportCommand } from './report.js';
-import { snapshotCommand } from './snapshot.js';
-import { REPORT_FORMATS } from '../reports/index.js';
+import { REPORT_FORMATS } from '../reports/formats.js';
+
+// Each command's module is imported when that command runs: `serve` starts
+// without the report renderers, tar or the runner in memory, and `--help`
+// answers without loading any of them.
 
 const CONFIG_HELP = 'config file (default /etc/pathaudit/config.yaml, else ./pathaudit.yaml)';
 
@@ -33,21 +30,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'report format').choices([...RUN_FORMATS]).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--fail-on <severity>', 'exit 1 when an open finding is at or above: critical, high, medium, low, info (default none)')
-    .action(async (flags) => setExit(await runCommand(flags, io)));
+    .action(async (flags) => setExit(await (await import('./run.js')).runCommand(flags, io)));
 
   program
     .command('checks')
     .description('list the control catalogue')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--config <file>', CONFIG_HELP)
-    .action((flags) => setExit(checksCommand(flags, io)));
+    .action(async (flags) => setExit((await import('./checks.js')).checksCommand(flags, io)));
 
   const config = program.command('config').description('configuration commands');
   config
     .command('validate')
     .description('validate the config file and the secret files it names')
     .option('--config <file>', CONFIG_HELP)
-    .action((flags) => setExit(configValidateCommand(flags, io)));
+    .action(async (flags) => setExit((await import('./config.js')).configValidateCommand(flags, io)));
 
   program.command('serve').description('run the daemon: schedules, the local HTTP API, metrics (SIGTERM stops, SIGHUP reloads)').option('--config <file>', CONFIG_HELP).action(async (flags) => setExit(await (await import('./serve.js')).serveCommand(flags, io)));
 
@@ -57,13 +54,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('set <run>')
     .description('mark a completed run (id or latest) as the baseline')
     .option('--config <file>', CONFIG_HELP)
-    .action(async (run, flags) => setExit(await baselineSetCommand(run, flags, io)));
+    .action(async (run, flags) => setExit(await (await import('./baseline.js')).baselineSetCommand(run, flags, io)));
   baseline
     .command('show')
     .description('print the baseline run')
     .option('--config <file>', CONFIG_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (flags) => setExit(await baselineShowCommand(flags, io)));
+    .action(async (flags) => setExit(await (await import('./baseline.js')).baselineShowCommand(flags, io)));
 
   program
     .command('delta')
@@ -74,7 +71,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--fail-on-regression', 'exit 1 when a control regressed')
     .option('--config <file>', CONFIG_HELP)
-    .action(async (flags) => setExit(await deltaCommand(flags, io)));
+    .action(async (flags) => setExit(await (await import('./delta.js')).deltaCommand(flags, io)));
 
   program
     .command('report <run>')
@@ -82,7 +79,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--config <file>', CONFIG_HELP)
-    .action(async (run, flags) => setExit(await reportCommand(run, flags, io)));
+    .action(async (run, flags) => setExit(await (await import('./report.js')).reportCommand(run, flags, io)));
 
   const bundle = program.command('bundle').description('signed evidence bundles');
   bundle
@@ -90,19 +87,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('write a signed .tar.gz evidence bundle of a run (id or latest)')
     .requiredOption('--out <file>', 'bundle file to write (.tar.gz)')
     .option('--config <file>', CONFIG_HELP)
-    .action(async (run, flags) => setExit(await bundleExportCommand(run, flags, io)));
+    .action(async (run, flags) => setExit(await (await import('./bundle.js')).bundleExportCommand(run, flags, io)));
   bundle
     .command('verify <file>')
     .description('verify a bundle: hashes and signature (file alone); with --pubkey/--config also the gateway key and the chain in the store. Exit 0 ok, 2 usage, 3 verification failed')
     .option('--pubkey <file>', 'pin the gateway public key (PEM)')
     .option('--config <file>', 'pin the gateway key from the config and check the chain link against its store')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (file, flags) => setExit(await bundleVerifyCommand(file, flags, io)));
+    .action(async (file, flags) => setExit(await (await import('./bundle.js')).bundleVerifyCommand(file, flags, io)));
   bundle
     .command('pubkey')
     .description('print the gateway signing public key and its fingerprint (made on first use)')
     .option('--config <file>', CONFIG_HELP)
-    .action(async (flags) => setExit(await bundlePubkeyCommand(flags, io)));
+    .action(async (flags) => setExit(await (await import('./bundle.js')).bundlePubkeyCommand(flags, io)));
 
   program
     .command('snapshot')
@@ -111,7 +108,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--config <file>', CONFIG_HELP)
-    .action(async (flags) => setExit(await snapshotCommand(flags, io)));
+    .action(async (flags) => setExit(await (await import('./snapshot.js')).snapshotCommand(flags, io)));
 
   program
     .command('demo')

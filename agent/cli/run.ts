@@ -20,7 +20,8 @@ export interface RunFlags {
   failOn?: string;
 }
 
-export const RUN_FORMATS = REPORT_FORMATS;
+export { RUN_FORMATS } from './formats.js';
+import { RUN_FORMATS } from './formats.js';
 
 export function parseFailOn(value: string | undefined): Severity | null {
   if (value === undefined || value === 'none') return null;

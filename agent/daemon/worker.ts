@@ -1,13 +1,14 @@
-// Executes a run's checks in a worker thread (see run-worker.ts for why) and
-// hands the RunDocument back to the main thread, which persists it. The
-// in-process executor does the same work on the main thread (tests, and a
-// fallback when threads are unwanted).
+// Executes a run's checks away from the daemon's main thread (see
+// run-worker.ts for why) and hands the RunDocument back to it, which persists
+// it: in a child process (the default), in a worker thread, or (tests, and a
+// fallback) on the main thread itself.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Log } from '../log.js';
 import type { RunDocument, Trigger } from '../runner/document.js';
-import { executeRun } from '../runner/execute.js';
 
 export interface WorkerRequest {
   config: PathauditConfig;
@@ -36,6 +37,8 @@ export interface Execution {
   done: Promise<RunDocument>;
   /** Stops the run now; `done` rejects. */
   cancel(reason: string): Promise<void>;
+  /** The run process, when the run has one. */
+  pid?: number;
 }
 
 export type Executor = (req: ExecutionRequest) => Execution;
@@ -81,12 +84,64 @@ export const workerExecutor: Executor = (req) => {
   };
 };
 
+/**
+ * Executes the run in a child process (the same run-worker module) that exits
+ * with the run. Unlike a worker thread, a process gives everything back when
+ * it ends: a worker thread leaves ~4 MB of native memory (malloc arenas, the
+ * isolate's code pages) in the daemon after its first run.
+ */
+export const processExecutor: Executor = (req) => {
+  const data: WorkerRequest = {
+    config: req.loaded.config,
+    configFile: req.loaded.file,
+    configHash: req.loaded.hash,
+    bundle: req.bundle,
+    checks: req.checks,
+    trigger: req.trigger,
+    runId: req.runId,
+    logLevel: req.log.level,
+  };
+  // The run id on the command line says in `ps` (and to tests) which run a process is.
+  const child = fork(fileURLToPath(WORKER_URL), [`--run=${req.runId}`], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let cancelled: string | null = null;
+  const done = new Promise<RunDocument>((resolve, reject) => {
+    let settled = false;
+    child.once('message', (msg: WorkerReply) => {
+      settled = true;
+      if (msg.ok) resolve(msg.doc);
+      else reject(new Error(msg.error));
+    });
+    child.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    child.once('exit', (code, signal) => {
+      if (!settled) reject(new Error(cancelled ?? `run process exited (${signal ?? `code ${code}`}) before reporting`));
+    });
+  });
+  child.send(data);
+  return {
+    done,
+    pid: child.pid,
+    cancel: async (reason) => {
+      cancelled = reason;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+};
+
 export const inProcessExecutor: Executor = (req) => {
   let rejectEarly: (err: Error) => void = () => {};
   const early = new Promise<never>((_, reject) => {
     rejectEarly = reject;
   });
-  const run = executeRun({ loaded: req.loaded, bundle: req.bundle, checks: req.checks, trigger: req.trigger, runId: req.runId, log: req.log });
+  // The probes load with the first in-process run, not with the daemon.
+  const run = import('../runner/execute.js').then(({ executeRun }) =>
+    executeRun({ loaded: req.loaded, bundle: req.bundle, checks: req.checks, trigger: req.trigger, runId: req.runId, log: req.log }),
+  );
   run.catch(() => {}); // an abandoned run may still fail later: nobody is waiting for it
   // Checks cannot be interrupted on the main thread: cancel abandons the
   // result (its sockets close on their own step timeouts).

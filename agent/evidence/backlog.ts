@@ -13,7 +13,7 @@
 // Ties: smaller effort first (quick wins), then control id, then resource.
 // Waived findings are accepted risk and stay out; a lapsed waiver is back in.
 import { isIP } from 'node:net';
-import { CHECKS } from '../../probes/index.js';
+import { CHECK_INFOS } from '../../probes/catalogue.js';
 import type { ControlMeta, Severity } from '../../probes/types.js';
 import { BUILTIN_BUNDLES } from '../runner/bundles.js';
 import type { FindingRecord, RunDocument } from '../runner/document.js';
@@ -61,7 +61,7 @@ const OWNER: Record<string, string> = {
 };
 
 function controlMeta(): Map<string, ControlMeta> {
-  return new Map(CHECKS.flatMap((c) => c.controls.map((m) => [m.id, m] as const)));
+  return new Map(CHECK_INFOS.flatMap((c) => c.controls.map((m) => [m.id, m] as const)));
 }
 
 function isLoopbackAddress(a: string): boolean {

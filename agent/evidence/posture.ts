@@ -2,7 +2,7 @@
 // finished runs. A bundle that checks only the broker does not erase what the
 // last full audit saw of the ingest edge; this is what the API serves as
 // /v1/posture and what a monthly snapshot compares with the baseline.
-import { CHECKS } from '../../probes/index.js';
+import { CHECK_INFOS } from '../../probes/catalogue.js';
 import type { FindingRecord, ResultRecord, RunDocument } from '../runner/document.js';
 import type { Store } from '../store/index.js';
 import { resultOfRow, type ResultRow } from '../store/runs.js';
@@ -30,7 +30,7 @@ export function latestResults(store: Store, before?: string): PostureResult[] {
      ORDER BY r.rowid DESC LIMIT 1`,
   );
   const taken = new Map<string, { runId: string; observedAt: string }>();
-  for (const c of CHECKS) {
+  for (const c of CHECK_INFOS) {
     const run = latestRunOf.get({ check: c.id, before: before ?? null }) as { id: string; started_at: string; finished_at: string | null } | undefined;
     if (run) taken.set(c.id, { runId: run.id, observedAt: run.finished_at ?? run.started_at });
   }

@@ -12,17 +12,13 @@ import { renderText } from './text.js';
 
 export type { PosturePoint, ReportContext } from './context.js';
 
-export const REPORT_FORMATS = ['text', 'json', 'md', 'html', 'junit', 'ocsf', 'csv'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import type { ReportFormat } from './formats.js';
+export { isReportFormat, REPORT_FORMATS, type ReportFormat } from './formats.js';
 
 export interface RenderedReport {
   body: string;
   contentType: string;
   extension: string;
-}
-
-export function isReportFormat(f: string): f is ReportFormat {
-  return (REPORT_FORMATS as readonly string[]).includes(f);
 }
 
 export function renderReport(doc: RunDocument, format: ReportFormat, ctx: ReportContext = {}): RenderedReport {

@@ -1,5 +1,6 @@
 import type { PathauditConfig } from '../../config/schema/index.js';
-import { CHECK_IDS } from '../../probes/index.js';
+import { CHECK_IDS } from '../../probes/catalogue.js';
+import type { LoadedConfig } from '../config/load.js';
 import { usageError } from '../errors.js';
 
 /** Built-in bundles (DESIGN.md "bundle"). Operators add their own under `bundles:`. */
@@ -29,4 +30,14 @@ export function resolveCheckList(list: string): string[] {
   if (!ids.length) throw usageError('--check needs at least one check id');
   for (const id of ids) if (!CHECK_IDS.has(id)) throw usageError(`unknown check "${id}" (known: ${[...CHECK_IDS].join(', ')})`);
   return [...new Set(ids)];
+}
+
+/** Which checks a run executes, and the bundle name it is recorded under. */
+export function planRun(req: { loaded: LoadedConfig; bundle?: string | null; checks?: string | null }): { bundle: string; checks: string[] } {
+  if (req.checks) {
+    const checks = resolveCheckList(req.checks);
+    return { bundle: `checks:${checks.join(',')}`, checks };
+  }
+  const bundle = req.bundle ?? 'audit-baseline';
+  return { bundle, checks: resolveBundle(bundle, req.loaded.config) };
 }

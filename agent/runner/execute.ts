@@ -3,7 +3,6 @@
 // store's job (store/runs.ts); this module does no database I/O.
 //
 //   runSteps = [resolve checks, collect (concurrent, budgeted), evaluate, findings + waivers, summarize]
-import { randomBytes } from 'node:crypto';
 import { sha256Of } from '../evidence/hash.js';
 import { checkById } from '../../probes/index.js';
 import type { Check, ControlMeta, ControlResult, Evidence } from '../../probes/types.js';
@@ -13,8 +12,7 @@ import { findingsFrom } from '../evidence/findings.js';
 import { summarize, thresholdsFrom } from '../evidence/summary.js';
 import { applyWaivers } from '../evidence/waivers.js';
 import type { Log } from '../log.js';
-import { AGENT_VERSION } from '../version.js';
-import type { CheckOutcome, EvidenceRecord, ResultRecord, RunDocument, RunHeader, Trigger } from './document.js';
+import type { CheckOutcome, EvidenceRecord, ResultRecord, RunDocument, Trigger } from './document.js';
 
 export const DEFAULT_CHECK_TIMEOUT_S = 10;
 export const DEFAULT_STEP_TIMEOUT_MS = 3000;
@@ -31,30 +29,9 @@ export interface ExecuteOptions {
   onProgress?: (event: { check: string; phase: 'start' | 'step' | 'done'; detail?: string; outcome?: CheckOutcome }) => void;
 }
 
-/** The header of a run that has just started: `running`, not yet linked into the chain. */
-export function startedRunHeader(o: { runId: string; bundle: string; trigger: Trigger; loaded: LoadedConfig; startedAt: Date }): RunHeader {
-  const { config } = o.loaded;
-  return {
-    id: o.runId,
-    bundle: o.bundle,
-    trigger: o.trigger,
-    startedAt: o.startedAt.toISOString(),
-    finishedAt: null,
-    status: 'running',
-    agentVersion: AGENT_VERSION,
-    configHash: o.loaded.hash,
-    gatewayId: config.gateway?.id ?? 'unknown',
-    path: config.path ? { ...config.path } : null,
-    checks: [],
-    previousHash: null,
-    hash: null,
-  };
-}
+import { newRunId, startedRunHeader } from './header.js';
 
-export function newRunId(at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
-}
+export { newRunId, startedRunHeader };
 
 export { sha256Of } from '../evidence/hash.js';
 

@@ -4,9 +4,11 @@ import type { LoadedConfig } from '../config/load.js';
 import { PathauditError, reasonOf } from '../errors.js';
 import type { Log } from '../log.js';
 import { storeWrite, type Store } from '../store/index.js';
-import { resolveBundle, resolveCheckList } from './bundles.js';
+import { planRun } from './bundles.js';
 import type { RunDocument, Trigger } from './document.js';
 import { executeRun, newRunId, startedRunHeader, type ExecuteOptions } from './execute.js';
+
+export { planRun };
 
 export interface RunRequest {
   loaded: LoadedConfig;
@@ -19,15 +21,6 @@ export interface RunRequest {
   log: Log;
   onProgress?: ExecuteOptions['onProgress'];
   now?: () => Date;
-}
-
-export function planRun(req: Pick<RunRequest, 'loaded' | 'bundle' | 'checks'>): { bundle: string; checks: string[] } {
-  if (req.checks) {
-    const checks = resolveCheckList(req.checks);
-    return { bundle: `checks:${checks.join(',')}`, checks };
-  }
-  const bundle = req.bundle ?? 'audit-baseline';
-  return { bundle, checks: resolveBundle(bundle, req.loaded.config) };
 }
 
 export async function runAndStore(req: RunRequest): Promise<RunDocument> {

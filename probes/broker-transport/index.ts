@@ -1,15 +1,8 @@
 import type { Check } from '../types.js';
 import { collectBrokerTransport } from './collect.js';
-import { controls } from './controls.js';
 import { evaluateBrokerTransport } from './evaluate.js';
+import { info } from './info.js';
 
-const brokerTransport: Check = {
-  id: 'broker-transport',
-  title: 'Broker transport: listeners, TLS, anonymous access, credentials, topic exposure',
-  controls,
-  notConfigured: (config) => (config.broker ? null : 'no broker section in the config'),
-  collect: collectBrokerTransport,
-  evaluate: evaluateBrokerTransport,
-};
+const brokerTransport: Check = { ...info, collect: collectBrokerTransport, evaluate: evaluateBrokerTransport };
 
 export default brokerTransport;

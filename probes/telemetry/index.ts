@@ -1,16 +1,12 @@
 import type { PathauditConfig } from '../../config/schema/index.js';
 import type { Check } from '../types.js';
 import { BUDGET_MARGIN_MS, collectTelemetry } from './collect.js';
-import { controls } from './controls.js';
 import { evaluateTelemetry } from './evaluate.js';
+import { info } from './info.js';
 import { DEFAULTS } from './settings.js';
 
 const telemetryCheck = {
-  id: 'telemetry',
-  title: 'Telemetry trust: duplicates, gaps, silent devices, clock skew, ordering, retained messages',
-  controls,
-  notConfigured: (config: PathauditConfig) =>
-    !config.telemetry ? 'no telemetry section in the config' : !config.broker ? 'telemetry needs the broker section to subscribe (host, listeners, auth)' : null,
+  ...info,
   collect: collectTelemetry,
   evaluate: evaluateTelemetry,
   /**

@@ -20,7 +20,7 @@ import { fmt, machine, median } from './stats.js';
 const arg = (name: string, def: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || def : def);
 const RUNS = Math.max(arg('--runs', 5), 1);
 const TARGET_MS = 1500;
-const CLI = fileURLToPath(new URL('../../agent/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../app/cli.js', import.meta.url));
 const exec = promisify(execFile);
 // The child reports its own CPU time at exit: readable on a shared machine too.
 const REPORT_CPU = 'data:text/javascript,process.on("exit",()=>process.stderr.write("cpu-us "+JSON.stringify(process.cpuUsage())+"\\n"))';

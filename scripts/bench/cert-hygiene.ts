@@ -28,7 +28,7 @@ const RUNS = arg('--runs', 5);
 const BUDGET_MS = 2000;
 /** Key-reuse groups planted in the fleet: sizes of each group (cloned provisioning images). */
 const REUSE_GROUPS = [2, 3, 5];
-const CLI = fileURLToPath(new URL('../../agent/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../app/cli.js', import.meta.url));
 const exec = promisify(execFile);
 
 async function generateFleet(dir: string): Promise<{ expectedGroups: string[][] }> {

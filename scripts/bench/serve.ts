@@ -36,7 +36,7 @@ const ROUNDS = arg('rounds', 3);
 const SECONDS = arg('seconds', 5);
 const CONNECTIONS = arg('connections', 10);
 const ROOT = new URL('../../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist/agent/cli.js');
+const CLI = process.env.BENCH_CLI ?? join(ROOT, 'dist/agent/cli.js');
 const TOKEN = 'bench-token-5b0c9f1e7a3d2c4b';
 const NODE_FLAGS = process.argv.includes('--node-flags') ? process.argv[process.argv.indexOf('--node-flags') + 1]!.split(/\s+/).filter(Boolean) : [];
 

@@ -9,7 +9,7 @@ import t from 'tap';
 import { tempDir } from '../helpers/lab.js';
 import { CHROMIUM, openInChromium, pageRequests } from '../helpers/chromium.js';
 
-const CLI = new URL('../../dist/agent/cli.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/app/cli.js', import.meta.url).pathname;
 
 function demo(cwd: string) {
   const started = Date.now();

@@ -1,6 +1,7 @@
 // One contract test for every check's controls: metadata complete and valid,
 // ids unique, well-formed and stable (the shipped list below may only grow).
 import t from 'tap';
+import { CHECK_INFOS } from '../../probes/catalogue.js';
 import { CHECKS } from '../../probes/index.js';
 import { SEVERITIES, STANDARDS } from '../../probes/types.js';
 
@@ -40,4 +41,12 @@ t.test('control ids are unique across checks and share their check prefix', asyn
 t.test('shipped control ids are still present (ids are stable)', async (t) => {
   const all = new Set(CHECKS.flatMap((c) => c.controls.map((x) => x.id)));
   for (const id of SHIPPED) t.ok(all.has(id), `${id} still exists`);
+});
+
+t.test('the catalogue the daemon loads names the same checks, in the same order, with the same controls as the registry', async (t) => {
+  t.same(
+    CHECK_INFOS.map((c) => [c.id, c.title, c.controls.map((m) => m.id)]),
+    CHECKS.map((c) => [c.id, c.title, c.controls.map((m) => m.id)]),
+  );
+  for (const c of CHECKS) t.equal(CHECK_INFOS.find((i) => i.id === c.id)?.notConfigured, c.notConfigured, `${c.id}: one notConfigured`);
 });

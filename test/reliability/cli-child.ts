@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Test } from 'tap';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
-export const CLI = `${ROOT}dist/agent/cli.js`;
+export const CLI = `${ROOT}dist/app/cli.js`;
 
 /** The suites run the built CLI; build once when this checkout has no build yet. */
 export function ensureBuilt(): void {

@@ -10,7 +10,7 @@ import t from 'tap';
 import { tempDir } from '../helpers/lab.js';
 
 const CHECKOUT = new URL('../../', import.meta.url).pathname;
-if (!existsSync(join(CHECKOUT, 'dist/agent/cli.js'))) execFileSync('npx', ['tsc', '-p', '.'], { cwd: CHECKOUT, stdio: 'inherit' });
+if (!existsSync(join(CHECKOUT, 'dist/app/cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: CHECKOUT, stdio: 'inherit' });
 
 // The installer runs from a private copy of what it installs (node_modules
 // linked), so a concurrent rebuild of dist/ cannot change its input between
@@ -52,8 +52,8 @@ t.test('install.sh --prefix lays out the build, the unit, config, token and stat
   t.match(first, /staging into .*user pathaudit, ownership and systemctl skipped/);
   const expected: Array<[string, string]> = [
     ['opt/pathaudit', '755'],
-    ['opt/pathaudit/dist/agent/cli.js', '755'],
-    ['opt/pathaudit/dist/agent/daemon/run-worker.js', '644'],
+    ['opt/pathaudit/dist/app/cli.js', '755'],
+    ['opt/pathaudit/dist/app/run-worker.js', '644'],
     ['opt/pathaudit/package.json', '644'],
     ['opt/pathaudit/config/pathaudit.example.yaml', '644'],
     ['opt/pathaudit/node_modules/fastify/package.json', '644'],
@@ -78,7 +78,7 @@ t.test('install.sh --prefix lays out the build, the unit, config, token and stat
   t.equal(readFileSync(join(root, 'etc/systemd/system/pathaudit.service'), 'utf8'), readFileSync(join(ROOT, 'systemd/pathaudit.service'), 'utf8'));
 
   // The installed build runs from its own folder with its own dependencies.
-  const checks = execFileSync(process.execPath, [join(root, 'opt/pathaudit/dist/agent/cli.js'), 'checks', '--format', 'json'], { cwd: root, encoding: 'utf8' });
+  const checks = execFileSync(process.execPath, [join(root, 'opt/pathaudit/dist/app/cli.js'), 'checks', '--format', 'json'], { cwd: root, encoding: 'utf8' });
   t.ok(JSON.parse(checks).length > 0, 'the installed CLI lists the catalogue');
 
   const before = snapshot(root);

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { exportBundle } from '../../evidence/bundle.js';
-import { keyFileOf } from '../../evidence/signing.js';
 import { conflict, gone, notFound } from '../http-errors.js';
-import { renderReport, type ReportFormat } from '../../reports/index.js';
+import type { ReportFormat } from '../../reports/formats.js';
 import type { RunDocument } from '../../runner/document.js';
 import type { ApiContext } from '../context.js';
 import { Document, errors, ReportQuery, RunAccepted, RunIdParams, RunListQuery, RunPage, StartRunBody } from '../schemas.js';
@@ -79,6 +77,8 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!doc.run.hash) throw conflict(`run ${doc.run.id} is ${doc.run.status}: it never finished, so it has no hash in the chain and no signed bundle`);
       const loaded = ctx.config();
       // The export refuses to sign anything that contains a known secret value.
+      // (tar, signing and the report renderers load on the first bundle request.)
+      const [{ exportBundle }, { keyFileOf }] = await Promise.all([import('../../evidence/bundle.js'), import('../../evidence/signing.js')]);
       const data = await exportBundle(ctx.store, doc.run.id, keyFileOf(loaded), { secrets: loaded.secrets });
       return reply
         .type('application/gzip')
@@ -100,6 +100,7 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const doc = finishedRun(ctx, req.params.id);
+      const { renderReport } = await import('../../reports/index.js');
       const report = renderReport(doc, req.query.format as ReportFormat, { store: ctx.store });
       return reply
         .type(report.contentType)

@@ -2,7 +2,7 @@
 // readiness, a run over HTTP, every evidence route, metrics against the run,
 // SIGHUP reload, SIGTERM; then SIGKILL in the middle of a run and a restart.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
@@ -14,10 +14,27 @@ import { openStore } from '../../../agent/store/index.js';
 import { apiLab, AUTH, BUNDLE, TOKEN } from '../api/helpers.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-const CLI = `${ROOT}dist/agent/cli.js`;
+const CLI = `${ROOT}dist/app/cli.js`;
 
-// The acceptance runs the built CLI; build it when this checkout has no build yet.
-if (!existsSync(`${ROOT}dist/agent/daemon/serve.js`)) execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'inherit' });
+// The acceptance runs the built CLI (the bundle the unit starts); build it when this checkout has none yet.
+if (!existsSync(CLI)) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+
+/** Whether no process runs the run `id` any more (its command line carries --run=ID), within 5 s. */
+async function runProcessGone(id: string): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    const alive = readdirSync('/proc').some((pid) => {
+      if (!/^\d+$/.test(pid)) return false;
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--run=${id}`);
+      } catch {
+        return false; // ended while we looked
+      }
+    });
+    if (!alive) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
 
 interface Served {
   child: ChildProcess;
@@ -106,7 +123,11 @@ t.test('serve end to end: ready, run over HTTP, posture/backlog/delta/report/bun
   const doc = await pollRun(s.base, id);
   t.equal(doc.run.status, 'completed');
   t.ok(doc.results.length > 0 && doc.evidence.length > 0, 'the run observed the lab');
-  t.ok(s.lines.some((l) => l.thread === 'run-worker' && l.runId === id), 'the checks ran in the run worker, logging with the run id');
+  t.ok(
+    s.lines.some((l) => l.worker === 'process' && l.pid !== s.child.pid && l.runId === id),
+    'the checks ran in a run process of their own, logging with the run id',
+  );
+  await t.resolveMatch(runProcessGone(id), true, 'the run process exited with the run');
 
   const posture = (await (await api(s.base, '/v1/posture')).json()) as { latestRun: { id: string }; summary: RunDocument['summary']; results: unknown[] };
   t.equal(posture.latestRun.id, id);
@@ -190,6 +211,7 @@ t.test('SIGKILL in the middle of a run, then restart: integrity ok, the run abor
   t.equal(((await (await api(s.base, `/v1/runs/${second.id}`)).json()) as RunDocument).run.status, 'running', 'the second run is in flight');
   s.child.kill('SIGKILL');
   t.equal((await s.exited).signal, 'SIGKILL');
+  await t.resolveMatch(runProcessGone(second.id), true, 'the orphaned run process ends with its daemon');
 
   s = await serve(t, gw.configFile, { PATHAUDIT_STOP_GRACE_MS: '500' });
   const abortedLine = s.lines.find((l) => String(l.msg).startsWith('runs left unfinished'));
@@ -208,6 +230,7 @@ t.test('SIGKILL in the middle of a run, then restart: integrity ok, the run abor
   const exit = await s.exited;
   t.same(exit, { code: 0, signal: null }, 'clean exit');
   t.ok(Date.now() - t0 < 10_000, `stopped in ${Date.now() - t0} ms`);
+  await t.resolveMatch(runProcessGone(third.id), true, 'the aborted run process is gone');
 
   const db = new Database(`${gw.dir}/pathaudit.db`, { readonly: true });
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok', 'PRAGMA integrity_check = ok');
