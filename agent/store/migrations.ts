@@ -80,4 +80,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX results_check ON results(check_id);
   `,
+  // 5: the chain follows the order runs finished in. Two runs in flight at
+  // once (two CLI runs, or a CLI run beside the daemon's) may finish in either
+  // order; linking to the latest finished run but verifying in the order runs
+  // began broke the chain when the later one finished first. Chains written
+  // before keep their begin order, which is how they were linked.
+  `
+  ALTER TABLE runs ADD COLUMN chain_seq INTEGER;
+  UPDATE runs SET chain_seq = seq WHERE hash IS NOT NULL;
+  CREATE UNIQUE INDEX runs_chain ON runs(chain_seq);
+  `,
 ];

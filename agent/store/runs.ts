@@ -117,7 +117,9 @@ export class RunRepository {
       const exists = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(d.run.id) as { status: string } | undefined;
       if (!exists) this.begin(d.run);
       else if (exists.status !== 'running') throw new Error(`run ${d.run.id} is already ${exists.status}`);
-      const prev = this.db.prepare('SELECT hash FROM runs WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined;
+      // The chain is in finishing order (chain_seq), inside this IMMEDIATE
+      // transaction: no other writer can finish a run between read and write.
+      const prev = this.db.prepare('SELECT hash, chain_seq FROM runs WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1').get() as { hash: string; chain_seq: number } | undefined;
       const linked: RunDocument = { ...d, run: { ...d.run, previousHash: prev?.hash ?? null, hash: null } };
       linked.run.hash = hashRun(linked);
       const insResult = this.db.prepare(
@@ -133,7 +135,7 @@ export class RunRepository {
       this.db
         .prepare(
           `UPDATE runs SET status=@status, finished_at=@finishedAt, checks_json=@checks, summary_json=@summary,
-             previous_hash=@previousHash, hash=@hash WHERE id=@id`,
+             previous_hash=@previousHash, hash=@hash, chain_seq=@chainSeq WHERE id=@id`,
         )
         .run({
           id: d.run.id,
@@ -143,6 +145,7 @@ export class RunRepository {
           summary: JSON.stringify(linked.summary),
           previousHash: linked.run.previousHash,
           hash: linked.run.hash,
+          chainSeq: (prev?.chain_seq ?? 0) + 1,
         });
       return linked;
     });
@@ -253,13 +256,15 @@ export class RunRepository {
   }
 
   /**
-   * Recomputes every finished run's hash and link, oldest first.
+   * Recomputes every finished run's hash and link, in the order they finished.
    * Tombstones (pruned runs) are checked for their link only.
    * Returns the problems found (empty when the chain holds).
    */
   verifyChain(): string[] {
     const problems: string[] = [];
-    const rows = this.db.prepare('SELECT * FROM runs WHERE hash IS NOT NULL ORDER BY seq').all() as RunRow[];
+    const rows = this.db.prepare('SELECT * FROM runs WHERE chain_seq IS NOT NULL ORDER BY chain_seq').all() as RunRow[];
+    const unlinked = (this.db.prepare('SELECT count(*) AS n FROM runs WHERE hash IS NOT NULL AND chain_seq IS NULL').get() as { n: number }).n;
+    if (unlinked) problems.push(`${unlinked} finished run(s) have a hash but no place in the chain`);
     let prev: string | null = null;
     for (const row of rows) {
       if (row.pruned_at) {

@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../../agent/store/migrations.js';
 import { labGateway, load, tempDir } from '../helpers/lab.js';
 import { runAndStore } from '../../agent/runner/index.js';
 import { silentLogger } from '../../agent/log.js';
+import { executeRun } from '../../agent/runner/execute.js';
 
 t.test('migrations run once and record the schema version', async (t) => {
   const file = join(tempDir(t), 'a.db');
@@ -45,6 +46,43 @@ t.test('runs chain: each links to the previous; editing a stored run breaks veri
 
   store.db.prepare('UPDATE evidence SET data_json = ? WHERE run_id = ? AND rowid = (SELECT min(rowid) FROM evidence WHERE run_id = ?)').run('{"forged":true}', docs[2]!.run.id, docs[2]!.run.id);
   t.ok(store.runs.verifyChain().some((p) => p.includes(`run ${docs[2]!.run.id}: evidence`)), 'edited evidence is caught by its sha256');
+});
+
+t.test('two runs in flight at once: whichever finishes first links first, and the chain holds', async (t) => {
+  const gw = await labGateway(t, { profile: 'hardened' });
+  const loaded = load(gw.configFile);
+  const store = openStore(join(tempDir(t), 'overlap.db'));
+  t.teardown(() => store.close());
+  const first = await runAndStore({ loaded, store, bundle: null, checks: 'broker-transport', trigger: 'cli', log: silentLogger() });
+  const exec = () => executeRun({ loaded, bundle: 'checks:broker-transport', checks: ['broker-transport'], trigger: 'cli', log: silentLogger() });
+  const [early, late] = [await exec(), await exec()];
+  store.runs.begin(early.run); // began first …
+  store.runs.begin(late.run);
+  const lateStored = store.runs.finish(late); // … finished last
+  const earlyStored = store.runs.finish(early);
+  t.equal(lateStored.run.previousHash, first.run.hash);
+  t.equal(earlyStored.run.previousHash, lateStored.run.hash, 'the run that finished last links to the one that finished before it');
+  t.same(store.runs.verifyChain(), [], 'the chain verifies in finishing order');
+});
+
+t.test('migration 5 gives the runs chained before it their begin order, which is how they were linked', async (t) => {
+  const gw = await labGateway(t, { profile: 'hardened' });
+  const loaded = load(gw.configFile);
+  const file = join(tempDir(t), 'v4.db');
+  let store = openStore(file);
+  const run = () => runAndStore({ loaded, store, bundle: null, checks: 'broker-transport', trigger: 'cli', log: silentLogger() });
+  const before = [await run(), await run()];
+  // Back to the schema of migration 4, as an older agent left it.
+  store.db.exec('DROP INDEX runs_chain; ALTER TABLE runs DROP COLUMN chain_seq;');
+  store.db.pragma('user_version = 4');
+  store.close();
+  store = openStore(file);
+  t.teardown(() => store.close());
+  t.equal(store.db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+  t.same(store.runs.verifyChain(), [], 'the old chain verifies after the migration');
+  const next = await run();
+  t.equal(next.run.previousHash, before[1]!.run.hash, 'the next run links to the last one finished before the upgrade');
+  t.same(store.runs.verifyChain(), []);
 });
 
 t.test('runs left running by a crash are marked aborted and stay out of the chain', async (t) => {

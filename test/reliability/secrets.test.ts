@@ -108,7 +108,7 @@ t.test('known secrets in every secret file never reach the store, logs, reports 
   const exit = await s.stop();
   t.equal(exit.code, 0, 'serve stopped cleanly');
   // (No module logs at debug today; the level is set so that anything added later is covered.)
-  t.ok(s.lines.some((l) => l.runId === apiRunId && l.thread === 'run-worker'), "the run worker's log lines were captured");
+  t.ok(s.lines.some((l) => l.runId === apiRunId && l.worker === 'process'), "the run process's log lines were captured");
   outputs.push({ where: 'serve stdout (debug log)', data: Buffer.from(s.rawStdout()) }, { where: 'serve stderr', data: Buffer.from(s.rawStderr()) });
 
   // Every run in the store: every report format and a bundle through the CLI.
