@@ -102,7 +102,11 @@ export const processExecutor: Executor = (req) => {
     logLevel: req.log.level,
   };
   // The run id on the command line says in `ps` (and to tests) which run a process is.
-  const child = fork(fileURLToPath(WORKER_URL), [`--run=${req.runId}`], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // It inherits node's flags but not --no-opt (see the unit): a CPU-heavy run
+  // (a thousand device certificates) is worth optimizing, and what the
+  // optimizer allocates ends with the process.
+  const execArgv = process.execArgv.filter((a) => a !== '--no-opt');
+  const child = fork(fileURLToPath(WORKER_URL), [`--run=${req.runId}`], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let cancelled: string | null = null;
   const done = new Promise<RunDocument>((resolve, reject) => {
     let settled = false;

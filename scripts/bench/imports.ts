@@ -29,8 +29,8 @@ const SETS: Array<[string, string[]]> = [
   ['probes registry (probes/index.js)', [dist('probes/index.js')]],
   ['daemon graph (cli/main.js + cli/serve.js)', [dist('agent/cli/main.js'), dist('agent/cli/serve.js')]],
   // Floors that no daemon code can go under (see docs/performance.md):
-  ['Intl.DateTimeFormat once (node-cron, any schedule)', ['floor:intl']],
-  ['stack floor: fastify + pino + better-sqlite3, 1 route, listening', ['floor:stack']],
+  ['Intl.DateTimeFormat (node-cron, a schedule)', ['floor:intl']],
+  ['floor: fastify+pino+sqlite, 1 route, listening', ['floor:stack']],
 ];
 
 /** What a `floor:` line runs instead of an import. */
