@@ -47,8 +47,9 @@ export type Executor = (req: ExecutionRequest) => Execution;
 // the worker inherits (execArgv); the build runs the compiled .js.
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './run-worker.ts' : './run-worker.js', import.meta.url);
 
-export const workerExecutor: Executor = (req) => {
-  const data: WorkerRequest = {
+/** What a run process or thread is told: the validated config (no secret values: it re-reads them) and the run. */
+function workerRequestOf(req: ExecutionRequest): WorkerRequest {
+  return {
     config: req.loaded.config,
     configFile: req.loaded.file,
     configHash: req.loaded.hash,
@@ -58,6 +59,10 @@ export const workerExecutor: Executor = (req) => {
     runId: req.runId,
     logLevel: req.log.level,
   };
+}
+
+export const workerExecutor: Executor = (req) => {
+  const data = workerRequestOf(req);
   const worker = new Worker(WORKER_URL, { workerData: data });
   let cancelled: string | null = null;
   const done = new Promise<RunDocument>((resolve, reject) => {
@@ -91,16 +96,7 @@ export const workerExecutor: Executor = (req) => {
  * isolate's code pages) in the daemon after its first run.
  */
 export const processExecutor: Executor = (req) => {
-  const data: WorkerRequest = {
-    config: req.loaded.config,
-    configFile: req.loaded.file,
-    configHash: req.loaded.hash,
-    bundle: req.bundle,
-    checks: req.checks,
-    trigger: req.trigger,
-    runId: req.runId,
-    logLevel: req.log.level,
-  };
+  const data = workerRequestOf(req);
   // The run id on the command line says in `ps` (and to tests) which run a process is.
   // It inherits node's flags but not --no-opt (see the unit): a CPU-heavy run
   // (a thousand device certificates) is worth optimizing, and what the

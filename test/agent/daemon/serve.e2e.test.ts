@@ -116,6 +116,9 @@ t.test('serve end to end: ready, run over HTTP, posture/backlog/delta/report/bun
   const health = await fetch(`${s.base}/healthz`);
   t.equal(health.status, 200, '/healthz needs no token');
   t.equal((await fetch(`${s.base}/v1/posture`)).status, 401, 'the rest does');
+  const docs = await api(s.base, '/docs');
+  t.match(docs.headers.get('content-type'), /^text\/html/, 'Swagger UI at /docs (built on its first request)');
+  t.equal((await api(s.base, '/docs/static/swagger-ui.css')).status, 200, 'with its assets');
 
   const post = await api(s.base, '/v1/runs', { method: 'POST', body: JSON.stringify({ bundle: BUNDLE }) });
   t.equal(post.status, 202);
