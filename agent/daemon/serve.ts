@@ -97,6 +97,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const store = openStore(storePathOf(loaded.config));
   const aborted = store.runs.abortUnfinished(now());
   if (aborted.length) log.warn({ runs: aborted }, 'runs left unfinished by a previous stop or crash marked aborted');
+  const elsewhere = store.runs.inFlight();
+  if (elsewhere.length) log.info({ runs: elsewhere }, 'runs in flight in other processes (pathaudit run) left alone');
   const storeHealth = new StoreHealth(store.file, now);
   const retention = () => {
     try {

@@ -90,4 +90,10 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE runs SET chain_seq = seq WHERE hash IS NOT NULL;
   CREATE UNIQUE INDEX runs_chain ON runs(chain_seq);
   `,
+  // 6: the process a running row belongs to ("host/pid/start", store/owner.ts):
+  // `serve` starting beside a `pathaudit run` in flight must not mark it
+  // aborted. Rows from before have no owner and count as abandoned.
+  `
+  ALTER TABLE runs ADD COLUMN owner TEXT;
+  `,
 ];

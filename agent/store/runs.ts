@@ -9,6 +9,7 @@ import type { Severity, Status } from '../../probes/types.js';
 import { sha256Of } from '../evidence/hash.js';
 import type { CheckOutcome, EvidenceRecord, FindingRecord, ResultRecord, RunDocument, RunHeader, RunStatus, RunSummary } from '../runner/document.js';
 import type { Db } from './db.js';
+import { currentOwner, ownerAlive } from './owner.js';
 
 interface RunRow {
   seq: number;
@@ -101,14 +102,14 @@ function headerOf(row: RunRow): RunHeader {
 export class RunRepository {
   constructor(private readonly db: Db) {}
 
-  /** Records that a run has started (status `running`). */
-  begin(header: RunHeader): void {
+  /** Records that a run has started (status `running`), owned by `owner` (default: this process). */
+  begin(header: RunHeader, owner: string | null = currentOwner()): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, bundle, trigger, status, started_at, agent_version, config_hash, gateway_id, path_json)
-         VALUES (@id, @bundle, @trigger, 'running', @startedAt, @agentVersion, @configHash, @gatewayId, @path)`,
+        `INSERT INTO runs (id, bundle, trigger, status, started_at, agent_version, config_hash, gateway_id, path_json, owner)
+         VALUES (@id, @bundle, @trigger, 'running', @startedAt, @agentVersion, @configHash, @gatewayId, @path, @owner)`,
       )
-      .run({ ...header, path: header.path ? JSON.stringify(header.path) : null });
+      .run({ ...header, path: header.path ? JSON.stringify(header.path) : null, owner });
   }
 
   /** Writes the finished run, its results, findings and evidence, and links it into the chain. Returns the stored document. */
@@ -161,11 +162,21 @@ export class RunRepository {
     return this.db.prepare("UPDATE runs SET status='aborted', finished_at=? WHERE id=? AND status='running'").run(at.toISOString(), id).changes > 0;
   }
 
-  /** Marks runs left `running` by a crash as `aborted`; returns their ids. */
-  abortUnfinished(at: Date = new Date()): string[] {
-    const rows = this.db.prepare("SELECT id FROM runs WHERE status = 'running'").all() as Array<{ id: string }>;
-    if (rows.length) this.db.prepare("UPDATE runs SET status='aborted', finished_at=? WHERE status='running'").run(at.toISOString());
-    return rows.map((r) => r.id);
+  /**
+   * Marks runs left `running` by a crash as `aborted` (their owner process is
+   * gone); returns their ids. A run whose owner still runs is in flight and
+   * left alone (`inFlight()` lists them).
+   */
+  abortUnfinished(at: Date = new Date(), alive: (owner: string | null) => boolean = ownerAlive): string[] {
+    const rows = this.db.prepare("SELECT id, owner FROM runs WHERE status = 'running'").all() as Array<{ id: string; owner: string | null }>;
+    const abandoned = rows.filter((r) => !alive(r.owner)).map((r) => r.id);
+    for (const id of abandoned) this.abort(id, at);
+    return abandoned;
+  }
+
+  /** Runs recorded `running` (by any process), oldest first. */
+  inFlight(): Array<{ id: string; owner: string | null }> {
+    return this.db.prepare("SELECT id, owner FROM runs WHERE status = 'running' ORDER BY seq").all() as Array<{ id: string; owner: string | null }>;
   }
 
   get(id: string): RunDocument | null {

@@ -1,8 +1,11 @@
 // The store: migrations, the run lifecycle and the tamper-evident chain.
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { openStore } from '../../agent/store/index.js';
 import { MIGRATIONS } from '../../agent/store/migrations.js';
+import { currentOwner } from '../../agent/store/owner.js';
 import { labGateway, load, tempDir } from '../helpers/lab.js';
 import { runAndStore } from '../../agent/runner/index.js';
 import { silentLogger } from '../../agent/log.js';
@@ -73,7 +76,7 @@ t.test('migration 5 gives the runs chained before it their begin order, which is
   const run = () => runAndStore({ loaded, store, bundle: null, checks: 'broker-transport', trigger: 'cli', log: silentLogger() });
   const before = [await run(), await run()];
   // Back to the schema of migration 4, as an older agent left it.
-  store.db.exec('DROP INDEX runs_chain; ALTER TABLE runs DROP COLUMN chain_seq;');
+  store.db.exec('DROP INDEX runs_chain; ALTER TABLE runs DROP COLUMN chain_seq; ALTER TABLE runs DROP COLUMN owner;');
   store.db.pragma('user_version = 4');
   store.close();
   store = openStore(file);
@@ -85,14 +88,23 @@ t.test('migration 5 gives the runs chained before it their begin order, which is
   t.same(store.runs.verifyChain(), []);
 });
 
-t.test('runs left running by a crash are marked aborted and stay out of the chain', async (t) => {
+t.test('runs left running by a crash are marked aborted and stay out of the chain; a run whose process still runs is left alone', async (t) => {
   const store = openStore(join(tempDir(t), 'crash.db'));
   t.teardown(() => store.close());
-  store.runs.begin({
-    id: 'run-x', bundle: 'b', trigger: 'cli', startedAt: new Date().toISOString(), finishedAt: null, status: 'running',
+  const header = (id: string) => ({
+    id, bundle: 'b', trigger: 'cli' as const, startedAt: new Date().toISOString(), finishedAt: null, status: 'running' as const,
     agentVersion: '0', configHash: 'h', gatewayId: 'g', path: null, checks: [], previousHash: null, hash: null,
   });
-  t.same(store.runs.abortUnfinished(), ['run-x']);
-  t.equal(store.runs.get('run-x')!.run.status, 'aborted');
+  const ended = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
+  const [, , myStart] = currentOwner().split('/');
+  store.runs.begin(header('run-legacy'), null); // written before owners were recorded
+  store.runs.begin(header('run-crashed'), `${hostname()}/${ended}/1`);
+  store.runs.begin(header('run-recycled-pid'), `${hostname()}/${process.pid}/${myStart}0`); // this pid, another start time
+  store.runs.begin(header('run-other-host'), `not-${hostname()}/${process.pid}/${myStart}`);
+  store.runs.begin(header('run-in-flight')); // owned by this (live) process, like a `pathaudit run` beside serve
+  t.same(store.runs.abortUnfinished(), ['run-legacy', 'run-crashed', 'run-recycled-pid', 'run-other-host']);
+  for (const id of ['run-legacy', 'run-crashed', 'run-recycled-pid', 'run-other-host']) t.equal(store.runs.get(id)!.run.status, 'aborted', id);
+  t.equal(store.runs.get('run-in-flight')!.run.status, 'running', 'the live run is left alone');
+  t.same(store.runs.inFlight().map((r) => r.id), ['run-in-flight']);
   t.same(store.runs.verifyChain(), []);
 });

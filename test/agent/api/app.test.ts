@@ -189,7 +189,7 @@ t.test('fuzz: malformed ids, query strings and bodies over every route never yie
   }
   // Routes over a run a crash left aborted (no results, no hash) answer 2xx or 4xx too.
   const aborted = 'run-20261126T110000Z-0a0b0c';
-  store.runs.begin({ id: aborted, bundle: BUNDLE, trigger: 'api', startedAt: '2026-11-26T11:00:00.000Z', finishedAt: null, status: 'running', agentVersion: '0', configHash: 'x', gatewayId: 'g', path: null, checks: [], previousHash: null, hash: null });
+  store.runs.begin({ id: aborted, bundle: BUNDLE, trigger: 'api', startedAt: '2026-11-26T11:00:00.000Z', finishedAt: null, status: 'running', agentVersion: '0', configHash: 'x', gatewayId: 'g', path: null, checks: [], previousHash: null, hash: null }, null);
   store.runs.abortUnfinished();
   for (const suffix of ['', '/bundle', '/report?format=md', '/report?format=html', '/report?format=junit', '/report?format=csv', '/report?format=ocsf'])
     await check('GET', `/v1/runs/${aborted}${suffix}`);

@@ -243,3 +243,46 @@ t.test('SIGKILL in the middle of a run, then restart: integrity ok, the run abor
   t.same(store.runs.verifyChain(), [], 'the chain of finished runs holds');
   store.close();
 });
+
+t.test('serve starting beside a `pathaudit run` in flight leaves that run alone; it completes and the chain holds', async (t) => {
+  const { gw } = await apiLab(t);
+  // A listener that never answers keeps the CLI run in flight for its step timeout.
+  const stuck = await blackHole(t);
+  const cfg = parse(readFileSync(gw.configFile, 'utf8'));
+  cfg.broker.listeners.push({ name: 'stuck', port: stuck, tls: false });
+  cfg.runner = { check_timeout_s: 30, step_timeout_ms: 4_000 };
+  writeFileSync(gw.configFile, stringify(cfg));
+  const run = spawn(process.execPath, [CLI, 'run', '--check', 'broker-transport', '--format', 'json', '--config', gw.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    if (run.exitCode === null && run.signalCode === null) run.kill('SIGKILL');
+  });
+  let out = '';
+  run.stdout!.on('data', (d) => (out += d));
+  const ran = new Promise<number | null>((r) => run.once('close', (code) => r(code)));
+  // Wait until the CLI has recorded its run.
+  const db = `${gw.dir}/pathaudit.db`;
+  let cliRunId: string | undefined;
+  for (let i = 0; i < 100 && !cliRunId; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (!existsSync(db)) continue;
+    const store = openStore(db);
+    cliRunId = store.runs.inFlight()[0]?.id;
+    store.close();
+  }
+  t.ok(cliRunId, 'the CLI run is recorded as running');
+
+  const s = await serve(t, gw.configFile);
+  const left = s.lines.find((l) => l.msg === 'runs in flight in other processes (pathaudit run) left alone') as { runs?: Array<{ id: string }> } | undefined;
+  t.same(left?.runs?.map((r) => r.id), [cliRunId], 'serve names the run it left alone');
+  t.notOk(s.lines.some((l) => String(l.msg).startsWith('runs left unfinished')), 'and marks nothing aborted');
+
+  t.equal(await ran, 0, 'the CLI run ends normally');
+  t.equal((JSON.parse(out) as RunDocument).run.id, cliRunId);
+  const doc = await pollRun(s.base, cliRunId!);
+  t.equal(doc.run.status, 'completed', 'and is stored completed');
+  s.child.kill('SIGTERM');
+  await s.exited;
+  const store = openStore(db);
+  t.same(store.runs.verifyChain(), [], 'the chain holds');
+  store.close();
+});
