@@ -4,12 +4,10 @@ import { EXIT, usageError } from '../errors.js';
 import { renderDeltaMd } from '../reports/md.js';
 import { deltaLines } from '../reports/text.js';
 import { loadForCli, withStore } from './context.js';
+import { DELTA_FORMATS } from './formats.js';
 import type { Io } from './io.js';
 import { writeOutput } from './output.js';
 import { resolveRun } from './runref.js';
-
-export { DELTA_FORMATS } from './formats.js';
-import { DELTA_FORMATS } from './formats.js';
 
 export async function deltaCommand(flags: { from: string; to: string; format: string; config?: string; out?: string; failOnRegression?: boolean }, io: Io): Promise<number> {
   if (!(DELTA_FORMATS as readonly string[]).includes(flags.format)) throw usageError(`--format: expected one of ${DELTA_FORMATS.join(', ')} (got "${flags.format}")`);

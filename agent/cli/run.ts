@@ -2,12 +2,13 @@ import type { Severity } from '../../probes/types.js';
 import { EXIT, usageError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { ensureBaseline } from '../evidence/baseline.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../reports/index.js';
+import { renderReport, type ReportFormat } from '../reports/index.js';
 import type { Store } from '../store/index.js';
 import { runAndStore } from '../runner/index.js';
 import type { RunDocument } from '../runner/document.js';
 import { SEVERITIES } from '../../probes/types.js';
 import { loadForCli, withStore } from './context.js';
+import { RUN_FORMATS } from './formats.js';
 import type { Io } from './io.js';
 import { writeOutput } from './output.js';
 
@@ -19,9 +20,6 @@ export interface RunFlags {
   out?: string;
   failOn?: string;
 }
-
-export { RUN_FORMATS } from './formats.js';
-import { RUN_FORMATS } from './formats.js';
 
 export function parseFailOn(value: string | undefined): Severity | null {
   if (value === undefined || value === 'none') return null;

@@ -9,11 +9,12 @@ import canonicalize from 'canonicalize';
 import cron from 'node-cron';
 import { parseDocument } from 'yaml';
 import type { PathauditConfig } from '../../config/schema/index.js';
-// The JSON schema generated from the TypeBox source (scripts/gen-schema.ts; a
-// test keeps them in sync). Validating against the JSON keeps the schema
-// builder out of the CLI and the daemon at run time (~130 ms and ~20 MB).
 import { configError, reasonOf } from '../errors.js';
 import { SecretStore } from './secrets.js';
+// ajv's standalone validator of config/pathaudit.schema.json, generated from
+// the TypeBox source (scripts/gen-schema.ts; tests keep all three in sync):
+// neither the schema builder (~130 ms, ~20 MB) nor ajv's compiler (~120 ms
+// at every start) runs in the CLI or the daemon.
 import validateConfigSchema from './validate-config.generated.js';
 
 export const DEFAULT_CONFIG_PATHS = ['/etc/pathaudit/config.yaml', './pathaudit.yaml'];
@@ -28,8 +29,6 @@ export interface LoadedConfig {
   secrets: SecretStore;
 }
 
-// ajv's validator of config/pathaudit.schema.json, generated at build time
-// (scripts/gen-schema.ts): compiling it here cost ~120 ms of every start.
 const validateSchema = validateConfigSchema as unknown as ((data: unknown) => data is PathauditConfig) & { errors?: ErrorObject[] | null };
 
 /** The config file to use: the flag, else the first default that exists. */

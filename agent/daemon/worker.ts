@@ -2,7 +2,7 @@
 // run-worker.ts for why) and hands the RunDocument back to it, which persists
 // it: in a child process (the default), in a worker thread, or (tests, and a
 // fallback) on the main thread itself.
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PathauditConfig } from '../../config/schema/index.js';
@@ -61,25 +61,33 @@ function workerRequestOf(req: ExecutionRequest): WorkerRequest {
   };
 }
 
-export const workerExecutor: Executor = (req) => {
-  const data = workerRequestOf(req);
-  const worker = new Worker(WORKER_URL, { workerData: data });
-  let cancelled: string | null = null;
-  const done = new Promise<RunDocument>((resolve, reject) => {
+/**
+ * The run document a worker thread or run process replies with. It rejects on
+ * an error reply, an 'error' event, or an exit before any reply (why: `exitReason`).
+ */
+function runReply(runner: Worker | ChildProcess, exitReason: (code: number | null, signal?: NodeJS.Signals | null) => string): Promise<RunDocument> {
+  return new Promise<RunDocument>((resolve, reject) => {
     let settled = false;
-    worker.once('message', (msg: WorkerReply) => {
+    runner.once('message', (msg: WorkerReply) => {
       settled = true;
       if (msg.ok) resolve(msg.doc);
       else reject(new Error(msg.error));
     });
-    worker.once('error', (err) => {
+    runner.once('error', (err: Error) => {
       settled = true;
       reject(err);
     });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(cancelled ?? `run worker exited with code ${code} before reporting`));
+    runner.once('exit', (code: number | null, signal?: NodeJS.Signals | null) => {
+      if (!settled) reject(new Error(exitReason(code, signal)));
     });
   });
+}
+
+export const workerExecutor: Executor = (req) => {
+  const data = workerRequestOf(req);
+  const worker = new Worker(WORKER_URL, { workerData: data });
+  let cancelled: string | null = null;
+  const done = runReply(worker, (code) => cancelled ?? `run worker exited with code ${code} before reporting`);
   return {
     done,
     cancel: async (reason) => {
@@ -104,21 +112,7 @@ export const processExecutor: Executor = (req) => {
   const execArgv = process.execArgv.filter((a) => a !== '--no-opt');
   const child = fork(fileURLToPath(WORKER_URL), [`--run=${req.runId}`], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let cancelled: string | null = null;
-  const done = new Promise<RunDocument>((resolve, reject) => {
-    let settled = false;
-    child.once('message', (msg: WorkerReply) => {
-      settled = true;
-      if (msg.ok) resolve(msg.doc);
-      else reject(new Error(msg.error));
-    });
-    child.once('error', (err) => {
-      settled = true;
-      reject(err);
-    });
-    child.once('exit', (code, signal) => {
-      if (!settled) reject(new Error(cancelled ?? `run process exited (${signal ?? `code ${code}`}) before reporting`));
-    });
-  });
+  const done = runReply(child, (code, signal) => cancelled ?? `run process exited (${signal ?? `code ${code}`}) before reporting`);
   child.send(data);
   return {
     done,

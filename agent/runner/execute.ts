@@ -13,6 +13,7 @@ import { summarize, thresholdsFrom } from '../evidence/summary.js';
 import { applyWaivers } from '../evidence/waivers.js';
 import type { Log } from '../log.js';
 import type { CheckOutcome, EvidenceRecord, ResultRecord, RunDocument, Trigger } from './document.js';
+import { newRunId, startedRunHeader } from './header.js';
 
 export const DEFAULT_CHECK_TIMEOUT_S = 10;
 export const DEFAULT_STEP_TIMEOUT_MS = 3000;
@@ -28,10 +29,6 @@ export interface ExecuteOptions {
   /** Called as checks start and finish, for progress display. */
   onProgress?: (event: { check: string; phase: 'start' | 'step' | 'done'; detail?: string; outcome?: CheckOutcome }) => void;
 }
-
-import { newRunId, startedRunHeader } from './header.js';
-
-export { newRunId, startedRunHeader };
 
 export { sha256Of } from '../evidence/hash.js';
 

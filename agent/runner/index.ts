@@ -6,9 +6,8 @@ import type { Log } from '../log.js';
 import { storeWrite, type Store } from '../store/index.js';
 import { planRun } from './bundles.js';
 import type { RunDocument, Trigger } from './document.js';
-import { executeRun, newRunId, startedRunHeader, type ExecuteOptions } from './execute.js';
-
-export { planRun };
+import { executeRun, type ExecuteOptions } from './execute.js';
+import { newRunId, startedRunHeader } from './header.js';
 
 export interface RunRequest {
   loaded: LoadedConfig;

@@ -168,8 +168,9 @@ export class RunRepository {
    * left alone (`inFlight()` lists them).
    */
   abortUnfinished(at: Date = new Date(), alive: (owner: string | null) => boolean = ownerAlive): string[] {
-    const rows = this.db.prepare("SELECT id, owner FROM runs WHERE status = 'running'").all() as Array<{ id: string; owner: string | null }>;
-    const abandoned = rows.filter((r) => !alive(r.owner)).map((r) => r.id);
+    const abandoned = this.inFlight()
+      .filter((r) => !alive(r.owner))
+      .map((r) => r.id);
     for (const id of abandoned) this.abort(id, at);
     return abandoned;
   }

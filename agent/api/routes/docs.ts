@@ -8,22 +8,19 @@
 // the main app's onRequest hook, so /docs sits behind the bearer token like
 // every route but /healthz.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { loadOnce } from '../load-once.js';
 
 export function docsRoutes(app: FastifyInstance): void {
-  let docsApp: Promise<FastifyInstance> | undefined;
-  const build = async (): Promise<FastifyInstance> => {
+  const docsApp = loadOnce(async (): Promise<FastifyInstance> => {
     const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui')]);
     const docs = Fastify({ loggerInstance: app.log, logController: new LogController({ disableRequestLogging: true }) });
     await docs.register(swagger, { mode: 'static', specification: { document: app.swagger() as never } });
     await docs.register(swaggerUi, { routePrefix: '/docs' });
     await docs.ready();
     return docs;
-  };
+  });
   const serve = async (req: FastifyRequest, reply: FastifyReply) => {
-    const docs = await (docsApp ??= build().catch((err: unknown) => {
-      docsApp = undefined;
-      throw err;
-    }));
+    const docs = await docsApp();
     reply.hijack();
     docs.routing(req.raw, reply.raw);
   };

@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { inProcessExecutor, processExecutor, workerExecutor, type Executor } from '../../../agent/daemon/worker.js';
 import { runExecutorFromEnv } from '../../../agent/daemon/serve.js';
 import { silentLogger } from '../../../agent/log.js';
-import { newRunId } from '../../../agent/runner/execute.js';
+import { newRunId } from '../../../agent/runner/header.js';
 import { load } from '../../helpers/lab.js';
 import { apiLab } from '../api/helpers.js';
 
