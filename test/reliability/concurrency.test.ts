@@ -1,8 +1,9 @@
 // Concurrency: 200 API clients against a real `pathaudit serve` child (and a
 // lab gateway in a third process, so the clients do not starve it) for
 // 20 s (PATHAUDIT_CONCURRENCY_S overrides the duration) while runs write: a
-// schedule fires every 2 s and a client POSTs /v1/runs every second (409
-// "one run at a time" is an expected answer). Then:
+// schedule fires every 2 s and a client POSTs /v1/runs every second, and
+// after each accepted run waits for it and one schedule period (409 "one run
+// at a time" is an expected answer). Then:
 //   - no 5xx and no failed request (every client loop checks every answer);
 //   - no SQLITE_BUSY / "database is locked" anywhere in the daemon's output;
 //   - no torn read: every run document with a hash re-hashes to it (hashRun),
@@ -128,6 +129,13 @@ t.test(`${CLIENTS} concurrent API clients for ${DURATION_S} s while scheduled an
         if (res.status === 202) {
           posts.accepted++;
           if (body.id) ids.push(body.id);
+          // Leave the runner idle for one schedule period after the requested
+          // run ends: a tick that finds a run in flight is skipped by design,
+          // and a client that re-posts at once (runs take over a second in a
+          // run process under this load) would starve the schedule.
+          await waitUntilFinished(s.base, body.id!);
+          await new Promise((r) => setTimeout(r, 2000));
+          continue;
         } else if (res.status === 409) posts.busy++;
         else posts.other.push(`POST /v1/runs → ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
       } catch (err) {
