@@ -17,8 +17,16 @@ t.test('each device presents its own client certificate when the broker asks (mT
     presented.set(c.id, String(cert.subject?.CN));
   });
   const seqs = new Map<string, number[]>();
+  // aedes may acknowledge a QoS 1 publish before its 'publish' event reaches
+  // listeners, so the devices' own "done" does not mean the broker side has
+  // seen all ten: wait for the tenth publish event (bounded).
+  let seen = 0;
+  let allSeen!: () => void;
+  const tenSeen = new Promise<void>((r) => (allSeen = r));
   broker.broker.on('publish', (p, c) => {
-    if (c && p.topic.endsWith('/telemetry')) seqs.set(c.id, [...(seqs.get(c.id) ?? []), (JSON.parse(p.payload.toString()) as { seq: number }).seq]);
+    if (!c || !p.topic.endsWith('/telemetry')) return;
+    seqs.set(c.id, [...(seqs.get(c.id) ?? []), (JSON.parse(p.payload.toString()) as { seq: number }).seq]);
+    if (++seen === 10) allSeen();
   });
   const port = broker.listeners.find((l) => l.tls)!.port;
   const running = await startDevices({
@@ -32,6 +40,7 @@ t.test('each device presents its own client certificate when the broker asks (mT
   });
   t.teardown(() => running.stop());
   await running.done;
+  await Promise.race([tenSeen, new Promise((r) => setTimeout(r, 10_000).unref())]);
   t.same(Object.fromEntries(presented), { 'stm32-01': 'stm32-01', 'stm32-02': 'stm32-02' });
   t.same(seqs.get('stm32-01'), [0, 1, 2, 3, 4]);
   t.same(seqs.get('stm32-02'), [100, 101, 102, 103, 104]);
