@@ -29,8 +29,12 @@ export interface ScanTarget {
   concurrency?: number;
 }
 
-/** One socket per protocol version: the five eliminations run side by side. */
-export const DEFAULT_CONCURRENCY = 5;
+/**
+ * Sockets open at once: the five eliminations side by side plus their
+ * preference probes. Small enough for a broker on a Pi; more does not help
+ * a single-threaded server.
+ */
+export const DEFAULT_CONCURRENCY = 8;
 
 export type Preference = 'server' | 'client' | 'unknown';
 
