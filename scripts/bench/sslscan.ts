@@ -45,10 +45,16 @@ export function suiteMapOf(scan: TlsScan): SuiteMap {
 
 const run = promisify(execFile);
 
-/** Runs sslscan on host:port (protocols and suites; the certificate, groups and attack checks it would add are off where it allows). */
-export async function runSslscan(host: string, port: number): Promise<SuiteMap> {
+/**
+ * Runs sslscan on host:port (protocols and suites; the certificate, groups and
+ * attack checks it would add are off where it allows). sslscan tests most
+ * suites with complete OpenSSL handshakes, so on a listener that requires
+ * client certificates it needs one (`client`), or it sees no TLS ≤ 1.2 suite.
+ */
+export async function runSslscan(host: string, port: number, client?: { certFile: string; keyFile: string }): Promise<SuiteMap> {
   if (!SSLSCAN) throw new Error('sslscan is not installed (apt-get install sslscan)');
-  const { stdout } = await run(SSLSCAN, ['--xml=-', '--no-colour', '--no-groups', '--no-heartbleed', '--no-renegotiation', '--no-compression', '--no-fallback', '--no-check-certificate', `${host}:${port}`], {
+  const auth = client ? [`--certs=${client.certFile}`, `--pk=${client.keyFile}`] : [];
+  const { stdout } = await run(SSLSCAN, ['--xml=-', '--no-colour', '--no-groups', '--no-heartbleed', '--no-renegotiation', '--no-compression', '--no-fallback', '--no-check-certificate', ...auth, `${host}:${port}`], {
     timeout: 60_000,
     maxBuffer: 16 * 1024 * 1024,
   });
