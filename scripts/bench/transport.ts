@@ -1,13 +1,18 @@
-// Benchmark: TLS enumeration on one broker TLS listener, pathaudit's scan
+// Benchmark: TLS enumeration on a broker TLS listener, pathaudit's scan
 // against sslscan on the same listener, taking turns in the same run; also
-// the whole broker-transport check (in process) for scale. Prints medians,
-// the ratios to sslscan, and whether the scan and sslscan see the same
-// accepted suites per version.
+// the whole broker-transport check (in process) for scale. Listeners: the lab
+// broker's weak and hardened TLS listeners (in this process), and Debian's
+// Mosquitto with a legacy TLS 1.1 listener (its own process) when installed.
+// Prints medians, the ratios to sslscan, and whether the scan and sslscan see
+// the same accepted suites per version.
 //   node dist/scripts/bench/transport.js [--runs 5]
 //
-// Each contender is one entry of `contenders()`: to time something else on the
-// same listener (e.g. the check as a process), add an entry there.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Each contender is one entry of `contenders()`, each listener one entry of
+// `brokers` in main(): to time something else on the same listeners (e.g. the
+// check as a process), add a contender.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -16,7 +21,8 @@ import { silentLogger } from '../../agent/log.js';
 import { executeRun } from '../../agent/runner/execute.js';
 import { CHECK_IDS } from '../../probes/index.js';
 import { scanTls } from '../../probes/tls/scan.js';
-import { PROFILES, startLabBroker } from '../lab/broker.js';
+import { PROFILES, startLabBroker, type BrokerKnobs } from '../lab/broker.js';
+import { serverCert, type Issued } from '../lab/certs.js';
 import { createLabPki } from '../lab/gateway.js';
 import { SSLSCAN, runSslscan, suiteMapOf, type SuiteMap } from './sslscan.js';
 import { fmt, median } from './stats.js';
@@ -91,24 +97,68 @@ async function measure(l: Listener): Promise<boolean> {
   return scanRatio <= 1 && !diffs.length;
 }
 
+interface BenchBroker {
+  name: string;
+  start: () => Promise<{ port: number; close: () => Promise<void> }>;
+}
+
+const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? null;
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Debian's Mosquitto in its own process, one TLS 1.1+ listener at security level 0 with an RSA key: a broker that is not in the bench's event loop. */
+async function startMosquitto(dir: string, cert: Issued): Promise<{ port: number; close: () => Promise<void> }> {
+  const port = await freePort();
+  writeFileSync(join(dir, 'mq.crt'), cert.certPem);
+  writeFileSync(join(dir, 'mq.key'), cert.keyPem, { mode: 0o600 });
+  const conf = join(dir, 'mosquitto.conf');
+  const lines = ['user root', 'persistence false', 'log_dest stderr', 'log_type error', `listener ${port} 127.0.0.1`, 'allow_anonymous true'];
+  lines.push(`certfile ${join(dir, 'mq.crt')}`, `keyfile ${join(dir, 'mq.key')}`, 'tls_version tlsv1.1', 'ciphers DEFAULT:@SECLEVEL=0');
+  writeFileSync(conf, `${lines.join('\n')}\n`);
+  // Its log would list every hello the scans leave unfinished: not read.
+  const child = spawn(MOSQUITTO!, ['-c', conf], { stdio: 'ignore' });
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const up = await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, close: () => new Promise<void>((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGTERM')))) };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(os.tmpdir(), 'pathaudit-bench-'));
   const pki = await createLabPki();
-  const profiles = { weak: { ...PROFILES.weak, plaintext: false, websocket: false }, hardened: PROFILES.hardened };
+  const lab = (knobs: BrokerKnobs) => async () => {
+    const broker = await startLabBroker({ knobs, server: pki.server, users: { probe: 'bench-password' } });
+    return { port: broker.listeners.find((l) => l.tls)!.port, close: () => broker.close() };
+  };
+  const brokers: BenchBroker[] = [
+    { name: 'weak (lab, in process)', start: lab({ ...PROFILES.weak, plaintext: false, websocket: false }) },
+    { name: 'hardened (lab, in process)', start: lab(PROFILES.hardened) },
+  ];
+  if (MOSQUITTO) brokers.push({ name: 'legacy TLS 1.1 (Mosquitto, own process)', start: async () => startMosquitto(dir, await serverCert(pki.brokerCa, { key: { type: 'rsa', bits: 2048 } })) });
   console.log(`TLS enumeration: pathaudit vs sslscan — ${runs} runs each, taking turns, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, node ${process.version}`);
   if (!SSLSCAN) console.log('sslscan not installed (apt-get install sslscan): printing pathaudit figures only');
+  if (!MOSQUITTO) console.log('mosquitto not installed: the lab brokers only');
   let ok = true;
   try {
-    for (const [name, knobs] of Object.entries(profiles)) {
-      const broker = await startLabBroker({ knobs, server: pki.server, users: { probe: 'bench-password' } });
+    writeFileSync(join(dir, 'pw'), 'bench-password\n');
+    for (const [i, b] of brokers.entries()) {
+      const { port, close } = await b.start();
       try {
-        const port = broker.listeners.find((l) => l.tls)!.port;
-        writeFileSync(join(dir, 'pw'), 'bench-password\n');
-        const configFile = join(dir, `${name}.yaml`);
+        const configFile = join(dir, `broker-${i}.yaml`);
         writeFileSync(configFile, stringify({ broker: { host: '127.0.0.1', listeners: [{ name: 'mqtts', port, tls: true }], auth: { username: 'probe', password_file: join(dir, 'pw') } } }));
-        ok = (await measure({ name, port, configFile })) && ok;
+        ok = (await measure({ name: b.name, port, configFile })) && ok;
       } finally {
-        await broker.close();
+        await close();
       }
     }
   } finally {
