@@ -245,18 +245,9 @@ async function scanVersion(version: ProtocolVersion, ctx: ScanContext): Promise<
   };
 }
 
-/** DistinguishedName DER → "CN=…, O=…". The ASN.1 library loads only when a server does list CA names. */
+/** CA names as text; the decoder (and its ASN.1 library) loads only when a server does list some. */
 async function decodeNames(ders: Buffer[]): Promise<string[]> {
-  if (!ders.length) return [];
-  await import('reflect-metadata');
-  const { Name } = await import('@peculiar/x509');
-  return ders.map((der) => {
-    try {
-      return new Name(der).toString();
-    } catch (err) {
-      return `undecodable name (${(err as Error).message}; DER ${der.subarray(0, 16).toString('hex')}…)`;
-    }
-  });
+  return ders.length ? (await import('./names.js')).decodeNames(ders) : [];
 }
 
 async function clientCertificateOf(versions: VersionScan[], readOns: ReadOnResult[]): Promise<ClientCertificateObservation> {
