@@ -3,7 +3,7 @@
 // alert, then close. Never throws; always settles within its deadline.
 import net from 'node:net';
 import { reasonOf } from '../../agent/errors.js';
-import { ServerFlightReader, describeAlert, hexExcerpt, type Alert, type CertificateRequest, type ServerHello } from './flight.js';
+import { ServerFlightReader, describeAlert, hexExcerpt, type Alert, type CertificateRequest, type KeyExchangeParams, type ServerHello } from './flight.js';
 
 export interface ExchangeTarget {
   host: string;
@@ -14,7 +14,7 @@ export interface ExchangeTarget {
 }
 
 /** What reading on past the ServerHello (TLS ≤ 1.2) showed about client certificates. */
-export type ReadOn = { done: true; certificateRequest: CertificateRequest | null } | { done: false; reason: string };
+export type ReadOn = { done: true; certificateRequest: CertificateRequest | null; keyExchange: KeyExchangeParams | null } | { done: false; reason: string };
 
 export type Exchange =
   | { outcome: 'server_hello'; hello: ServerHello; readOn: ReadOn | null; durationMs: number }
@@ -42,6 +42,7 @@ export function exchangeHello(target: ExchangeTarget, clientHello: Buffer, readO
     let connected = false;
     let hello: ServerHello | null = null;
     let certificateRequest: CertificateRequest | null = null;
+    let keyExchange: KeyExchangeParams | null = null;
     let settled = false;
 
     const finish = (r: Exchange) => {
@@ -98,7 +99,8 @@ export function exchangeHello(target: ExchangeTarget, clientHello: Buffer, readO
           continue;
         }
         if (m.type === 'certificate_request') certificateRequest = m.request;
-        if (m.type === 'server_hello_done') return finish({ outcome: 'server_hello', hello, readOn: { done: true, certificateRequest }, durationMs: ms() });
+        if (m.type === 'server_key_exchange') keyExchange = m.params;
+        if (m.type === 'server_hello_done') return finish({ outcome: 'server_hello', hello, readOn: { done: true, certificateRequest, keyExchange }, durationMs: ms() });
       }
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {

@@ -2,9 +2,11 @@
 // §5.1), the handshake messages they carry, reassembled across records (RFC
 // 5246 §6.2.1: a message may span records, a record may hold several), and
 // alerts (RFC 5246 §7.2, RFC 8446 §6). Only what the scan needs is decoded:
-// ServerHello (incl. HelloRetryRequest), CertificateRequest with its CA
-// names, ServerHelloDone; other messages are reported by type.
+// ServerHello (incl. HelloRetryRequest), the Certificate chain's length, the
+// ServerKeyExchange group, CertificateRequest with its CA names,
+// ServerHelloDone; other messages are reported by type.
 import { CONTENT, EXTENSION, HANDSHAKE, versionName } from './hello.js';
+import { suiteByCode } from './suites.js';
 
 /** AlertDescription, RFC 5246 §7.2.2 and RFC 8446 §6. */
 const ALERT_NAMES: Record<number, string> = {
@@ -79,8 +81,13 @@ export interface CertificateRequest {
   authorities: Buffer[];
 }
 
+/** What a ServerKeyExchange says about the ephemeral key: the named group (ECDHE) or the size of the prime (DHE). */
+export type KeyExchangeParams = { kind: 'ECDHE'; group: number } | { kind: 'DHE'; primeBits: number } | { kind: 'other' };
+
 export type HandshakeMessage =
   | { type: 'server_hello'; hello: ServerHello }
+  | { type: 'certificate'; count: number }
+  | { type: 'server_key_exchange'; params: KeyExchangeParams }
   | { type: 'certificate_request'; request: CertificateRequest }
   | { type: 'server_hello_done' }
   | { type: 'other'; msgType: number; length: number };
@@ -152,6 +159,41 @@ export function parseServerHello(body: Buffer): ServerHello {
   return { legacyVersion, version, random, sessionId, suite, compression, extensions, helloRetry, keyShareGroup: ks ? ks.data.readUInt16BE(0) : null };
 }
 
+/** Certificate up to TLS 1.2 (RFC 5246 §7.4.2): how many certificates the chain holds. */
+export function parseCertificate(body: Buffer): number {
+  const c = new Cursor(body, 'Certificate');
+  const len = c.u8('certificate_list') * 65536 + c.u16('certificate_list');
+  const list = new Cursor(c.bytes(len, 'certificate_list'), 'certificate_list');
+  let count = 0;
+  while (list.left > 0) {
+    list.bytes(list.u8('ASN.1Cert') * 65536 + list.u16('ASN.1Cert'), 'ASN.1Cert');
+    count++;
+  }
+  return count;
+}
+
+/**
+ * ServerKeyExchange (RFC 5246 §7.4.3): ServerECDHParams start with
+ * curve_type named_curve (3) and the NamedCurve (RFC 8422 §5.4); ServerDHParams
+ * with dh_p, whose length gives the group size (weak below 2048 bits).
+ */
+export function parseServerKeyExchange(body: Buffer, kx: string | undefined): KeyExchangeParams {
+  const c = new Cursor(body, 'ServerKeyExchange');
+  if (kx === 'ECDHE') {
+    if (c.u8('curve_type') !== 3) return { kind: 'other' };
+    return { kind: 'ECDHE', group: c.u16('namedcurve') };
+  }
+  if (kx === 'DHE') {
+    const p = c.vec16('dh_p');
+    let bits = p.length * 8;
+    for (let i = 0; i < p.length && p[i] === 0; i++) bits -= 8;
+    const lead = p.find((b) => b !== 0);
+    if (lead !== undefined) bits -= Math.clz32(lead) - 24;
+    return { kind: 'DHE', primeBits: Math.max(bits, 0) };
+  }
+  return { kind: 'other' };
+}
+
 /** CertificateRequest up to TLS 1.2: RFC 6101 §5.6.4, RFC 4346 §7.4.4, RFC 5246 §7.4.4. */
 export function parseCertificateRequest(body: Buffer, version: number): CertificateRequest {
   const c = new Cursor(body, 'CertificateRequest');
@@ -182,6 +224,8 @@ export class ServerFlightReader {
   private broken = false;
   /** The negotiated version, once a ServerHello was read: CertificateRequest's layout depends on it. */
   private negotiated = 0x0303;
+  /** The chosen suite's key exchange: ServerKeyExchange's layout depends on it. */
+  private kx: string | undefined;
 
   push(chunk: Buffer): ServerEvent[] {
     if (this.broken) return [];
@@ -237,8 +281,11 @@ export class ServerFlightReader {
     if (msgType === HANDSHAKE.serverHello) {
       const hello = parseServerHello(body);
       this.negotiated = hello.version;
+      this.kx = suiteByCode(hello.suite)?.kx;
       return { type: 'server_hello', hello };
     }
+    if (msgType === HANDSHAKE.certificate && this.negotiated < 0x0304) return { type: 'certificate', count: parseCertificate(body) };
+    if (msgType === HANDSHAKE.serverKeyExchange) return { type: 'server_key_exchange', params: parseServerKeyExchange(body, this.kx) };
     if (msgType === HANDSHAKE.certificateRequest) return { type: 'certificate_request', request: parseCertificateRequest(body, this.negotiated) };
     if (msgType === HANDSHAKE.serverHelloDone) {
       if (body.length !== 0) throw new Error('ServerHelloDone with a body');

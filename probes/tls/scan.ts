@@ -60,6 +60,8 @@ export interface VersionScan {
   preferenceHow: string;
   /** TLS 1.3: the group a HelloRetryRequest asked for. */
   helloRetryGroup?: string;
+  /** The ephemeral key of the first accepted hello: ECDHE group or DHE prime size (TLS ≤ 1.2, from ServerKeyExchange), key share group (TLS 1.3). */
+  keyExchange?: string;
   hellos: number;
   durationMs: number;
 }
@@ -145,6 +147,7 @@ async function scanVersion(version: ProtocolVersion, ctx: ScanContext): Promise<
   let shareGroup: number = GROUP.x25519;
   let helloRetryGroup: number | null = null;
   let readOn = version !== 'TLSv1.3';
+  let keyExchange: string | undefined;
   let preference: Promise<[Preference, string]> | null = null;
   const out: Partial<VersionScan> = {};
 
@@ -211,6 +214,11 @@ async function scanVersion(version: ProtocolVersion, ctx: ScanContext): Promise<
       // Later hellos carry a share of the group the server asked for, when we can compute it; otherwise every hello is a HelloRetryRequest, which names the suite just as well.
       if (keyShare(ctx, h.keyShareGroup).length) shareGroup = h.keyShareGroup;
     }
+    if (version === 'TLSv1.3' && !h.helloRetry && h.keyShareGroup !== null) keyExchange ??= `${groupName(h.keyShareGroup)} key share with ${suiteName(h.suite).iana}`;
+    if (r.readOn?.done && r.readOn.keyExchange && r.readOn.keyExchange.kind !== 'other') {
+      const p = r.readOn.keyExchange;
+      keyExchange ??= `${p.kind === 'ECDHE' ? `ECDHE ${groupName(p.group)}` : `DHE ${p.primeBits}-bit`} with ${suiteName(h.suite).iana}`;
+    }
     if (r.readOn) {
       const anonymous = suiteByCode(h.suite)?.auth === 'anon';
       if (r.readOn.done && !r.readOn.certificateRequest && anonymous) {
@@ -240,6 +248,7 @@ async function scanVersion(version: ProtocolVersion, ctx: ScanContext): Promise<
     preference: pref,
     preferenceHow,
     ...(helloRetryGroup !== null ? { helloRetryGroup: groupName(helloRetryGroup) } : {}),
+    ...(keyExchange ? { keyExchange } : {}),
     hellos,
     durationMs: Math.round(performance.now() - started),
   };

@@ -1,7 +1,7 @@
 // Golden bytes for the hand-built ClientHello and for the parser of the
 // server's first flight. Expected bytes are written out field by field.
 import t from 'tap';
-import { HELLO_RETRY_RANDOM, ServerFlightReader, hexExcerpt, type ServerEvent } from '../../../probes/tls/flight.js';
+import { HELLO_RETRY_RANDOM, ServerFlightReader, hexExcerpt, parseServerKeyExchange, type ServerEvent } from '../../../probes/tls/flight.js';
 import { buildClientHello, sniFor } from '../../../probes/tls/hello.js';
 
 const hex = (...parts: string[]) => Buffer.from(parts.join('').replace(/\s+/g, ''), 'hex');
@@ -138,6 +138,33 @@ t.test('a TLS 1.2 flight parses to ServerHello, CertificateRequest with its CA n
     t.equal(cr!.authorities.length, 1);
     t.equal(cr!.authorities[0]!.toString('hex'), hex('3012 3110 300e 0603 550403 0c07', Buffer.from('Test CA').toString('hex')).toString('hex'));
   }
+});
+
+t.test('Certificate and ServerKeyExchange: the chain length, and the ECDHE group after an ECDHE suite (RFC 5246 §7.4.2, §7.4.3; RFC 8422 §5.4)', async (t) => {
+  const flight = hex(
+    '16 0303 0085',
+    '02 000026 0303', fill(0x22, 32), '00', 'c02f', '00', // ServerHello: ECDHE-RSA-AES128-GCM-SHA256, no extensions
+    '0b 00000d 00000a', '000002 aaaa', '000002 bbbb', // Certificate: two (dummy) certificates
+    '0c 000042', '03 001d 20', fill(0x44, 32), '0401 001a', fill(0x55, 26), // ServerKeyExchange: named_curve x25519, point, signature
+    '0e 000000',
+  );
+  const events = readAll(flight, 5);
+  t.same(
+    events.map((e) => (e.kind === 'handshake' ? e.message.type : e.kind)),
+    ['server_hello', 'certificate', 'server_key_exchange', 'server_hello_done'],
+  );
+  t.match(events[1], { message: { type: 'certificate', count: 2 } });
+  t.match(events[2], { message: { type: 'server_key_exchange', params: { kind: 'ECDHE', group: 0x1d } } });
+});
+
+t.test('a DHE ServerKeyExchange gives the size of the prime, leading zero bits not counted', async (t) => {
+  // dh_p, then dh_g = 2 and a one-byte dh_Ys
+  const prime = (p: Buffer) => Buffer.concat([Buffer.from([p.length >> 8, p.length & 255]), p, hex('0001 02 0001 05')]);
+  t.same(parseServerKeyExchange(prime(Buffer.alloc(256, 0xff)), 'DHE'), { kind: 'DHE', primeBits: 2048 });
+  t.same(parseServerKeyExchange(prime(Buffer.concat([Buffer.from([0x00, 0x7f]), Buffer.alloc(126, 0xff)])), 'DHE'), { kind: 'DHE', primeBits: 1015 });
+  t.same(parseServerKeyExchange(hex('03 0017 41', fill(4, 65)), 'ECDHE'), { kind: 'ECDHE', group: 0x17 });
+  t.same(parseServerKeyExchange(hex('01 0203'), 'ECDHE'), { kind: 'other' }, 'explicit curves are not named');
+  t.same(parseServerKeyExchange(hex('0002 1234'), 'RSA'), { kind: 'other' });
 });
 
 t.test('a TLS 1.0 CertificateRequest has no signature algorithms (RFC 4346 §7.4.4)', async (t) => {

@@ -76,6 +76,7 @@ t.test('TLS 1.3 only with two suites and an EC key: exactly those, and a Certifi
   t.match(judgeCipherSuites(s), { status: 'pass', accepted: 2 });
   t.match(judgeProtocolVersions(s), { status: 'pass' });
   t.match(s.clientCertificate, { requested: null, note: /only TLS 1\.3 accepted/ });
+  t.match(s.versions.find((v) => v.version === 'TLSv1.3')!.keyExchange, /^x25519 key share with TLS_/);
 });
 
 t.test('a server that requests client certificates on TLS 1.2: requested, with its CA name', async (t) => {
@@ -85,4 +86,12 @@ t.test('a server that requests client certificates on TLS 1.2: requested, with i
   t.match(s.clientCertificate, { requested: true, caNames: ['CN=scan test CA, O=pathaudit'], observedOn: 'TLSv1.2' });
   t.ok(s.versions.find((v) => v.version === 'TLSv1.2')!.suites.every((x) => x.openssl?.startsWith('ECDHE-ECDSA-')), 'an EC key: ECDSA suites only');
   t.equal(s.versions.find((v) => v.version === 'TLSv1.3')!.status, 'accepted');
+  t.match(s.versions.find((v) => v.version === 'TLSv1.2')!.keyExchange, /^ECDHE x25519 with TLS_ECDHE_ECDSA_/, 'the ServerKeyExchange group of the flight read to ServerHelloDone');
+});
+
+t.test('a DHE server: the prime size is read from its ServerKeyExchange', async (t) => {
+  const { rsa } = await certificates();
+  const port = await serve(t, { key: rsa.keyPem, cert: rsa.certPem, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'DHE-RSA-AES128-GCM-SHA256', dhparam: 'auto' });
+  const v12 = (await scan(port)).versions.find((v) => v.version === 'TLSv1.2')!;
+  t.match(v12, { status: 'accepted', keyExchange: /^DHE (2048|3072|4096)-bit with TLS_DHE_RSA_WITH_AES_128_GCM_SHA256$/ });
 });
