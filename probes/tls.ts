@@ -1,7 +1,8 @@
-// Reusable TLS collector and judgement, shared by broker-transport (BT-03/04)
-// and ingest-auth (IA-05). Collection talks to the server with node:tls,
-// pinning one protocol version (or one cipher list) per handshake; judgement is
-// pure and works on the recorded observations.
+// A full TLS handshake with node:tls, for what needs one: the chain a server
+// actually serves (broker-cert, IA-05's certificate) and sessions over TLS.
+// Which versions and suites a server accepts is not asked here: node's
+// OpenSSL cannot offer SSLv3 or the broken suites, so that enumeration is a
+// raw ClientHello scan (probes/tls/scan.ts).
 import tls from 'node:tls';
 import { reasonOf } from '../agent/errors.js';
 
@@ -121,133 +122,6 @@ export function tlsHandshake(
     if (target.signal?.aborted) onAbort();
     else target.signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/**
- * OpenSSL 3 refuses to offer TLS 1.0/1.1 (and SHA-1 signatures) at its
- * default security level, so a probe that did not lower it would report
- * "server refused 1.0" for servers that accept it. Security level 0 makes
- * the probe offer what an old device would.
- */
-export const LEGACY_OFFER = 'DEFAULT:@SECLEVEL=0';
-
-export interface VersionObservation {
-  version: TlsVersion;
-  accepted: boolean;
-  /** Whether the outcome is a real observation of the server (false when the probe could not offer or timed out). */
-  observed: boolean;
-  protocol?: string;
-  cipher?: string;
-  stage?: HandshakeFailed['stage'];
-  code?: string | null;
-  reason?: string;
-  durationMs: number;
-}
-
-export async function probeTlsVersions(target: TlsTarget): Promise<VersionObservation[]> {
-  return Promise.all(
-    TLS_VERSIONS.map(async (version): Promise<VersionObservation> => {
-      const legacy = version === 'TLSv1' || version === 'TLSv1.1';
-      const r = await tlsHandshake(target, { minVersion: version, maxVersion: version, ciphers: legacy ? LEGACY_OFFER : undefined });
-      if (r.ok) return { version, accepted: true, observed: true, protocol: r.protocol, cipher: r.cipherStandardName, durationMs: r.durationMs };
-      return { version, accepted: false, observed: r.stage === 'handshake', stage: r.stage, code: r.code, reason: r.reason, durationMs: r.durationMs };
-    }),
-  );
-}
-
-/** Every TLS 1.2 suite this Node/OpenSSL build can offer, in OpenSSL names (PSK/SRP suites need credentials we do not have). */
-export function offerableTls12Ciphers(): string[] {
-  return tls
-    .getCiphers()
-    .filter((c) => !c.startsWith('tls_') && !c.includes('psk') && !c.startsWith('srp'))
-    .map((c) => c.toUpperCase());
-}
-
-export interface CipherEnumeration {
-  protocol: 'TLSv1.2';
-  accepted: string[];
-  /** Suites offered in total (what this build of OpenSSL can offer). */
-  offered: number;
-  handshakes: number;
-  /** Set when enumeration stopped for a reason other than "server accepts nothing more". */
-  incomplete?: string;
-}
-
-/**
- * Enumerates the TLS 1.2 suites a server accepts the way sslscan does: offer
- * everything, record the server's choice, remove it, repeat until the server
- * refuses. Costs (accepted + 1) handshakes instead of one per suite.
- */
-export async function enumerateTls12Ciphers(target: TlsTarget): Promise<CipherEnumeration> {
-  let remaining = offerableTls12Ciphers();
-  const offered = remaining.length;
-  const accepted: string[] = [];
-  let handshakes = 0;
-  while (remaining.length) {
-    handshakes += 1;
-    const r = await tlsHandshake(target, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: `${remaining.join(':')}:@SECLEVEL=0` });
-    if (!r.ok) {
-      if (r.stage === 'handshake') break; // the server accepts none of what is left
-      return { protocol: 'TLSv1.2', accepted, offered, handshakes, incomplete: `${r.stage}: ${r.reason}` };
-    }
-    const chosen = r.cipher.toUpperCase();
-    if (!remaining.includes(chosen)) return { protocol: 'TLSv1.2', accepted, offered, handshakes, incomplete: `server chose ${chosen}, which was not offered` };
-    accepted.push(chosen);
-    remaining = remaining.filter((c) => c !== chosen);
-  }
-  return { protocol: 'TLSv1.2', accepted, offered, handshakes };
-}
-
-// ── judgement (pure) ────────────────────────────────────────────────────────
-
-export interface CipherVerdict {
-  cipher: string;
-  forwardSecrecy: boolean;
-  aead: boolean;
-  /** NULL, anonymous, RC4, (3)DES, EXPORT, MD5: broken regardless of anything else. */
-  broken: string | null;
-}
-
-export function classifyCipher(name: string): CipherVerdict {
-  const n = name.toUpperCase();
-  const forwardSecrecy = /^(ECDHE|DHE|EDH)-/.test(n) || n.startsWith('TLS_');
-  const aead = /GCM|CHACHA20|CCM/.test(n);
-  let broken: string | null = null;
-  if (/NULL/.test(n)) broken = 'NULL cipher';
-  else if (/^(ADH|AECDH)-|-ANON-|ANON/.test(n)) broken = 'anonymous key exchange';
-  else if (/RC4/.test(n)) broken = 'RC4';
-  else if (/DES/.test(n)) broken = '(3)DES';
-  else if (/EXP/.test(n)) broken = 'EXPORT grade';
-  else if (/MD5/.test(n)) broken = 'MD5 MAC';
-  return { cipher: n, forwardSecrecy, aead, broken };
-}
-
-export interface WeakCipherJudgement {
-  weak: Array<CipherVerdict & { why: string[] }>;
-}
-
-/** Weak on TLS 1.2 = broken, or no forward secrecy, or not AEAD (DESIGN.md BT-04). */
-export function judgeCiphers(accepted: string[]): WeakCipherJudgement {
-  const weak: WeakCipherJudgement['weak'] = [];
-  for (const c of accepted) {
-    const v = classifyCipher(c);
-    const why: string[] = [];
-    if (v.broken) why.push(v.broken);
-    if (!v.forwardSecrecy) why.push('no forward secrecy');
-    if (!v.aead) why.push('not AEAD');
-    if (why.length) weak.push({ ...v, why });
-  }
-  return { weak };
-}
-
-/** Legacy versions (below TLS 1.2) the server was seen to accept. */
-export function legacyVersionsAccepted(obs: VersionObservation[]): TlsVersion[] {
-  return obs.filter((o) => o.accepted && (o.version === 'TLSv1' || o.version === 'TLSv1.1')).map((o) => o.version);
-}
-
-/** Legacy versions whose outcome is not a real observation (probe could not offer, timed out). */
-export function legacyVersionsUnobserved(obs: VersionObservation[]): TlsVersion[] {
-  return obs.filter((o) => !o.observed && (o.version === 'TLSv1' || o.version === 'TLSv1.1')).map((o) => o.version);
 }
 
 export function describeFailure(r: HandshakeFailed): string {

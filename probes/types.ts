@@ -42,7 +42,7 @@ export interface ControlMeta {
 
 /** One raw observation, redacted of secrets before it leaves collect(). */
 export interface Evidence<D = unknown> {
-  /** Unique within the check (e.g. `tls-versions mqtts 127.0.0.1:8883`); the stored id is `<check>:<key>`. */
+  /** Unique within the check (e.g. `tls-scan mqtts 127.0.0.1:8883`); the stored id is `<check>:<key>`. */
   key: string;
   /** What kind of observation: `tcp-connect`, `mqtt-connack`, `tls-handshake`, … */
   kind: string;

@@ -86,7 +86,7 @@ const PLAIN_CONTROL: Record<string, string> = {
   'BT-01': 'MQTT traffic, passwords included, crosses the network unencrypted',
   'BT-02': 'anyone who reaches the broker can publish and subscribe without credentials',
   'BT-03': 'the broker accepts outdated TLS versions with known attacks',
-  'BT-04': 'the broker accepts cipher suites without forward secrecy or integrity protection',
+  'BT-04': 'the broker accepts weak cipher suites: broken ones let traffic be read, others give no forward secrecy',
   'BT-05': 'no encrypted MQTT is available on the path',
   'BT-06': 'the probe identity can read every topic, broker internals included',
   'BT-07': 'a default or guessable password opens the broker',

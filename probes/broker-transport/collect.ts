@@ -4,7 +4,8 @@
 import type { BrokerConfig, ListenerConfig } from '../../config/schema/index.js';
 import { mqttConnectAuto, endQuietly, probeSubscriptions, type ConnectObservation, type MqttTarget, type ProtocolHint } from '../mqtt.js';
 import { isLoopback, listeningSockets, tcpConnect, wsUpgradeProbe, type TcpObservation } from '../net.js';
-import { enumerateTls12Ciphers, probeTlsVersions, type VersionObservation } from '../tls.js';
+import { speaksTls } from '../tls/judge.js';
+import { scanTls, type TlsScan } from '../tls/scan.js';
 import type { CollectContext, Evidence } from '../types.js';
 
 /**
@@ -71,18 +72,13 @@ async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: Col
   if (!tcp.reachable) return ev;
 
   const tasks: Array<Promise<void>> = [];
-  let versions: VersionObservation[] | null = null;
+  let scan: TlsScan | null = null;
   if (l.tls) {
     tasks.push(
       (async () => {
-        ctx.progress?.(`${resource}: TLS versions`);
-        versions = await probeTlsVersions({ host, port: l.port, servername: broker.servername, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal });
-        ev.push({ key: `tls-versions ${resource}`, kind: 'tls-versions', resource, data: { versions } });
-        if (versions.some((v) => v.version === 'TLSv1.2' && v.accepted)) {
-          ctx.progress?.(`${resource}: TLS 1.2 cipher suites`);
-          const ciphers = await enumerateTls12Ciphers({ host, port: l.port, servername: broker.servername, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal });
-          ev.push({ key: `tls-ciphers ${resource}`, kind: 'tls-ciphers', resource, data: ciphers });
-        }
+        ctx.progress?.(`${resource}: TLS versions and cipher suites`);
+        scan = await scanTls({ host, port: l.port, servername: broker.servername, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal });
+        ev.push({ key: `tls-scan ${resource}`, kind: 'tls-scan', resource, data: scan });
       })(),
     );
   }
@@ -104,9 +100,9 @@ async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: Col
   }
   await Promise.all(tasks);
 
-  // A listener declared TLS that completes no handshake may really be plaintext.
-  const vs = versions as VersionObservation[] | null;
-  if (l.tls && vs && !vs.some((v) => v.accepted)) {
+  // A listener declared TLS that answers no ClientHello with a ServerHello may really be plaintext.
+  const scanned = scan as TlsScan | null; // assigned inside the task above
+  if (l.tls && scanned && !speaksTls(scanned)) {
     const { attempts } = await mqttConnectAuto(targetOf(l, host, broker, ctx, false), { protocol: broker.protocol });
     ev.push({ key: `plaintext-fallback ${resource}`, kind: 'mqtt-connack', resource, data: { identity: 'anonymous', transport: 'mqtt (plaintext, on a listener declared TLS)', attempts } });
   }

@@ -32,20 +32,24 @@ export const controls: ControlMeta[] = [
     id: 'BT-03',
     title: 'TLS below 1.2 accepted',
     severity: 'high',
-    rationale: 'TLS 1.0 and 1.1 are deprecated (RFC 8996): they rely on SHA-1/MD5 constructions and allow downgrade attacks on clients that still offer them.',
+    rationale:
+      'SSLv3 is broken (RFC 7568, POODLE) and TLS 1.0 and 1.1 are deprecated (RFC 8996): they rely on SHA-1/MD5 constructions and allow downgrade attacks on clients that still offer them.',
     remediation: 'Set the minimum protocol to TLS 1.2 (Mosquitto: `tls_version tlsv1.2`; Node: `minVersion: "TLSv1.2"`).',
-    verification: 'Rerun broker-transport: BT-03 passes when TLSv1 and TLSv1.1 handshakes are refused by the server.',
+    verification:
+      'Rerun broker-transport: BT-03 passes when the server answers SSLv3, TLS 1.0 and TLS 1.1 ClientHellos with a protocol_version or handshake_failure alert, or with a ServerHello of another version (evidence `tls-scan`).',
     standards: [`${E} 5.5-1`, `${I} 4.1.2`, `${C} 4.3`, `${R} (e)`],
     effort: 'small',
   },
   {
     id: 'BT-04',
-    title: 'Weak TLS 1.2 cipher suites accepted',
+    title: 'Weak TLS cipher suites accepted',
     severity: 'medium',
     rationale:
-      'Suites without forward secrecy expose past sessions if the server key leaks; CBC (non-AEAD) suites have a history of padding-oracle attacks; NULL, RC4, 3DES and EXPORT suites are broken.',
-    remediation: 'Allow only ECDHE with AES-GCM or ChaCha20-Poly1305 on TLS 1.2 (Mosquitto: `ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:…`).',
-    verification: 'Rerun broker-transport: BT-04 passes when every TLS 1.2 suite the server accepts has forward secrecy and AEAD.',
+      'NULL, anonymous, EXPORT, RC4 and DES/3DES suites are broken: traffic can be read or the server impersonated (severity high when one is accepted). CBC suites (never AEAD) have a history of padding-oracle attacks; static RSA and static (EC)DH key exchange give no forward secrecy, so a leaked server key exposes past sessions; SHA-1 and MD5 MACs are legacy constructions. Every suite accepted on any version counts, TLS 1.3 included.',
+    remediation:
+      'Allow only ECDHE with AES-GCM or ChaCha20-Poly1305 on TLS 1.2, and TLS 1.3 (Mosquitto: `ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:…`, `tls_version tlsv1.2`).',
+    verification:
+      'Rerun broker-transport: BT-04 passes when every suite the server accepts on every version (enumerated from its ServerHellos, evidence `tls-scan`) is in none of the weak classes, and every version was observed.',
     standards: [`${E} 5.5-1`, `${I} 4.1.2`, `${C} 4.3`],
     effort: 'small',
   },

@@ -2,7 +2,8 @@
 import type { ListenerConfig } from '../../config/schema/index.js';
 import type { ConnectObservation, SubscriptionObservation } from '../mqtt.js';
 import type { TcpObservation, UpgradeObservation } from '../net.js';
-import { judgeCiphers, legacyVersionsAccepted, legacyVersionsUnobserved, type CipherEnumeration, type VersionObservation } from '../tls.js';
+import { judgeCipherSuites, judgeProtocolVersions, speaksTls } from '../tls/judge.js';
+import type { TlsScan } from '../tls/scan.js';
 import type { ControlResult, EvaluateInput, Evidence } from '../types.js';
 import { brokerResource, resourceOf, type AnonymousData } from './collect.js';
 
@@ -45,9 +46,9 @@ function evaluateBt01(l: ListenerConfig, resource: string, find: Find): ControlR
   const bind = find<BindData>(`bind ${resource}`)!;
   const plaintextEv = l.tls ? find<AnonymousData>(`plaintext-fallback ${resource}`) : find<AnonymousData>(`anonymous ${resource}`);
   if (l.tls) {
-    const versions = find<{ versions: VersionObservation[] }>(`tls-versions ${resource}`);
-    if (versions?.data.versions.some((v) => v.accepted))
-      return { control: 'BT-01', resource, status: 'pass', detail: 'listener completes TLS handshakes: not plaintext', evidence: [versions.key] };
+    const scan = find<TlsScan>(`tls-scan ${resource}`);
+    if (scan && speaksTls(scan.data))
+      return { control: 'BT-01', resource, status: 'pass', detail: 'listener answers ClientHellos with a ServerHello: it speaks TLS, not plaintext', evidence: [scan.key] };
   }
   const attempt = plaintextEv ? lastAttempt(plaintextEv.data.attempts) : undefined;
   if (!plaintextEv || !attempt || attempt.outcome !== 'connack') {
@@ -87,74 +88,44 @@ function evaluateBt02(resource: string, find: Find): ControlResult {
 function evaluateBt03(resource: string, find: Find): ControlResult {
   const tcp = find<TcpObservation>(`tcp ${resource}`)!;
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-03', resource);
-  const ev = find<{ versions: VersionObservation[] }>(`tls-versions ${resource}`)!;
-  const accepted = legacyVersionsAccepted(ev.data.versions);
-  if (accepted.length) {
-    const how = ev.data.versions.filter((v) => accepted.includes(v.version)).map((v) => `${v.version} with ${v.cipher}`);
-    return { control: 'BT-03', resource, status: 'fail', detail: `server completed handshakes below TLS 1.2: ${how.join('; ')}`, evidence: [ev.key] };
-  }
-  const unobserved = legacyVersionsUnobserved(ev.data.versions);
-  if (unobserved.length) {
-    const why = ev.data.versions.filter((v) => unobserved.includes(v.version)).map((v) => `${v.version}: ${v.stage} ${v.code ?? ''} ${v.reason ?? ''}`.trim());
-    return { control: 'BT-03', resource, status: 'error', detail: `could not observe the server's answer for ${why.join('; ')}`, evidence: [ev.key] };
-  }
-  const refusedHow = ev.data.versions.filter((v) => v.version === 'TLSv1' || v.version === 'TLSv1.1').map((v) => `${v.version} refused (${v.code ?? v.reason})`);
-  return { control: 'BT-03', resource, status: 'pass', detail: refusedHow.join('; '), evidence: [ev.key] };
+  const scan = find<TlsScan>(`tls-scan ${resource}`)!;
+  const j = judgeProtocolVersions(scan.data);
+  return { control: 'BT-03', resource, status: j.status, detail: j.detail, evidence: [scan.key] };
 }
 
 function evaluateBt04(resource: string, find: Find): ControlResult {
   const tcp = find<TcpObservation>(`tcp ${resource}`)!;
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-04', resource);
-  const versions = find<{ versions: VersionObservation[] }>(`tls-versions ${resource}`)!;
-  const ciphers = find<CipherEnumeration>(`tls-ciphers ${resource}`);
-  if (!ciphers) {
-    const v13 = versions.data.versions.find((v) => v.version === 'TLSv1.3');
-    const v12 = versions.data.versions.find((v) => v.version === 'TLSv1.2');
-    if (v13?.accepted && v12 && v12.observed && !v12.accepted)
-      return { control: 'BT-04', resource, status: 'pass', detail: 'TLS 1.2 refused, TLS 1.3 only: every TLS 1.3 suite is AEAD with forward secrecy (RFC 8446)', evidence: [versions.key] };
-    return { control: 'BT-04', resource, status: 'error', detail: 'no TLS 1.2 or 1.3 handshake completed: cipher suites could not be enumerated', evidence: [versions.key] };
-  }
-  const { weak } = judgeCiphers(ciphers.data.accepted);
-  if (weak.length) {
-    const list = weak.map((w) => `${w.cipher} (${w.why.join(', ')})`);
-    return { control: 'BT-04', resource, status: 'fail', detail: `${weak.length} of ${ciphers.data.accepted.length} accepted TLS 1.2 suites are weak: ${list.join('; ')}`, evidence: [ciphers.key] };
-  }
-  if (ciphers.data.incomplete)
-    return { control: 'BT-04', resource, status: 'error', detail: `cipher enumeration incomplete (${ciphers.data.incomplete}) after ${ciphers.data.accepted.length} suites`, evidence: [ciphers.key] };
-  return {
-    control: 'BT-04',
-    resource,
-    status: 'pass',
-    detail: `all ${ciphers.data.accepted.length} accepted TLS 1.2 suites are AEAD with forward secrecy (${ciphers.data.accepted.join(', ')})`,
-    evidence: [ciphers.key],
-  };
+  const scan = find<TlsScan>(`tls-scan ${resource}`)!;
+  const j = judgeCipherSuites(scan.data);
+  return { control: 'BT-04', resource, status: j.status, ...(j.severity ? { severity: j.severity } : {}), detail: j.detail, evidence: [scan.key] };
 }
 
 function evaluateBt05(listeners: Array<{ l: ListenerConfig; resource: string }>, pathResource: string, declaredKey: string, find: Find): ControlResult {
   const tlsListeners = listeners.filter((x) => x.l.tls);
   if (!tlsListeners.length)
     return { control: 'BT-05', resource: pathResource, status: 'fail', detail: 'no listener on the path is declared TLS', evidence: [declaredKey] };
-  const handshaking = tlsListeners.filter((x) => find<{ versions: VersionObservation[] }>(`tls-versions ${x.resource}`)?.data.versions.some((v) => v.accepted));
+  const scanOf = (x: { resource: string }) => find<TlsScan>(`tls-scan ${x.resource}`)?.data;
+  const handshaking = tlsListeners.filter((x) => {
+    const scan = scanOf(x);
+    return scan && speaksTls(scan);
+  });
   if (handshaking.length)
     return {
       control: 'BT-05',
       resource: pathResource,
       status: 'pass',
-      detail: `TLS handshake completed on ${handshaking.map((x) => x.resource).join(', ')}`,
-      evidence: handshaking.map((x) => `tls-versions ${x.resource}`),
+      detail: `TLS spoken (ServerHello received) on ${handshaking.map((x) => x.resource).join(', ')}`,
+      evidence: handshaking.map((x) => `tls-scan ${x.resource}`),
     };
-  const observed = tlsListeners.filter(
-    (x) =>
-      find<{ versions: VersionObservation[] }>(`tls-versions ${x.resource}`)?.data.versions.some((v) => v.observed) ||
-      find<TcpObservation>(`tcp ${x.resource}`)?.data.code === 'ECONNREFUSED',
-  );
+  const observed = tlsListeners.filter((x) => scanOf(x)?.versions.some((v) => v.status !== 'error') || find<TcpObservation>(`tcp ${x.resource}`)?.data.code === 'ECONNREFUSED');
   if (observed.length)
     return {
       control: 'BT-05',
       resource: pathResource,
       status: 'fail',
-      detail: `listeners declared TLS completed no TLS handshake (refused, or closed): ${observed.map((x) => x.resource).join(', ')}`,
-      evidence: [declaredKey, ...observed.map((x) => (find(`tls-versions ${x.resource}`) ? `tls-versions ${x.resource}` : `tcp ${x.resource}`))],
+      detail: `listeners declared TLS answered no ClientHello with a ServerHello (refused every version, or closed): ${observed.map((x) => x.resource).join(', ')}`,
+      evidence: [declaredKey, ...observed.map((x) => (find(`tls-scan ${x.resource}`) ? `tls-scan ${x.resource}` : `tcp ${x.resource}`))],
     };
   return {
     control: 'BT-05',
@@ -243,10 +214,10 @@ function evaluateBt08(l: ListenerConfig, resource: string, find: Find): ControlR
   const tcp = find<TcpObservation>(`tcp ${resource}`)!;
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-08', resource);
   if (l.tls) {
-    const v = find<{ versions: VersionObservation[] }>(`tls-versions ${resource}`)!;
-    if (v.data.versions.some((x) => x.accepted))
-      return { control: 'BT-08', resource, status: 'pass', detail: 'listener requires TLS before any WebSocket upgrade', evidence: [v.key] };
-    return { control: 'BT-08', resource, status: 'error', detail: 'listener declared TLS completed no TLS handshake (see BT-01/BT-05)', evidence: [v.key] };
+    const scan = find<TlsScan>(`tls-scan ${resource}`)!;
+    if (speaksTls(scan.data))
+      return { control: 'BT-08', resource, status: 'pass', detail: 'listener speaks TLS before any WebSocket upgrade', evidence: [scan.key] };
+    return { control: 'BT-08', resource, status: 'error', detail: 'listener declared TLS answered no ClientHello with a ServerHello (see BT-01/BT-05)', evidence: [scan.key] };
   }
   const up = find<UpgradeObservation>(`ws-upgrade ${resource}`)!;
   const anon = find<AnonymousData>(`anonymous ${resource}`);

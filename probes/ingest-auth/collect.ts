@@ -13,7 +13,8 @@ import { DEFAULT_MAX_BODY_BYTES } from '../../config/schema/defaults.js';
 import { reasonOf } from '../../agent/errors.js';
 import { httpRequest, safeUrl, type HttpObservation } from '../http.js';
 import { tcpConnect } from '../net.js';
-import { enumerateTls12Ciphers, probeTlsVersions, tlsHandshake, type TlsTarget } from '../tls.js';
+import { tlsHandshake, type TlsTarget } from '../tls.js';
+import { scanTls } from '../tls/scan.js';
 import { parseCertificate, readCertificates, verifyChain, type CertFacts, type ChainVerdict } from '../x509.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { hs256Jwt } from './jwt.js';
@@ -219,13 +220,9 @@ async function collectTls(url: URL, ingest: IngestConfig, resource: string, ctx:
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const target: TlsTarget = { host, port, servername: ingest.servername ?? host, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal };
   const ev: Evidence[] = [];
-  ctx.progress?.(`${resource}: TLS versions`);
-  const versions = await probeTlsVersions(target);
-  ev.push({ key: `tls-versions ${resource}`, kind: 'tls-versions', resource, data: { versions } });
-  if (versions.some((v) => v.version === 'TLSv1.2' && v.accepted)) {
-    ctx.progress?.(`${resource}: TLS 1.2 cipher suites`);
-    ev.push({ key: `tls-ciphers ${resource}`, kind: 'tls-ciphers', resource, data: await enumerateTls12Ciphers(target) });
-  }
+  // Enumerated from ServerHellos, which come before any client certificate: this works on an mTLS-only relay too.
+  ctx.progress?.(`${resource}: TLS versions and cipher suites`);
+  ev.push({ key: `tls-scan ${resource}`, kind: 'tls-scan', resource, data: await scanTls(target) });
   ctx.progress?.(`${resource}: served certificate`);
   const cert = await collectCertificate(target, ingest, ingest.servername ?? host, valid?.kind === 'client-cert' ? valid : undefined);
   ev.push({ key: `tls-certificate ${resource}`, kind: 'tls-certificate', resource, data: cert });

@@ -1,7 +1,8 @@
 // ingest-auth judgement: a pure function of the evidence and the config.
 import { describeHttp, is2xx, stackTraceIn, versionBanners, type HttpObservation, type HttpResponseSummary } from '../http.js';
 import type { TcpObservation } from '../net.js';
-import { judgeCiphers, legacyVersionsAccepted, legacyVersionsUnobserved, type CipherEnumeration, type VersionObservation } from '../tls.js';
+import { judgeCipherSuites, judgeProtocolVersions } from '../tls/judge.js';
+import type { TlsScan } from '../tls/scan.js';
 import type { ControlResult, EvaluateInput, Evidence, Severity } from '../types.js';
 import { certificateWeaknesses, daysLeft, isExpired, matchName } from '../x509.js';
 import { ingestResource, type CertificateEvidence, type PlanEvidence, type RequestCase, type RequestEvidence } from './collect.js';
@@ -158,25 +159,16 @@ function tlsIssues(x: Ctx, now: Date): { issues: Issue[]; unobserved: string[]; 
   const issues: Issue[] = [];
   const unobserved: string[] = [];
   const notes: string[] = [];
-  const versions = find<{ versions: VersionObservation[] }>(`tls-versions ${resource}`)!;
-  const keys = [versions.key];
-  const vs = versions.data.versions;
-  const legacy = legacyVersionsAccepted(vs);
-  if (legacy.length) issues.push({ severity: 'high', text: `accepts ${vs.filter((v) => legacy.includes(v.version)).map((v) => `${v.version} (${v.cipher})`).join(', ')}`, key: versions.key });
-  const legacyUnobserved = legacyVersionsUnobserved(vs);
-  if (legacyUnobserved.length) unobserved.push(`no answer observed for ${legacyUnobserved.join(', ')}`);
-  const modern = vs.filter((v) => v.accepted && (v.version === 'TLSv1.2' || v.version === 'TLSv1.3')).map((v) => v.version);
-  if (!legacy.length && !legacyUnobserved.length) notes.push(`${modern.join(' and ') || 'no version'} accepted, TLS 1.0/1.1 refused`);
-
-  const ciphers = find<CipherEnumeration>(`tls-ciphers ${resource}`);
-  if (ciphers) {
-    keys.push(ciphers.key);
-    const { weak } = judgeCiphers(ciphers.data.accepted);
-    if (weak.length) issues.push({ severity: 'medium', text: `${weak.length} weak TLS 1.2 suite(s): ${weak.map((w) => `${w.cipher} (${w.why.join(', ')})`).join('; ')}`, key: ciphers.key });
-    else if (ciphers.data.incomplete) unobserved.push(`cipher enumeration incomplete (${ciphers.data.incomplete})`);
-    else notes.push(`all ${ciphers.data.accepted.length} TLS 1.2 suites AEAD with forward secrecy`);
-  } else if (vs.some((v) => v.version === 'TLSv1.3' && v.accepted)) notes.push('TLS 1.2 refused: TLS 1.3 suites are all AEAD with forward secrecy (RFC 8446)');
-  else unobserved.push('no TLS 1.2 or 1.3 handshake completed');
+  const scan = find<TlsScan>(`tls-scan ${resource}`)!;
+  const keys = [scan.key];
+  const versions = judgeProtocolVersions(scan.data);
+  if (versions.status === 'fail') issues.push({ severity: 'high', text: versions.detail, key: scan.key });
+  else if (versions.status === 'error') unobserved.push(versions.detail);
+  else notes.push(`TLS below 1.2 refused (${versions.detail})`);
+  const suites = judgeCipherSuites(scan.data);
+  if (suites.status === 'fail') issues.push({ severity: suites.severity ?? 'medium', text: suites.detail, key: scan.key });
+  else if (suites.status === 'error') unobserved.push(suites.detail);
+  else notes.push(`${suites.accepted} accepted suite(s), none in a weak class`);
 
   const cert = find<CertificateEvidence>(`tls-certificate ${resource}`)!;
   keys.push(cert.key);

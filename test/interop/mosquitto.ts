@@ -36,7 +36,8 @@ export interface RunningMosquitto {
   stop(): Promise<void>;
 }
 
-export async function startMosquitto(template: 'weak' | 'hardened', dir: string, portNames: string[]): Promise<RunningMosquitto> {
+/** Starts ./mosquitto/<template>.conf; `env` adds to the broker's environment (e.g. OPENSSL_CONF). */
+export async function startMosquitto(template: string, dir: string, portNames: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningMosquitto> {
   const ports: Record<string, number> = {};
   for (const name of portNames) ports[name] = await freePort();
   let conf = readFileSync(new URL(`./mosquitto/${template}.conf`, import.meta.url), 'utf8').replaceAll('@DIR@', dir);
@@ -45,7 +46,7 @@ export async function startMosquitto(template: 'weak' | 'hardened', dir: string,
   const file = join(dir, `${template}.conf`);
   writeFileSync(file, conf);
   let err = '';
-  const child = spawn(MOSQUITTO!, ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(MOSQUITTO!, ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   for (const port of Object.values(ports)) await waitForPort(port, child, () => err);
   return {

@@ -10,7 +10,7 @@ import type { FindingRecord, ResultRecord, RunDocument } from '../../../agent/ru
 
 const results: ResultRecord[] = [
   { control: 'BT-02', check: 'broker-transport', resource: 'mqtt 127.0.0.1:1883', status: 'fail', severity: 'critical', detail: 'anonymous CONNECT accepted', evidence: ['broker-transport:anonymous mqtt 127.0.0.1:1883'] },
-  { control: 'BT-04', check: 'broker-transport', resource: 'mqtts 127.0.0.1:8883', status: 'fail', severity: 'medium', detail: 'weak suites', evidence: ['broker-transport:tls-ciphers mqtts 127.0.0.1:8883'] },
+  { control: 'BT-04', check: 'broker-transport', resource: 'mqtts 127.0.0.1:8883', status: 'fail', severity: 'medium', detail: 'weak suites', evidence: ['broker-transport:tls-scan mqtts 127.0.0.1:8883'] },
   { control: 'BT-05', check: 'broker-transport', resource: 'broker', status: 'pass', severity: 'high', detail: 'TLS ok', evidence: ['broker-transport:x'] },
 ];
 const findings: FindingRecord[] = results
