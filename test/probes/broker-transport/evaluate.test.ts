@@ -1,0 +1,104 @@
+// broker-transport judgement as the pure function it is: evidence shapes that
+// a lab broker cannot produce on demand (a TLS 1.2-only listener as a raw TLS
+// scan reports it, CA names from a CertificateRequest, a live $SYS message
+// seen beside the probe).
+import t from 'tap';
+import type { PathauditConfig } from '../../../config/schema/index.js';
+import { evaluateBrokerTransport } from '../../../probes/broker-transport/evaluate.js';
+import type { ClientAuthData, SubscribeData, SysWitnessData } from '../../../probes/broker-transport/collect.js';
+import type { Evidence } from '../../../probes/types.js';
+
+const R = 'mqtts 127.0.0.1:8883';
+const config: PathauditConfig = { broker: { host: '127.0.0.1', listeners: [{ name: 'mqtts', port: 8883, tls: true }], default_credentials: false } } as PathauditConfig;
+
+function evidence(clientAuth: Partial<ClientAuthData>, extra: Evidence[] = []): Evidence[] {
+  const noConnack = { outcome: 'no-connack', protocol: '5', stage: 'error', reason: 'SSL alert', durationMs: 3 };
+  return [
+    { key: `tcp ${R}`, kind: 'tcp-connect', resource: R, data: { reachable: true, code: null, reason: null, durationMs: 1 } },
+    { key: `bind ${R}`, kind: 'listen-address', resource: R, data: { addresses: ['127.0.0.1'], beyondLoopback: false } },
+    // A TLS 1.2-only listener, as a scan that reads the ServerHello reports it.
+    { key: `tls-versions ${R}`, kind: 'tls-versions', resource: R, data: { versions: [{ version: 'TLSv1.2', accepted: true, observed: true, durationMs: 2 }] } },
+    { key: `anonymous ${R}`, kind: 'mqtt-connack', resource: R, data: { identity: 'anonymous', transport: 'mqtts', attempts: [noConnack] } },
+    {
+      key: `tls-client-auth ${R}`,
+      kind: 'tls-client-auth',
+      resource: R,
+      data: { source: 'test', protocol: null, alert: { code: 40, name: 'handshake_failure' }, mqttReached: false, certificateRequested: null, caNames: null, ...clientAuth } satisfies ClientAuthData,
+    },
+    { key: 'listeners broker 127.0.0.1', kind: 'declared-listeners', resource: 'broker 127.0.0.1', data: { identityListener: R, plannedIdentityListener: R } },
+    {
+      key: `subscribe ${R}`,
+      kind: 'mqtt-subscribe',
+      resource: R,
+      data: { identity: 'probe identity p', configuredIdentity: true, certificate: false, withheld: null, attempts: [noConnack], reads: null, scope: [] } as unknown as SubscribeData,
+    },
+    ...extra,
+  ];
+}
+
+const run = (ev: Evidence[]) => evaluateBrokerTransport({ config, evidence: ev, runEvidence: ev, now: new Date() });
+const get = (results: ReturnType<typeof run>, control: string) => results.find((r) => r.control === control)!;
+
+t.test('TLS 1.2 handshake_failure to a client without a certificate, on a listener that speaks TLS: mutual TLS, with the CA names when a scan saw them', async (t) => {
+  let results = run(evidence({}));
+  t.match(get(results, 'BT-02'), { status: 'pass', detail: /^client certificate required: an anonymous client cannot connect without a certificate from that CA \(a session without one ended on TLS alert 40 handshake_failure during the handshake\)/ });
+  results = run(evidence({ certificateRequested: true, caNames: ['CN=pathaudit lab device CA'] }));
+  t.match(get(results, 'BT-02').detail, /without a certificate from one of CN=pathaudit lab device CA/);
+  t.match(get(results, 'BT-01').detail, /CAs the server accepts: CN=pathaudit lab device CA/);
+});
+
+t.test('no CertificateRequest seen, or the listener does not speak TLS: a handshake failure is not read as mutual TLS', async (t) => {
+  t.equal(get(run(evidence({ certificateRequested: false })), 'BT-02').status, 'error', 'no CertificateRequest: the failure is something else');
+  const ev = evidence({}).map((e) => (e.kind === 'tls-versions' ? { ...e, data: { versions: [{ version: 'TLSv1.2', accepted: false, observed: true, durationMs: 2 }] } } : e));
+  t.equal(get(run(ev), 'BT-02').status, 'error', 'no TLS spoken: nothing recognised');
+});
+
+function reads(probeSysSubackAt: number, witnessTopic: { firstAtMs: number; lastAtMs: number; retained: number } | null): Evidence[] {
+  const subscribe: SubscribeData = {
+    identity: 'probe identity p',
+    configuredIdentity: true,
+    certificate: false,
+    withheld: null,
+    attempts: [{ outcome: 'connack', protocol: '5', code: 0, meaning: 'success', accepted: true, durationMs: 2 }],
+    scope: ['devices/+/telemetry'],
+    reads: {
+      subscriptions: [
+        { topic: '#', granted: 0x80, refused: true, subackAtMs: 10 },
+        { topic: '$SYS/#', granted: 0, refused: false, subackAtMs: probeSysSubackAt },
+      ],
+      delivered: [],
+      moreTopics: 0,
+      windowMs: 2000,
+      listenedMs: 2000,
+      endedEarly: null,
+      windowStartAtMs: probeSysSubackAt,
+      windowEndAtMs: probeSysSubackAt + 2000,
+    },
+  };
+  const witness: SysWitnessData = {
+    attempts: [{ outcome: 'connack', protocol: '5', code: 0, meaning: 'success', accepted: true, durationMs: 2 }],
+    reads: {
+      subscriptions: [{ topic: '$SYS/#', granted: 0, refused: false, subackAtMs: 5 }],
+      delivered: witnessTopic ? [{ topic: '$SYS/abc/heartbeat', messages: 2, ...witnessTopic }] : [],
+      moreTopics: 0,
+      windowMs: 5000,
+      listenedMs: 2100,
+      endedEarly: 'companion session ended',
+      windowStartAtMs: 5,
+      windowEndAtMs: probeSysSubackAt + 2000,
+    },
+  };
+  return [
+    { key: `subscribe ${R}`, kind: 'mqtt-subscribe', resource: R, data: subscribe },
+    { key: `sys-witness ${R}`, kind: 'mqtt-subscribe', resource: R, data: witness },
+  ];
+}
+
+t.test('$SYS filtered: a live $SYS message seen beside the probe while it was subscribed is positive evidence; one before its SUBACK is not', async (t) => {
+  const base = evidence({ alert: null, mqttReached: true });
+  t.match(get(run([...base, ...reads(100, { firstAtMs: 50, lastAtMs: 1100, retained: 0 })]), 'BT-06'), { status: 'pass', detail: /the broker published \$SYS\/abc\/heartbeat while the probe was subscribed/ });
+  t.match(get(run([...base, ...reads(100, { firstAtMs: 50, lastAtMs: 90, retained: 0 })]), 'BT-06'), { status: 'skipped', detail: /no other session showed the broker publishing \$SYS meanwhile/ }, 'published before the probe subscribed: proves nothing');
+  t.match(get(run([...base, ...reads(100, { firstAtMs: 3000, lastAtMs: 3000, retained: 0 })]), 'BT-06').status, 'skipped', 'published after the window: proves nothing');
+  t.match(get(run([...base, ...reads(100, null)]), 'BT-06').status, 'skipped', 'a witness that saw no $SYS: nothing is known');
+  t.match(get(run([...base, ...reads(100, { firstAtMs: 6, lastAtMs: 6, retained: 1 })]), 'BT-06'), { status: 'pass', detail: /retained \$SYS topic/ }, 'a retained $SYS message reaches every permitted subscriber: its absence is proof');
+});
