@@ -36,12 +36,16 @@ export interface RunningMosquitto {
   stop(): Promise<void>;
 }
 
-export async function startMosquitto(template: 'weak' | 'hardened', dir: string, portNames: string[]): Promise<RunningMosquitto> {
-  const ports: Record<string, number> = {};
-  for (const name of portNames) ports[name] = await freePort();
+/**
+ * Starts mosquitto/<template>.conf. `acl` names the file of this folder copied
+ * to @DIR@/acl (default `acl`); `ports` reuses the ports of an earlier start.
+ */
+export async function startMosquitto(template: string, dir: string, portNames: string[], opts: { acl?: string; ports?: Record<string, number> } = {}): Promise<RunningMosquitto> {
+  const ports: Record<string, number> = { ...opts.ports };
+  for (const name of portNames) ports[name] ??= await freePort();
   let conf = readFileSync(new URL(`./mosquitto/${template}.conf`, import.meta.url), 'utf8').replaceAll('@DIR@', dir);
   for (const [name, port] of Object.entries(ports)) conf = conf.replaceAll(`@PORT_${name}@`, String(port));
-  copyFileSync(new URL('./mosquitto/acl', import.meta.url), join(dir, 'acl'));
+  copyFileSync(new URL(`./mosquitto/${opts.acl ?? 'acl'}`, import.meta.url), join(dir, 'acl'));
   const file = join(dir, `${template}.conf`);
   writeFileSync(file, conf);
   let err = '';
@@ -63,6 +67,11 @@ export async function startMosquitto(template: 'weak' | 'hardened', dir: string,
 /** Writes a Mosquitto password file (hashed by mosquitto_passwd). */
 export function writePasswordFile(dir: string, user: string, password: string): void {
   execFileSync('mosquitto_passwd', ['-b', '-c', join(dir, 'passwd'), user, password], { stdio: 'ignore' });
+}
+
+/** Adds a user to the password file writePasswordFile made. */
+export function addPassword(dir: string, user: string, password: string): void {
+  execFileSync('mosquitto_passwd', ['-b', join(dir, 'passwd'), user, password], { stdio: 'ignore' });
 }
 
 /**
