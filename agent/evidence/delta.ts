@@ -10,9 +10,9 @@ import type { FindingRecord, Posture, ResultRecord, RunDocument } from '../runne
 export const CONTROL_CHANGES = ['regressed', 'new', 'improved', 'not-comparable', 'gone', 'unchanged'] as const;
 export type ControlChange = (typeof CONTROL_CHANGES)[number];
 /**
- * not-retested: the finding is absent from the later run, but that run did not
- * observe its control on that resource (error or skipped there): absence of a
- * finding is not a fix. It still counts as open.
+ * not-retested: the finding is absent from the later run, but that run could
+ * not observe its control on that resource (error there, e.g. the broker was
+ * down): absence of a finding is not a fix. It still counts as open.
  */
 export type FindingChange = 'resolved' | 'new' | 'persisting' | 'not-retested';
 
@@ -133,10 +133,9 @@ export function computeDelta(from: RunDocument, to: RunDocument): Delta {
     waived: f.waived,
   });
   for (const [fp, f] of fAfter) findings.push(fd(f, fBefore.has(fp) ? 'persisting' : 'new'));
-  const unobserved = (f: FindingRecord) => {
-    const r = after.get(keyOf(f));
-    return r !== undefined && (r.status === 'error' || r.status === 'skipped');
-  };
+  // Only `error` here: a result skipped because its resource is gone (a
+  // listener closed on purpose) is the fix itself, and stays "resolved".
+  const unobserved = (f: FindingRecord) => after.get(keyOf(f))?.status === 'error';
   for (const [fp, f] of fBefore) if (!fAfter.has(fp)) findings.push(fd(f, unobserved(f) ? 'not-retested' : 'resolved'));
   const fOrder: Record<FindingChange, number> = { new: 0, persisting: 1, 'not-retested': 2, resolved: 3 };
   findings.sort((x, y) => fOrder[x.change] - fOrder[y.change] || sevRank(x.severity) - sevRank(y.severity) || x.control.localeCompare(y.control));

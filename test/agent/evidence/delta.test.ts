@@ -83,9 +83,9 @@ t.test('a broker that went down between the runs: nothing improved, no finding r
   t.equal(d.headline, '0 controls improved · 0 regressions · 4 not re-tested · 5 not comparable');
 });
 
-t.test('a finding is resolved only where the later run observed its control; skipped there is not re-tested', async (t) => {
+t.test('a finding whose control errored in the later run is not re-tested; one observed as pass is resolved', async (t) => {
   const from = docOf('a', [result('BT-07', 'mqtts 127.0.0.1:8883', 'fail', 'critical'), result('BT-01', 'mqtt 127.0.0.1:1883', 'fail')]);
-  const to = docOf('b', [result('BT-07', 'mqtts 127.0.0.1:8883', 'skipped'), result('BT-01', 'mqtt 127.0.0.1:1883', 'pass')]);
+  const to = docOf('b', [result('BT-07', 'mqtts 127.0.0.1:8883', 'error'), result('BT-01', 'mqtt 127.0.0.1:1883', 'pass')]);
   const d = computeDelta(from, to);
   t.equal(d.findings.find((f) => f.control === 'BT-07')!.change, 'not-retested');
   t.equal(d.findings.find((f) => f.control === 'BT-01')!.change, 'resolved');
