@@ -41,7 +41,7 @@ export function probeCredentials(broker: BrokerConfig, listener: ListenerConfig,
       ? 'the probe identity is a client certificate, which needs a TLS listener'
       : auth.plaintext_ok
         ? null
-        : "the probe identity's password goes only over TLS (broker.auth.plaintext_ok is not set)";
+        : "the probe identity's password goes only over TLS (set broker.auth.plaintext_ok: true to let it log in over plaintext)";
     if (withheld) return { label: 'anonymous (probe identity withheld on a plaintext listener)', configured: true, presented: false, certificate: false, withheld };
     return { label: `probe identity ${auth.username} (over plaintext: broker.auth.plaintext_ok)`, configured: true, presented: true, certificate: false, withheld: null, username: auth.username, password: secrets.get(auth.password_file!) };
   }

@@ -5,16 +5,9 @@ import type { TcpObservation, UpgradeObservation } from '../net.js';
 import { CLIENT_CERTIFICATE_ALERTS } from '../tls-alert.js';
 import { judgeCiphers, legacyVersionsAccepted, legacyVersionsUnobserved, type CipherEnumeration, type VersionObservation } from '../tls.js';
 import type { ControlResult, EvaluateInput, Evidence } from '../types.js';
-import {
-  brokerResource,
-  outsideScope,
-  resourceOf,
-  type AnonymousData,
-  type ClientAuthData,
-  type DefaultCredData,
-  type SubscribeData,
-  type SysWitnessData,
-} from './collect.js';
+import type { AnonymousData, ClientAuthData } from './collect.js';
+import { outsideScope, refusedForCertificate, type DefaultCredData, type SubscribeData, type SysWitnessData } from './identity.js';
+import { brokerResource, resourceOf } from './resources.js';
 
 type Find = <D>(key: string) => Evidence<D> | undefined;
 
@@ -58,11 +51,13 @@ export function speaksTls(resource: string, find: Find): { yes: boolean; evidenc
 }
 
 export interface MutualTls {
-  /** "client certificate required: …", for details. */
-  what: string;
+  /** How it was seen, for details: "a session without one ended on TLS alert 116 …". */
+  how: string;
   caNames: string[] | null;
   evidence: string[];
 }
+
+const required = (m: MutualTls) => `client certificate required (${m.how})`;
 
 /**
  * Mutual TLS recognised: on a listener that speaks TLS, the session without a
@@ -80,7 +75,7 @@ export function clientCertificateRequired(resource: string, find: Find): MutualT
   const after = ev.data.protocol ? ` after a ${ev.data.protocol.replace('TLSv', 'TLS ')} handshake` : ' during the handshake';
   const cas = ev.data.caNames?.length ? `; CAs the server accepts: ${ev.data.caNames.join('; ')}` : '';
   return {
-    what: `client certificate required (a session without one ended on TLS alert ${a.code} ${a.name}${after}${cas})`,
+    how: `a session without one ended on TLS alert ${a.code} ${a.name}${after}${cas}`,
     caNames: ev.data.caNames,
     evidence: [ev.key, ...(tls.evidence ? [tls.evidence] : [])],
   };
@@ -103,7 +98,7 @@ function evaluateBt01(l: ListenerConfig, resource: string, find: Find): ControlR
     const tls = speaksTls(resource, find);
     if (tls.yes) {
       const mtls = clientCertificateRequired(resource, find);
-      return { control: 'BT-01', resource, status: 'pass', detail: `listener speaks TLS: not plaintext${mtls ? `; ${mtls.what}` : ''}`, evidence: [tls.evidence!, ...(mtls?.evidence.slice(0, 1) ?? [])] };
+      return { control: 'BT-01', resource, status: 'pass', detail: `listener speaks TLS: not plaintext${mtls ? `; ${required(mtls)}` : ''}`, evidence: [tls.evidence!, ...(mtls?.evidence.slice(0, 1) ?? [])] };
     }
   }
   const attempt = plaintextEv ? lastAttempt(plaintextEv.data.attempts) : undefined;
@@ -149,7 +144,7 @@ function evaluateBt02(resource: string, find: Find): ControlResult {
       control: 'BT-02',
       resource,
       status: 'pass',
-      detail: `client certificate required: an anonymous client cannot connect without a certificate from ${mtls.caNames?.length ? `one of ${mtls.caNames.join('; ')}` : 'that CA'} (${mtls.what.replace(/^client certificate required \((.*)\)$/, '$1')})`,
+      detail: `client certificate required: an anonymous client cannot connect without a certificate from ${mtls.caNames?.length ? `one of ${mtls.caNames.join('; ')}` : 'that CA'} (${mtls.how})`,
       evidence: [anon.key, ...mtls.evidence],
     };
   return { control: 'BT-02', resource, status: 'error', detail: `anonymous CONNECT got no answer: ${describeAttempt(a)}`, evidence: [tcp.key, anon.key] };
@@ -284,7 +279,7 @@ function evaluateBt06(identityResource: string | null, find: Find, pathResource:
       control: 'BT-06',
       resource,
       status: 'skipped',
-      detail: `not judged: ${d.withheld}, and ${resource}, the listener the probe would use, is plaintext (no reachable TLS listener); set broker.auth.plaintext_ok: true to judge it there`,
+      detail: `not judged on ${resource}, the plaintext listener the probe would use (no reachable TLS listener): ${d.withheld}`,
       evidence: [ev.key],
     };
   if (!d.reads) {
@@ -295,7 +290,7 @@ function evaluateBt06(identityResource: string | null, find: Find, pathResource:
         control: 'BT-06',
         resource,
         status: 'skipped',
-        detail: `${mtls.what}: ${d.identity} cannot open a session without one; configure broker.auth.cert_file and key_file to judge what the probe identity may read`,
+        detail: `${required(mtls)}: ${d.identity} cannot open a session without one; configure broker.auth.cert_file and key_file to judge what the probe identity may read`,
         evidence: [ev.key, ...mtls.evidence],
       };
     if (!d.configuredIdentity && a?.outcome === 'connack')
@@ -358,16 +353,12 @@ function evaluateBt07(identityResource: string | null, find: Find, pathResource:
   const ev = find<DefaultCredData>(`default-credentials ${resource}`)!;
   const d = ev.data;
   const mtls = clientCertificateRequired(resource, find);
-  const refusedForCertificate = (attempts: ConnectObservation[]) => {
-    const alert = lastAttempt(attempts)?.tls?.alert;
-    return Boolean(alert && CLIENT_CERTIFICATE_ALERTS.has(alert.code));
-  };
   if (!d.withCertificate && mtls && d.tried.length && d.tried.every((t) => refusedForCertificate(t.attempts)))
     return {
       control: 'BT-07',
       resource,
       status: 'skipped',
-      detail: `${mtls.what}: no user name and password reach the broker without one; configure broker.auth.cert_file and key_file to try the default credentials with the probe's certificate`,
+      detail: `${required(mtls)}: no user name and password reach the broker without one; configure broker.auth.cert_file and key_file to try the default credentials with the probe's certificate`,
       evidence: [ev.key, ...mtls.evidence],
     };
   const how = d.withCertificate ? ' with the probe\'s client certificate' : '';

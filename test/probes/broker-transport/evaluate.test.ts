@@ -5,7 +5,8 @@
 import t from 'tap';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import { evaluateBrokerTransport } from '../../../probes/broker-transport/evaluate.js';
-import type { ClientAuthData, SubscribeData, SysWitnessData } from '../../../probes/broker-transport/collect.js';
+import type { ClientAuthData } from '../../../probes/broker-transport/collect.js';
+import type { SubscribeData, SysWitnessData } from '../../../probes/broker-transport/identity.js';
 import type { Evidence } from '../../../probes/types.js';
 
 const R = 'mqtts 127.0.0.1:8883';
