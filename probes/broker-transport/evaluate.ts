@@ -244,9 +244,12 @@ const subackText = (s: { granted: number | null; reason?: string }) => (s.grante
 
 /**
  * Positive evidence that the broker filters $SYS for the probe although it
- * granted `$SYS/#`: an anonymous session saw $SYS the probe never got — a
- * retained $SYS message (delivered to every permitted subscriber at
- * SUBSCRIBE), or a live one published while the probe was subscribed.
+ * granted `$SYS/#`: an anonymous session saw $SYS the probe never got. Either
+ * a retained $SYS message (delivered to every permitted subscriber at
+ * SUBSCRIBE, so its absence is certain), or live $SYS published at a regular
+ * interval no longer than half the probe's window: any such window holds at
+ * least two publications, so the verdict does not depend on where the window
+ * fell (a rarer $SYS topic proves nothing, in every run alike).
  */
 function sysFiltered(resource: string, reads: ReadObservation, find: Find): { how: string; evidence: string } | null {
   const witness = find<SysWitnessData>(`sys-witness ${resource}`);
@@ -260,10 +263,14 @@ function sysFiltered(resource: string, reads: ReadObservation, find: Find): { ho
       evidence: witness.key,
     };
   const from = sys.subackAtMs + LIVE_SYS_MARGIN_MS;
-  const live = seen.filter((t) => (t.firstAtMs >= from && t.firstAtMs <= reads.windowEndAtMs) || (t.lastAtMs >= from && t.lastAtMs <= reads.windowEndAtMs));
-  if (live.length)
+  const listened = reads.windowEndAtMs - from;
+  const periodic = seen
+    .filter((t) => t.messages - t.retained >= 2)
+    .map((t) => ({ t, intervalMs: Math.round((t.lastAtMs - t.firstAtMs) / (t.messages - 1)) }))
+    .find(({ t, intervalMs }) => intervalMs > 0 && 2 * intervalMs <= listened && t.lastAtMs >= from && t.firstAtMs <= reads.windowEndAtMs);
+  if (periodic)
     return {
-      how: `$SYS/# granted but filtered: the broker published ${live[0]!.topic} while the probe was subscribed (seen by an anonymous session), and the probe got no $SYS message in ${reads.listenedMs} ms`,
+      how: `$SYS/# granted but filtered: the broker publishes ${periodic.t.topic} about every ${periodic.intervalMs} ms (seen by an anonymous session), and the probe got no $SYS message in ${listened} ms`,
       evidence: witness.key,
     };
   return null;
