@@ -58,7 +58,7 @@ export const BrokerSection = Type.Object(
         exclusiveMinimum: 0,
         maximum: 60,
         description:
-          'How long BT-06 listens on # and $SYS/# after the SUBACKs (default 2; a value set here is added to the check budget). Retained messages arrive at once; a topic published less often than this may go unseen',
+          'How long BT-06 listens on # and $SYS/# after the SUBACKs (default 1; a value set here is added to the check budget). Retained messages arrive at once; a topic published less often than this may go unseen',
       }),
     ),
     protocol: Type.Optional(

@@ -28,13 +28,14 @@ export const DEFAULT_CREDENTIALS = [
 
 /**
  * How long BT-06 listens on `#` and `$SYS/#` after the SUBACKs, unless
- * `broker.read_window_s` says otherwise. Retained messages arrive at once; two
- * seconds also cover devices that publish every second or faster. Traffic
- * rarer than the window may go unseen, so the window is configurable.
+ * `broker.read_window_s` says otherwise. Retained messages arrive at once; one
+ * second also covers devices that publish every second or faster, and keeps
+ * a broker that grants every SUBSCRIBE (Mosquitto) from costing the check more
+ * than that. Traffic rarer than the window may go unseen, so it is configurable.
  */
-export const READ_WINDOW_S = 2;
-/** Listening kept up after a leak is seen, so a burst of retained messages is named whole. */
-export const LEAK_GRACE_MS = 250;
+export const READ_WINDOW_S = 1;
+/** Listening kept up after a leak is seen, so a burst of retained messages (sent right after the SUBACK) is named whole. */
+export const LEAK_GRACE_MS = 100;
 
 /** The filters BT-06 subscribes to, in order. */
 export const READ_FILTERS = ['#', '$SYS/#'];
