@@ -12,7 +12,7 @@ import { resourceOf, targetOf, type ListenerFacts } from './resources.js';
 
 /**
  * The default credential list for BT-07. Three pairs, tried once each on one
- * listener, one connection at a time: enough to catch the defaults seen on
+ * listener (in parallel: lockouts count failures, not their pace): enough to catch the defaults seen on
  * gateways (admin/admin on brokers set up by hand, admin/public from EMQX,
  * guest/guest from RabbitMQ's MQTT plugin), few enough that no common broker
  * lockout trips (EMQX's flapping detection needs 15 failed connects per
