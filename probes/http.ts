@@ -11,6 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { reasonOf } from '../agent/errors.js';
+import { alertOf, type TlsAlert } from './tls-alert.js';
 
 /** Bytes of response body read at most; the rest is discarded unread (the connection is closed). */
 export const MAX_BODY_READ = 64 * 1024;
@@ -61,6 +62,10 @@ export interface HttpFailure {
   code: string | null;
   reason: string;
   durationMs: number;
+  /** HTTPS only: the TLS alert the server ended the connection with, if it sent one (a relay requiring client certificates refuses in TLS). */
+  alert?: TlsAlert | null;
+  /** HTTPS only: whether the client saw the TLS handshake complete before the failure. */
+  tlsHandshakeCompleted?: boolean;
 }
 
 export type HttpObservation = HttpResponseSummary | HttpFailure;
@@ -184,7 +189,7 @@ export function httpRequest(spec: HttpRequestSpec): Promise<HttpObservation> {
       else if (tlsUrl && !secured) outcome = 'tls';
       else if (code && TLS_CODES.test(code) && tlsUrl) outcome = 'tls';
       else outcome = 'protocol';
-      finish({ outcome, code, reason: reasonOf(err), durationMs: ms() });
+      finish({ outcome, code, reason: reasonOf(err), durationMs: ms(), ...(tlsUrl ? { alert: alertOf(code, err.message), tlsHandshakeCompleted: secured } : {}) });
     });
     if (spec.signal?.aborted) {
       onAbort();

@@ -9,6 +9,7 @@ import type { IClientOptions, MqttClient, Packet } from 'mqtt';
 let mqttLib: typeof import('mqtt').default | null = null;
 const loadMqtt = async () => (mqttLib ??= (await import('mqtt')).default);
 import { reasonOf } from '../agent/errors.js';
+import { alertOf, type TlsAlert } from './tls-alert.js';
 
 export interface MqttTarget {
   host: string;
@@ -27,6 +28,14 @@ export interface MqttTarget {
 
 export type ProtocolVersion = '3.1.1' | '5';
 
+/** What the TLS layer of an MQTT-over-TLS session showed (TLS targets only). */
+export interface SessionTls {
+  /** Version negotiated, once the client saw the handshake complete; null before. */
+  protocol: string | null;
+  /** Alert the server sent, when the session ended on one. */
+  alert: TlsAlert | null;
+}
+
 export interface ConnackObserved {
   outcome: 'connack';
   protocol: ProtocolVersion;
@@ -35,6 +44,7 @@ export interface ConnackObserved {
   meaning: string;
   accepted: boolean;
   durationMs: number;
+  tls?: SessionTls;
 }
 
 export interface NoConnack {
@@ -44,6 +54,7 @@ export interface NoConnack {
   stage: 'tcp' | 'timeout' | 'closed' | 'error';
   reason: string;
   durationMs: number;
+  tls?: SessionTls;
 }
 
 export type ConnectObservation = ConnackObserved | NoConnack;
@@ -124,9 +135,16 @@ export async function mqttConnect(
       queueQoSZero: false,
     };
     const client = mqtt.connect(urlOf(target), opts);
+    // A server that requires client certificates answers TLS 1.3 with an alert
+    // only after the client saw the handshake complete: both facts are kept.
+    const tlsFacts: SessionTls | undefined = target.tls ? { protocol: null, alert: null } : undefined;
+    client.stream?.once?.('secureConnect', () => {
+      if (tlsFacts) tlsFacts.protocol = (client.stream as unknown as { getProtocol?: () => string | null }).getProtocol?.() ?? null;
+    });
     const finish = (observation: ConnectObservation) => {
       if (settled) return;
       settled = true;
+      if (tlsFacts) observation.tls = tlsFacts;
       clearTimeout(timer);
       target.signal?.removeEventListener('abort', onAbort);
       const keep = keepOpen && observation.outcome === 'connack' && observation.accepted;
@@ -160,6 +178,7 @@ export async function mqttConnect(
       if (typeof err.code === 'number') return; // a CONNACK refusal: packetreceive already recorded it
       if (/connack timeout/i.test(err.message))
         return finish({ outcome: 'no-connack', protocol: identity.protocol, stage: tcpUp ? 'timeout' : 'tcp', reason: `no CONNACK within ${target.timeoutMs} ms`, durationMs: ms() });
+      if (tlsFacts) tlsFacts.alert = alertOf(typeof err.code === 'string' ? err.code : null, err.message);
       const stage = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENOTFOUND' ? 'tcp' : 'error';
       finish({ outcome: 'no-connack', protocol: identity.protocol, stage, reason: reasonOf(err), durationMs: ms() });
     });
@@ -210,16 +229,73 @@ export interface SubscriptionObservation {
   /** Granted QoS / reason code from SUBACK; >= 0x80 is a refusal. null when no SUBACK came. */
   granted: number | null;
   refused: boolean;
-  /** Messages delivered on the subscription within the observation window. */
-  messages: number;
+  /** When the SUBACK arrived, ms after the observation's origin; null without one. */
+  subackAtMs: number | null;
   reason?: string;
 }
 
-/** Subscribes to each topic (one SUBSCRIBE each) and counts deliveries for windowMs. */
-export async function probeSubscriptions(client: MqttClient, topics: string[], windowMs: number, timeoutMs: number): Promise<SubscriptionObservation[]> {
-  const counts = new Map<string, number>(topics.map((t) => [t, 0]));
-  const onMessage = (topic: string) => {
-    for (const t of topics) if (t === '#' ? !topic.startsWith('$') : topic.startsWith('$SYS/')) counts.set(t, (counts.get(t) ?? 0) + 1);
+/** One topic a subscription delivered on, with what arrived there. */
+export interface DeliveredTopic {
+  topic: string;
+  messages: number;
+  /** Of those, how many carried the retain flag (sent at SUBSCRIBE time, not live traffic). */
+  retained: number;
+  /** First and last delivery, ms after the observation's origin. */
+  firstAtMs: number;
+  lastAtMs: number;
+}
+
+export interface ReadObservation {
+  subscriptions: SubscriptionObservation[];
+  /** Distinct topics delivered, in order of first arrival (at most MAX_TOPICS_KEPT). */
+  delivered: DeliveredTopic[];
+  /** Distinct topics delivered beyond the ones listed. */
+  moreTopics: number;
+  /** Window planned after the last SUBACK, and how long it was listened to. */
+  windowMs: number;
+  listenedMs: number;
+  /** Why listening stopped before the window ended, else null. */
+  endedEarly: string | null;
+  /** Window start and end, ms after the observation's origin. */
+  windowStartAtMs: number;
+  windowEndAtMs: number;
+}
+
+/** Distinct topics kept in evidence: enough to name what leaked, bounded for a busy broker. */
+export const MAX_TOPICS_KEPT = 32;
+
+export interface ReadOptions {
+  windowMs: number;
+  /** SUBACK deadline per topic. */
+  timeoutMs: number;
+  /** performance.now() of the origin all times are measured from (shared by sessions compared later). */
+  origin: number;
+  signal?: AbortSignal;
+  /** Returns a reason once the answer is decided, to end the window early (after `graceMs`). */
+  decided?: (subs: SubscriptionObservation[], delivered: ReadonlyMap<string, DeliveredTopic>) => string | null;
+  /** Time kept listening after `decided` answers, so a burst of retained messages is seen whole. */
+  graceMs?: number;
+  /** Ends the window from outside (e.g. when a companion session ends), checked with `decided`. */
+  stopped?: () => boolean;
+}
+
+/**
+ * Subscribes to each filter (one SUBSCRIBE each, in order), then records every
+ * message delivered for the window: which topics, how many, how many retained.
+ * Bounded in time (window + one SUBACK deadline per filter) and in memory.
+ */
+export async function observeReads(client: MqttClient, filters: string[], o: ReadOptions): Promise<ReadObservation> {
+  const at = () => Math.round(performance.now() - o.origin);
+  const delivered = new Map<string, DeliveredTopic>();
+  let moreTopics = 0;
+  const onMessage = (topic: string, _payload: Buffer, packet: { retain?: boolean }) => {
+    const seen = delivered.get(topic);
+    if (seen) {
+      seen.messages += 1;
+      seen.lastAtMs = at();
+      if (packet.retain) seen.retained += 1;
+    } else if (delivered.size < MAX_TOPICS_KEPT) delivered.set(topic, { topic, messages: 1, retained: packet.retain ? 1 : 0, firstAtMs: at(), lastAtMs: at() });
+    else moreTopics += 1;
   };
   client.on('message', onMessage);
   // mqtt.js reports a refused SUBACK as an error carrying the *requested* QoS,
@@ -230,28 +306,40 @@ export async function probeSubscriptions(client: MqttClient, topics: string[], w
   };
   client.on('packetreceive', onPacket);
   const subs: SubscriptionObservation[] = [];
-  for (const topic of topics) {
+  for (const topic of filters) {
     lastSuback = null;
     subs.push(
       await new Promise<SubscriptionObservation>((resolve) => {
-        const timer = setTimeout(() => resolve({ topic, granted: null, refused: false, messages: 0, reason: `no SUBACK within ${timeoutMs} ms` }), timeoutMs);
+        const timer = setTimeout(() => resolve({ topic, granted: null, refused: false, subackAtMs: null, reason: `no SUBACK within ${o.timeoutMs} ms` }), o.timeoutMs);
         client.subscribe(topic, { qos: 0 }, (err) => {
           clearTimeout(timer);
           const code = (lastSuback as number[] | null)?.[0] ?? null;
-          if (code === null) return resolve({ topic, granted: null, refused: Boolean(err), messages: 0, reason: err ? reasonOf(err) : 'SUBACK without a return code' });
-          resolve({ topic, granted: code, refused: code >= 0x80, messages: 0 });
+          if (code === null) return resolve({ topic, granted: null, refused: Boolean(err), subackAtMs: null, reason: err ? reasonOf(err) : 'SUBACK without a return code' });
+          resolve({ topic, granted: code, refused: code >= 0x80, subackAtMs: at() });
         });
       }),
     );
   }
   client.off('packetreceive', onPacket);
-  // Wait for the window, but no longer than needed: once every granted
-  // subscription has delivered, readability is decided.
-  const decided = () => subs.every((x) => x.refused || x.granted === null || (counts.get(x.topic) ?? 0) > 0);
-  const deadline = performance.now() + windowMs;
-  while (!decided() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  const windowStartAtMs = at();
+  const deadline = performance.now() + o.windowMs;
+  const granted = subs.filter((x) => x.granted !== null && !x.refused);
+  let endedEarly: string | null = granted.length ? null : 'no subscription granted';
+  let decidedWhy: string | null = null;
+  let end = deadline;
+  while (!endedEarly && performance.now() < end) {
+    if (o.signal?.aborted) endedEarly = 'check budget ran out';
+    else if (o.stopped?.()) endedEarly = 'companion session ended';
+    else if (!decidedWhy) {
+      decidedWhy = o.decided?.(subs, delivered) ?? null;
+      if (decidedWhy) end = Math.min(deadline, performance.now() + (o.graceMs ?? 0));
+    }
+    if (!endedEarly) await new Promise((r) => setTimeout(r, 10));
+  }
+  if (!endedEarly && decidedWhy && end < deadline) endedEarly = decidedWhy;
   client.off('message', onMessage);
-  return subs.map((s) => ({ ...s, messages: counts.get(s.topic) ?? 0 }));
+  const windowEndAtMs = at();
+  return { subscriptions: subs, delivered: [...delivered.values()], moreTopics, windowMs: o.windowMs, listenedMs: windowEndAtMs - windowStartAtMs, endedEarly, windowStartAtMs, windowEndAtMs };
 }
 
 export function endQuietly(client: MqttClient | null): Promise<void> {

@@ -10,6 +10,7 @@ import cron from 'node-cron';
 import { parseDocument } from 'yaml';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { configError, reasonOf } from '../errors.js';
+import { keyPairProblems } from './keypair.js';
 import { SecretStore } from './secrets.js';
 // ajv's standalone validator of config/pathaudit.schema.json, generated from
 // the TypeBox source (scripts/gen-schema.ts; tests keep all three in sync):
@@ -117,6 +118,14 @@ function semanticProblems(config: PathauditConfig, knownBundles: Set<string>, kn
       }
     }
   });
+  const ba = config.broker?.auth;
+  if (ba) {
+    if (!ba.username && !ba.cert_file) problems.push('broker.auth: names no probe identity: give username + password_file, or cert_file + key_file, or both');
+    if (ba.username && !ba.password_file && !ba.cert_file) problems.push('broker.auth.password_file: is required with broker.auth.username (or give cert_file + key_file)');
+    if (ba.password_file && !ba.username) problems.push('broker.auth.username: is required with broker.auth.password_file');
+    if (ba.cert_file && !ba.key_file) problems.push('broker.auth.key_file: is required with broker.auth.cert_file');
+    if (ba.key_file && !ba.cert_file) problems.push('broker.auth.cert_file: is required with broker.auth.key_file');
+  }
   const ia = config.ingest?.auth;
   if (ia) {
     const need: Record<string, string[]> = { bearer: ['token_file'], basic: ['username', 'password_file'], 'client-cert': ['cert_file', 'key_file'], jwt: ['jwt_secret_file'] };
@@ -137,13 +146,26 @@ function semanticProblems(config: PathauditConfig, knownBundles: Set<string>, kn
 /** Every `*_file` key that names a secret, with where it sits. */
 function secretFiles(config: PathauditConfig): Array<{ where: string; file: string }> {
   const out: Array<{ where: string; file: string }> = [];
-  if (config.broker?.auth) out.push({ where: 'broker.auth.password_file', file: config.broker.auth.password_file });
+  const ba = config.broker?.auth;
+  if (ba?.password_file) out.push({ where: 'broker.auth.password_file', file: ba.password_file });
+  if (ba?.key_file) out.push({ where: 'broker.auth.key_file', file: ba.key_file });
   const ia = config.ingest?.auth;
   if (ia?.token_file) out.push({ where: 'ingest.auth.token_file', file: ia.token_file });
   if (ia?.password_file) out.push({ where: 'ingest.auth.password_file', file: ia.password_file });
   if (ia?.key_file) out.push({ where: 'ingest.auth.key_file', file: ia.key_file });
   if (ia?.jwt_secret_file) out.push({ where: 'ingest.auth.jwt_secret_file', file: ia.jwt_secret_file });
   if (config.api?.token_file) out.push({ where: 'api.token_file', file: config.api.token_file });
+  return out;
+}
+
+/** Client certificate + key pairs the probes present (mutual TLS), checked to match at load. */
+function keyPairs(config: PathauditConfig) {
+  const out: Array<{ certFile: string; certWhere: string; keyFile: string; keyWhere: string }> = [];
+  const ba = config.broker?.auth;
+  if (ba?.cert_file && ba.key_file) out.push({ certFile: ba.cert_file, certWhere: 'broker.auth.cert_file', keyFile: ba.key_file, keyWhere: 'broker.auth.key_file' });
+  const ia = config.ingest?.auth;
+  if (ia?.type === 'client-cert' && ia.cert_file && ia.key_file)
+    out.push({ certFile: ia.cert_file, certWhere: 'ingest.auth.cert_file', keyFile: ia.key_file, keyWhere: 'ingest.auth.key_file' });
   return out;
 }
 
@@ -184,6 +206,7 @@ export function validateConfig(raw: unknown, opts: ValidateOptions): LoadedConfi
     const problem = secrets.load(file, w);
     if (problem) problems.push(problem);
   }
+  for (const pair of keyPairs(config)) if (secrets.has(pair.keyFile)) problems.push(...keyPairProblems(pair, secrets.get(pair.keyFile)));
   if (problems.length) throw configError(`${where}: ${problems.length} problem(s)`, problems);
   config.gateway = { ...config.gateway, id: config.gateway?.id ?? hostname() };
   const hash = createHash('sha256').update(canonicalize(config) ?? '').digest('hex');

@@ -9,7 +9,12 @@ import type { FindingRecord, Posture, ResultRecord, RunDocument } from '../runne
 
 export const CONTROL_CHANGES = ['regressed', 'new', 'improved', 'not-comparable', 'gone', 'unchanged'] as const;
 export type ControlChange = (typeof CONTROL_CHANGES)[number];
-export type FindingChange = 'resolved' | 'new' | 'persisting';
+/**
+ * not-retested: the finding is absent from the later run, but that run could
+ * not observe its control on that resource (error there, e.g. the broker was
+ * down): absence of a finding is not a fix. It still counts as open.
+ */
+export type FindingChange = 'resolved' | 'new' | 'persisting' | 'not-retested';
 
 export interface ResultSide {
   status: Status;
@@ -128,14 +133,18 @@ export function computeDelta(from: RunDocument, to: RunDocument): Delta {
     waived: f.waived,
   });
   for (const [fp, f] of fAfter) findings.push(fd(f, fBefore.has(fp) ? 'persisting' : 'new'));
-  for (const [fp, f] of fBefore) if (!fAfter.has(fp)) findings.push(fd(f, 'resolved'));
-  const fOrder: Record<FindingChange, number> = { new: 0, persisting: 1, resolved: 2 };
+  // Only `error` here: a result skipped because its resource is gone (a
+  // listener closed on purpose) is the fix itself, and stays "resolved".
+  const unobserved = (f: FindingRecord) => after.get(keyOf(f))?.status === 'error';
+  for (const [fp, f] of fBefore) if (!fAfter.has(fp)) findings.push(fd(f, unobserved(f) ? 'not-retested' : 'resolved'));
+  const fOrder: Record<FindingChange, number> = { new: 0, persisting: 1, 'not-retested': 2, resolved: 3 };
   findings.sort((x, y) => fOrder[x.change] - fOrder[y.change] || sevRank(x.severity) - sevRank(y.severity) || x.control.localeCompare(y.control));
 
   const counts = countOf(CONTROL_CHANGES, controls);
-  const findingCounts = countOf(['resolved', 'new', 'persisting'] as const, findings);
+  const findingCounts = countOf(['resolved', 'new', 'persisting', 'not-retested'] as const, findings);
   const parts = [`${plural(counts.improved, 'control')} improved`, plural(counts.regressed, 'regression')];
   if (findingCounts.resolved) parts.push(`${plural(findingCounts.resolved, 'finding')} resolved`);
+  if (findingCounts['not-retested']) parts.push(`${findingCounts['not-retested']} not re-tested`);
   if (findingCounts.new) parts.push(`${plural(findingCounts.new, 'new finding')}`);
   if (counts['not-comparable']) parts.push(`${counts['not-comparable']} not comparable`);
   return { from: refOf(from), to: refOf(to), controls, findings, counts, findingCounts, headline: parts.join(' · ') };

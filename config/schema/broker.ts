@@ -26,11 +26,40 @@ export const BrokerSection = Type.Object(
     auth: Type.Optional(
       Type.Object(
         {
-          username: Type.String({ minLength: 1, maxLength: 256, description: 'Probe identity' }),
-          password_file: SecretFile('Password of the probe identity'),
+          username: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 256, description: 'User name of the probe identity (with password_file; may also accompany cert_file)' }),
+          ),
+          password_file: Type.Optional(SecretFile('Password of the probe identity (with username). Sent only over TLS listeners unless plaintext_ok is true')),
+          cert_file: Type.Optional(FilePath('Client certificate of the probe identity, PEM (with key_file): the probe presents it on TLS listeners, for brokers that require client certificates')),
+          key_file: Type.Optional(SecretFile('Private key of cert_file, PEM, unencrypted (with cert_file)')),
+          plaintext_ok: Type.Optional(
+            Type.Boolean({
+              description:
+                'Allow the probe identity to log in over a plaintext listener (default false: over plaintext the probe sends no credentials of its own, and BT-06 there is skipped)',
+            }),
+          ),
+          allowed_topics: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
+              maxItems: 64,
+              description:
+                'Topic filters the probe identity is meant to read besides telemetry.topics: BT-06 fails on a delivery outside telemetry.topics + allowed_topics, or on $SYS',
+            }),
+          ),
         },
-        { additionalProperties: false, description: 'The probe identity: used for BT-06 and as the known-good login' },
+        {
+          additionalProperties: false,
+          description:
+            'The probe identity: used for BT-06 and as the known-good login. Give username + password_file, or cert_file + key_file, or both (at least one identity)',
+        },
       ),
+    ),
+    read_window_s: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 60,
+        description:
+          'How long BT-06 listens on # and $SYS/# after the SUBACKs (default 1; a value set here is added to the check budget). Retained messages arrive at once; a topic published less often than this may go unseen',
+      }),
     ),
     protocol: Type.Optional(
       Type.Union([Type.Literal('auto'), Type.Literal('3.1.1'), Type.Literal('5')], {

@@ -2,39 +2,17 @@
 // Listeners are probed concurrently; every step has its own timeout and
 // closes on the check's abort signal.
 import type { BrokerConfig, ListenerConfig } from '../../config/schema/index.js';
-import { mqttConnectAuto, endQuietly, probeSubscriptions, type ConnectObservation, type MqttTarget, type ProtocolHint } from '../mqtt.js';
+import { setMaxListeners } from 'node:events';
+import { mqttConnectAuto, type ConnectObservation, type ProtocolHint, type SessionTls } from '../mqtt.js';
+import type { TlsAlert } from '../tls-alert.js';
 import { isLoopback, listeningSockets, tcpConnect, wsUpgradeProbe, type TcpObservation } from '../net.js';
 import { speaksTls } from '../tls/judge.js';
 import { scanTls, type TlsScan } from '../tls/scan.js';
 import type { CollectContext, Evidence } from '../types.js';
+import { collectIdentity } from './identity.js';
+import { brokerResource, resourceOf, targetOf, type ListenerFacts } from './resources.js';
 
-/**
- * The default credential list for BT-07. Three pairs, tried once each on one
- * listener, one connection at a time: enough to catch the defaults seen on
- * gateways (admin/admin on brokers set up by hand, admin/public from EMQX,
- * guest/guest from RabbitMQ's MQTT plugin), few enough that no common broker
- * lockout trips (EMQX's flapping detection needs 15 failed connects per
- * minute; Mosquitto and aedes have none). Each entry costs one CONNECT (two
- * when the broker does not speak MQTT 5 and the probe falls back to 3.1.1). Configure `broker.default_credentials`
- * to change it, or `false` to disable BT-07.
- */
-export const DEFAULT_CREDENTIALS = [
-  { username: 'admin', password: 'admin' },
-  { username: 'admin', password: 'public' },
-  { username: 'guest', password: 'guest' },
-];
-
-/** How long the probe identity listens on `#` / `$SYS/#` after SUBACK. */
-export const SUBSCRIBE_WINDOW_MS = 500;
-
-export const resourceOf = (l: ListenerConfig, host: string) => `${l.name} ${host.includes(':') ? `[${host}]` : host}:${l.port}`;
-export const brokerResource = (b: BrokerConfig) => `broker ${b.host}`;
-
-export interface ListenerFacts {
-  listener: ListenerConfig;
-  host: string;
-  tcp: TcpObservation;
-}
+export { brokerResource, resourceOf, type ListenerFacts } from './resources.js';
 
 export interface AnonymousData {
   identity: 'anonymous';
@@ -42,8 +20,32 @@ export interface AnonymousData {
   attempts: ConnectObservation[];
 }
 
-function targetOf(l: ListenerConfig, host: string, broker: BrokerConfig, ctx: CollectContext, tls = l.tls): MqttTarget {
-  return { host, port: l.port, tls, websocket: l.websocket, wsPath: l.ws_path, servername: broker.servername, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal };
+/**
+ * How a TLS listener treats a client without a certificate, as the anonymous
+ * MQTT-over-TLS session saw it (node:tls, no client certificate offered).
+ */
+export interface ClientAuthData {
+  source: string;
+  /** Version the client saw negotiated before the server's answer (null: the handshake never completed client-side). */
+  protocol: string | null;
+  /** Alert the server ended the session with, if any. */
+  alert: TlsAlert | null;
+  /** Whether the session got as far as an MQTT CONNACK (the server took a client without a certificate). */
+  mqttReached: boolean;
+  // Whether the server sent a CertificateRequest, and its CA names, are read
+  // from the listener's TLS scan (node:tls does not expose them).
+}
+
+/** The TLS facts of the last attempt of a session (TLS targets only). */
+export function clientAuthFrom(attempts: ConnectObservation[]): ClientAuthData {
+  const last = attempts[attempts.length - 1];
+  const tls: SessionTls = last?.tls ?? { protocol: null, alert: null };
+  return {
+    source: 'anonymous MQTT session over node:tls, no client certificate offered',
+    protocol: tls.protocol,
+    alert: tls.alert,
+    mqttReached: last?.outcome === 'connack',
+  };
 }
 
 async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: CollectContext, bound: Map<number, string[]> | null, hints?: Map<string, ProtocolHint>): Promise<Evidence[]> {
@@ -87,6 +89,10 @@ async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: Col
       ctx.progress?.(`${resource}: anonymous CONNECT`);
       const { attempts } = await mqttConnectAuto(targetOf(l, host, broker, ctx), { protocol: broker.protocol }, false, hints?.get(l.name));
       ev.push({ key: `anonymous ${resource}`, kind: 'mqtt-connack', resource, data: { identity: 'anonymous', transport: l.websocket ? (l.tls ? 'wss' : 'ws') : l.tls ? 'mqtts' : 'mqtt', attempts } satisfies AnonymousData });
+      // The same session is the observation of client-certificate enforcement:
+      // a server that requires one ends it on an alert (TLS 1.3: after the
+      // client saw the handshake complete, so only a real session shows it).
+      if (l.tls) ev.push({ key: `tls-client-auth ${resource}`, kind: 'tls-client-auth', resource, data: clientAuthFrom(attempts) });
     })(),
   );
   if (!l.tls) {
@@ -115,50 +121,21 @@ export function preferredListener(facts: ListenerFacts[]): ListenerFacts | null 
   return reachable.find((f) => f.listener.tls) ?? reachable[0] ?? null;
 }
 
-async function collectIdentity(pref: ListenerFacts, broker: BrokerConfig, ctx: CollectContext, hint: ProtocolHint): Promise<Evidence[]> {
-  const resource = resourceOf(pref.listener, pref.host);
-  const target = targetOf(pref.listener, pref.host, broker, ctx);
-  const ev: Evidence[] = [];
-
-  // BT-06: what the probe identity (or, without one, an anonymous client) may read.
-  const auth = broker.auth;
-  const identity = auth ? `probe identity ${auth.username}` : 'anonymous';
-  ctx.progress?.(`${resource}: subscribe # and $SYS/# as ${identity}`);
-  const session = await mqttConnectAuto(
-    target,
-    { username: auth?.username, password: auth ? ctx.secrets.get(auth.password_file) : undefined, protocol: broker.protocol },
-    true,
-    hint,
-  );
-  let subscriptions = null;
-  if (session.client) {
-    try {
-      subscriptions = await probeSubscriptions(session.client, ['#', '$SYS/#'], SUBSCRIBE_WINDOW_MS, ctx.stepTimeoutMs);
-    } finally {
-      await endQuietly(session.client);
-    }
-  }
-  ev.push({ key: `subscribe ${resource}`, kind: 'mqtt-subscribe', resource, data: { identity, configuredIdentity: Boolean(auth), attempts: session.attempts, subscriptions } });
-
-  // BT-07: the default credential list, one CONNECT per entry (in parallel:
-  // the number of failed attempts is what trips lockouts, not their timing).
-  if (broker.default_credentials !== false) {
-    const list = broker.default_credentials ?? DEFAULT_CREDENTIALS;
-    ctx.progress?.(`${resource}: ${list.length} default credentials`);
-    const tried = await Promise.all(
-      list.map(async (cred, i) => {
-        const r = await mqttConnectAuto(target, { username: cred.username, password: cred.password, protocol: broker.protocol }, false, hint);
-        // The password itself stays out of evidence: a "default" may be someone's real one.
-        return { entry: i + 1, username: cred.username, attempts: r.attempts };
-      }),
-    );
-    ev.push({ key: `default-credentials ${resource}`, kind: 'mqtt-default-credentials', resource, data: { list: broker.default_credentials ? 'config' : 'built-in', tried } });
-  }
-  return ev;
+/**
+ * The listener identity probes would use if every listener answered: where
+ * BT-06/BT-07 are reported when none does, so that a run with the broker down
+ * lines up with earlier runs resource by resource (and is never "gone").
+ */
+export function plannedIdentityListener(broker: BrokerConfig): ListenerConfig | null {
+  const candidates = broker.listeners.filter((l) => !l.websocket);
+  return candidates.find((l) => l.tls) ?? candidates[0] ?? null;
 }
 
 export async function collectBrokerTransport(ctx: CollectContext): Promise<Evidence[]> {
   const broker = ctx.config.broker!;
+  // Every session and handshake listens for the abort (a dozen at once on a
+  // few listeners): that is by design, not a leak.
+  setMaxListeners(64, ctx.signal);
   // Listener probes and identity probes run concurrently: the identity
   // listener is chosen from a quick TCP reachability pass first.
   const [table, reach] = await Promise.all([
@@ -176,11 +153,12 @@ export async function collectBrokerTransport(ctx: CollectContext): Promise<Evide
     pref ? collectIdentity(pref, broker, ctx, hints.get(pref.listener.name)!) : Promise.resolve([] as Evidence[]),
   ]);
   const evidence = [...perListener.flat(), ...identity];
+  const planned = plannedIdentityListener(broker);
   evidence.push({
     key: `listeners ${brokerResource(broker)}`,
     kind: 'declared-listeners',
     resource: brokerResource(broker),
-    data: { listeners: broker.listeners.map((l) => ({ resource: resourceOf(l, l.host ?? broker.host), tls: l.tls, websocket: l.websocket ?? false })), identityListener: pref ? resourceOf(pref.listener, pref.host) : null },
+    data: { listeners: broker.listeners.map((l) => ({ resource: resourceOf(l, l.host ?? broker.host), tls: l.tls, websocket: l.websocket ?? false })), identityListener: pref ? resourceOf(pref.listener, pref.host) : null, plannedIdentityListener: planned ? resourceOf(planned, planned.host ?? broker.host) : null },
   });
   return evidence;
 }

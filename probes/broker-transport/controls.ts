@@ -14,7 +14,8 @@ export const controls: ControlMeta[] = [
       'Credentials and telemetry cross a plaintext listener readable and forgeable by anyone on the network path. Bound to loopback only, the exposure is limited to local processes (severity low).',
     remediation:
       'Remove the plaintext listener (Mosquitto: delete the `listener 1883` block) or bind it to 127.0.0.1 for local bridges only; devices use the TLS listener.',
-    verification: 'Rerun `pathaudit run --check broker-transport`: BT-01 passes when the port refuses connections or speaks TLS.',
+    verification:
+      'Rerun `pathaudit run --check broker-transport`: BT-01 passes when the listener speaks TLS, or when its port refuses connections while other listeners of the broker answer (a broker with no listener answering is "broker unreachable": error).',
     standards: [`${E} 5.5-1`, `${I} 4.1.2`, `${C} 4.1`, `${R} (e)`],
     effort: 'small',
   },
@@ -23,8 +24,9 @@ export const controls: ControlMeta[] = [
     title: 'Anonymous MQTT CONNECT accepted',
     severity: 'critical',
     rationale: 'Anyone who reaches the listener can publish forged telemetry and read every topic the broker allows anonymous clients.',
-    remediation: 'Require authentication (Mosquitto: `allow_anonymous false` with a `password_file` or client certificates).',
-    verification: 'Rerun broker-transport: BT-02 passes when the anonymous CONNECT gets CONNACK "not authorized" (5) or "bad user name or password" (4 / 0x86).',
+    remediation: 'Require authentication (Mosquitto: `allow_anonymous false` with a `password_file`, or client certificates: `require_certificate true`).',
+    verification:
+      'Rerun broker-transport: BT-02 passes when the anonymous CONNECT gets CONNACK "not authorized" (5) or "bad user name or password" (4 / 0x86), or when the TLS listener refuses a client without a certificate (mutual TLS).',
     standards: [`${E} 5.1-1`, `${I} 4.2.3`, `${C} 1.1`, `${R} (d)`],
     effort: 'small',
   },
@@ -65,13 +67,13 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'BT-06',
-    title: 'Wildcard or $SYS topics readable by the probe identity',
+    title: 'Topics beyond its scope, or $SYS, readable by the probe identity',
     severity: 'medium',
     rationale:
-      'A least-privilege identity should not read every topic (`#`) or broker internals (`$SYS/#`): one leaked device credential would expose the whole fleet and the broker topology.',
+      'A least-privilege identity should read only the topics it needs, never every topic (`#`) or broker internals (`$SYS/#`): one leaked device credential would otherwise expose the whole fleet and the broker topology.',
     remediation: 'Add ACLs so each identity reads only its own topics (Mosquitto: `acl_file` with per-user `topic read` patterns; deny `#` and `$SYS/#`).',
     verification:
-      'Rerun broker-transport: BT-06 passes when SUBSCRIBE to `#` and `$SYS/#` is refused (SUBACK 0x80 or an MQTT 5 reason code ≥ 0x80); it fails when a message is delivered on either; a grant with no delivery (Mosquitto filters at delivery) is reported skipped, not pass.',
+      'Rerun broker-transport: BT-06 fails when the probe identity, subscribed to `#` and `$SYS/#`, receives a message outside telemetry.topics + broker.auth.allowed_topics, or on $SYS. It passes only on positive evidence: both SUBSCRIBEs refused (SUBACK ≥ 0x80), or `$SYS/#` granted but filtered while another session saw the broker publish $SYS. A grant with nothing outside the scope delivered (Mosquitto filters at delivery) is skipped with what could not be seen.',
     standards: [`${E} 5.6-1`, `${I} 4.2.3`, `${C} 2.1`],
     effort: 'medium',
   },
@@ -81,7 +83,8 @@ export const controls: ControlMeta[] = [
     severity: 'critical',
     rationale: 'Well-known credentials are the first thing an attacker tries; ETSI EN 303 645 provision 5.1-1 forbids universal default passwords.',
     remediation: 'Remove the account or set a unique random password; prefer per-device client certificates.',
-    verification: 'Rerun broker-transport: BT-07 passes when every credential of the default list gets a refusing CONNACK.',
+    verification:
+      'Rerun broker-transport: BT-07 passes when every credential of the default list gets a refusing CONNACK (on a listener that requires client certificates, tried with the probe\'s certificate). It is skipped where anonymous CONNECT is accepted (judged by BT-02) and where no password is checked once a certificate is presented.',
     standards: [`${E} 5.1-1`, `${I} 4.2.3`, `${C} 1.1`, `${R} (d)`],
     effort: 'small',
   },

@@ -1,11 +1,14 @@
 // broker-transport judgement: a pure function of the evidence and the config.
 import type { ListenerConfig } from '../../config/schema/index.js';
-import type { ConnectObservation, SubscriptionObservation } from '../mqtt.js';
+import type { ConnectObservation, DeliveredTopic, ReadObservation } from '../mqtt.js';
 import type { TcpObservation, UpgradeObservation } from '../net.js';
-import { judgeCipherSuites, judgeProtocolVersions, speaksTls } from '../tls/judge.js';
+import { CLIENT_CERTIFICATE_ALERTS } from '../tls-alert.js';
+import { judgeCipherSuites, judgeProtocolVersions, speaksTls as scanSpeaksTls } from '../tls/judge.js';
 import type { TlsScan } from '../tls/scan.js';
 import type { ControlResult, EvaluateInput, Evidence } from '../types.js';
-import { brokerResource, resourceOf, type AnonymousData } from './collect.js';
+import type { AnonymousData, ClientAuthData } from './collect.js';
+import { outsideScope, refusedForCertificate, type DefaultCredData, type SubscribeData, type SysWitnessData } from './identity.js';
+import { brokerResource, resourceOf } from './resources.js';
 
 type Find = <D>(key: string) => Evidence<D> | undefined;
 
@@ -17,20 +20,68 @@ function describeAttempt(a: ConnectObservation | undefined): string {
   return `no CONNACK over MQTT ${a.protocol} (${a.stage}: ${a.reason})`;
 }
 
+/** A port that refuses TCP connections (ECONNREFUSED): nothing listens there. An observation, unlike a timeout. */
+const closed = (tcp: Evidence<TcpObservation>) => !tcp.data.reachable && tcp.data.code === 'ECONNREFUSED';
+
 /**
- * A listener that could not be reached. ECONNREFUSED is an observation: the
- * port accepts nothing, so nothing weak is accepted there either (pass). A
- * timeout or any other failure is not: the control could not be observed.
+ * A listener that could not be reached while others answer. A closed port
+ * (ECONNREFUSED) holds nothing to judge: the quality controls are skipped
+ * (BT-01/BT-02, which judge exposure, pass on it before reaching here). A
+ * timeout or any other failure is not an observation: error.
  */
 function unreachable(tcp: Evidence<TcpObservation>, control: string, resource: string): ControlResult {
-  if (tcp.data.code === 'ECONNREFUSED')
-    return { control, resource, status: 'pass', detail: 'port refuses TCP connections (ECONNREFUSED): nothing is accepted on this listener', evidence: [tcp.key] };
+  if (closed(tcp)) return { control, resource, status: 'skipped', detail: 'no listener: nothing to judge (the port refuses TCP connections, ECONNREFUSED)', evidence: [tcp.key] };
   return {
     control,
     resource,
     status: 'error',
     detail: `listener not reachable (${tcp.data.code ?? 'unknown'}: ${tcp.data.reason}); it is declared on the path, so this control could not be observed`,
     evidence: [tcp.key],
+  };
+}
+
+/**
+ * Whether the listener speaks TLS: any ClientHello of the TLS scan got a
+ * ServerHello back. The one place this is decided (BT-01, BT-05, BT-08 and
+ * mutual-TLS recognition ask it).
+ */
+export function speaksTls(resource: string, find: Find): { yes: boolean; evidence: string | null } {
+  const scan = find<TlsScan>(`tls-scan ${resource}`);
+  return { yes: Boolean(scan && scanSpeaksTls(scan.data)), evidence: scan?.key ?? null };
+}
+
+export interface MutualTls {
+  /** How it was seen, for details: "a session without one ended on TLS alert 116 …". */
+  how: string;
+  caNames: string[] | null;
+  evidence: string[];
+}
+
+const required = (m: MutualTls) => `client certificate required (${m.how})`;
+
+/**
+ * Mutual TLS recognised: on a listener that speaks TLS, the session without a
+ * client certificate ended on certificate_required (TLS 1.3) or
+ * handshake_failure / bad_certificate (TLS 1.2) before any MQTT answer. When a
+ * TLS scan saw no CertificateRequest, a handshake failure means something else.
+ */
+export function clientCertificateRequired(resource: string, find: Find): MutualTls | null {
+  const ev = find<ClientAuthData>(`tls-client-auth ${resource}`);
+  if (!ev || ev.data.mqttReached || !ev.data.alert || !CLIENT_CERTIFICATE_ALERTS.has(ev.data.alert.code)) return null;
+  // The scan read the server's first flight: a TLS <= 1.2 server that sent no
+  // CertificateRequest failed the session for another reason.
+  const requestSeen = find<TlsScan>(`tls-scan ${resource}`)?.data.clientCertificate;
+  if (requestSeen?.requested === false) return null;
+  const tls = speaksTls(resource, find);
+  if (!tls.yes) return null;
+  const caNames = requestSeen?.requested ? requestSeen.caNames : null;
+  const a = ev.data.alert;
+  const after = ev.data.protocol ? ` after a ${ev.data.protocol.replace('TLSv', 'TLS ')} handshake` : ' during the handshake';
+  const cas = caNames?.length ? `; CAs the server accepts: ${caNames.join('; ')}` : '';
+  return {
+    how: `a session without one ended on TLS alert ${a.code} ${a.name}${after}${cas}`,
+    caNames,
+    evidence: [ev.key, ...(tls.evidence ? [tls.evidence] : [])],
   };
 }
 
@@ -42,13 +93,17 @@ interface BindData {
 function evaluateBt01(l: ListenerConfig, resource: string, find: Find): ControlResult {
   const tcp = find<TcpObservation>(`tcp ${resource}`)!;
   if (l.websocket) return { control: 'BT-01', resource, status: 'skipped', detail: 'WebSocket listener: judged by BT-08', evidence: [] };
+  if (closed(tcp))
+    return { control: 'BT-01', resource, status: 'pass', detail: 'no listener, so no plaintext exposure left: the port refuses TCP connections (ECONNREFUSED) while other listeners of the broker answer', evidence: [tcp.key] };
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-01', resource);
   const bind = find<BindData>(`bind ${resource}`)!;
   const plaintextEv = l.tls ? find<AnonymousData>(`plaintext-fallback ${resource}`) : find<AnonymousData>(`anonymous ${resource}`);
   if (l.tls) {
-    const scan = find<TlsScan>(`tls-scan ${resource}`);
-    if (scan && speaksTls(scan.data))
-      return { control: 'BT-01', resource, status: 'pass', detail: 'listener answers ClientHellos with a ServerHello: it speaks TLS, not plaintext', evidence: [scan.key] };
+    const tls = speaksTls(resource, find);
+    if (tls.yes) {
+      const mtls = clientCertificateRequired(resource, find);
+      return { control: 'BT-01', resource, status: 'pass', detail: `listener speaks TLS: not plaintext${mtls ? `; ${required(mtls)}` : ''}`, evidence: [tls.evidence!, ...(mtls?.evidence.slice(0, 1) ?? [])] };
+    }
   }
   const attempt = plaintextEv ? lastAttempt(plaintextEv.data.attempts) : undefined;
   if (!plaintextEv || !attempt || attempt.outcome !== 'connack') {
@@ -75,6 +130,11 @@ function evaluateBt01(l: ListenerConfig, resource: string, find: Find): ControlR
 
 function evaluateBt02(resource: string, find: Find): ControlResult {
   const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+  // BT-02 judges exposure, like BT-01: a closed port is the observation that
+  // no anonymous client connects there. (A broker that is down altogether is
+  // "broker unreachable" before this is reached.)
+  if (closed(tcp))
+    return { control: 'BT-02', resource, status: 'pass', detail: 'no listener, so no anonymous access here: the port refuses TCP connections (ECONNREFUSED) while other listeners of the broker answer', evidence: [tcp.key] };
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-02', resource);
   const anon = find<AnonymousData>(`anonymous ${resource}`)!;
   const a = lastAttempt(anon.data.attempts);
@@ -82,6 +142,15 @@ function evaluateBt02(resource: string, find: Find): ControlResult {
     if (a.accepted) return { control: 'BT-02', resource, status: 'fail', detail: `anonymous CONNECT accepted over ${anon.data.transport}: ${describeAttempt(a)}`, evidence: [anon.key] };
     return { control: 'BT-02', resource, status: 'pass', detail: `anonymous CONNECT refused: ${describeAttempt(a)}`, evidence: [anon.key] };
   }
+  const mtls = clientCertificateRequired(resource, find);
+  if (mtls)
+    return {
+      control: 'BT-02',
+      resource,
+      status: 'pass',
+      detail: `client certificate required: an anonymous client cannot connect without a certificate from ${mtls.caNames?.length ? `one of ${mtls.caNames.join('; ')}` : 'that CA'} (${mtls.how})`,
+      evidence: [anon.key, ...mtls.evidence],
+    };
   return { control: 'BT-02', resource, status: 'error', detail: `anonymous CONNECT got no answer: ${describeAttempt(a)}`, evidence: [tcp.key, anon.key] };
 }
 
@@ -105,26 +174,22 @@ function evaluateBt05(listeners: Array<{ l: ListenerConfig; resource: string }>,
   const tlsListeners = listeners.filter((x) => x.l.tls);
   if (!tlsListeners.length)
     return { control: 'BT-05', resource: pathResource, status: 'fail', detail: 'no listener on the path is declared TLS', evidence: [declaredKey] };
-  const scanOf = (x: { resource: string }) => find<TlsScan>(`tls-scan ${x.resource}`)?.data;
-  const handshaking = tlsListeners.filter((x) => {
-    const scan = scanOf(x);
-    return scan && speaksTls(scan);
-  });
+  const handshaking = tlsListeners.filter((x) => speaksTls(x.resource, find).yes);
   if (handshaking.length)
     return {
       control: 'BT-05',
       resource: pathResource,
       status: 'pass',
-      detail: `TLS spoken (ServerHello received) on ${handshaking.map((x) => x.resource).join(', ')}`,
-      evidence: handshaking.map((x) => `tls-scan ${x.resource}`),
+      detail: `TLS spoken on ${handshaking.map((x) => `${x.resource}${clientCertificateRequired(x.resource, find) ? ' (client certificate required)' : ''}`).join(', ')}`,
+      evidence: handshaking.map((x) => speaksTls(x.resource, find).evidence!),
     };
-  const observed = tlsListeners.filter((x) => scanOf(x)?.versions.some((v) => v.status !== 'error') || find<TcpObservation>(`tcp ${x.resource}`)?.data.code === 'ECONNREFUSED');
+  const observed = tlsListeners.filter((x) => find<TlsScan>(`tls-scan ${x.resource}`)?.data.versions.some((v) => v.status !== 'error') || find<TcpObservation>(`tcp ${x.resource}`)?.data.code === 'ECONNREFUSED');
   if (observed.length)
     return {
       control: 'BT-05',
       resource: pathResource,
       status: 'fail',
-      detail: `listeners declared TLS answered no ClientHello with a ServerHello (refused every version, or closed): ${observed.map((x) => x.resource).join(', ')}`,
+      detail: `listeners declared TLS completed no TLS handshake (refused, or closed): ${observed.map((x) => x.resource).join(', ')}`,
       evidence: [declaredKey, ...observed.map((x) => (find(`tls-scan ${x.resource}`) ? `tls-scan ${x.resource}` : `tcp ${x.resource}`))],
     };
   return {
@@ -136,88 +201,180 @@ function evaluateBt05(listeners: Array<{ l: ListenerConfig; resource: string }>,
   };
 }
 
-interface SubscribeData {
-  identity: string;
-  configuredIdentity: boolean;
-  attempts: ConnectObservation[];
-  subscriptions: SubscriptionObservation[] | null;
+/** Window after the probe's SUBACK before a live $SYS message seen by the witness counts: the broker surely published it after subscribing the probe. */
+export const LIVE_SYS_MARGIN_MS = 250;
+
+const describeTopic = (t: DeliveredTopic) => `${t.topic} (${t.messages} message${t.messages === 1 ? '' : 's'}${t.retained ? `, ${t.retained} retained` : ''})`;
+
+function scopeText(scope: string[]): string {
+  return scope.length ? `its scope is ${scope.join(', ')} (telemetry.topics + broker.auth.allowed_topics)` : 'its scope is empty (neither telemetry.topics nor broker.auth.allowed_topics is set)';
+}
+
+const subackText = (s: { granted: number | null; reason?: string }) => (s.granted === null ? (s.reason ?? 'no SUBACK') : `SUBACK 0x${s.granted.toString(16)}`);
+
+/**
+ * Positive evidence that the broker filters $SYS for the probe although it
+ * granted `$SYS/#`: an anonymous session saw $SYS the probe never got. Either
+ * a retained $SYS message (delivered to every permitted subscriber at
+ * SUBSCRIBE, so its absence is certain), or live $SYS published at a regular
+ * interval no longer than half the probe's window: any such window holds at
+ * least two publications, so the verdict does not depend on where the window
+ * fell (a rarer $SYS topic proves nothing, in every run alike).
+ */
+function sysFiltered(resource: string, reads: ReadObservation, find: Find): { how: string; evidence: string } | null {
+  const witness = find<SysWitnessData>(`sys-witness ${resource}`);
+  const sys = reads.subscriptions.find((s) => s.topic === '$SYS/#');
+  if (!witness?.data.reads || !sys || sys.subackAtMs === null) return null;
+  const seen = witness.data.reads.delivered.filter((t) => t.topic.startsWith('$'));
+  const retained = seen.filter((t) => t.retained > 0);
+  if (retained.length)
+    return {
+      how: `$SYS/# granted but filtered: an anonymous session received ${retained.length} retained $SYS topic(s) (e.g. ${retained[0]!.topic}) that the probe's subscription never delivered`,
+      evidence: witness.key,
+    };
+  const from = sys.subackAtMs + LIVE_SYS_MARGIN_MS;
+  const listened = reads.windowEndAtMs - from;
+  const periodic = seen
+    .filter((t) => t.messages - t.retained >= 2)
+    .map((t) => ({ t, intervalMs: Math.round((t.lastAtMs - t.firstAtMs) / (t.messages - 1)) }))
+    .find(({ t, intervalMs }) => intervalMs > 0 && 2 * intervalMs <= listened && t.lastAtMs >= from && t.firstAtMs <= reads.windowEndAtMs);
+  if (periodic)
+    return {
+      how: `$SYS/# granted but filtered: the broker publishes ${periodic.t.topic} about every ${periodic.intervalMs} ms (seen by an anonymous session), and the probe got no $SYS message in ${listened} ms`,
+      evidence: witness.key,
+    };
+  return null;
 }
 
 function evaluateBt06(identityResource: string | null, find: Find, pathResource: string): ControlResult {
   if (!identityResource) return { control: 'BT-06', resource: pathResource, status: 'error', detail: 'no reachable listener to open a probe session on', evidence: [] };
-  const ev = find<SubscribeData>(`subscribe ${identityResource}`)!;
+  const resource = identityResource;
+  const ev = find<SubscribeData>(`subscribe ${resource}`)!;
   const d = ev.data;
-  if (!d.subscriptions) {
-    const a = lastAttempt(d.attempts);
-    if (!d.configuredIdentity && a?.outcome === 'connack')
-      return { control: 'BT-06', resource: identityResource, status: 'skipped', detail: `no probe identity configured (broker.auth) and anonymous CONNECT refused: ${describeAttempt(a)}`, evidence: [] };
-    return { control: 'BT-06', resource: identityResource, status: 'error', detail: `${d.identity} could not open a session: ${describeAttempt(a)}`, evidence: [ev.key] };
-  }
-  // A granted SUBACK alone does not prove readability: Mosquitto grants every
-  // subscription and applies read ACLs per delivered message. Only a delivery
-  // proves it (retained messages and $SYS arrive at once when readable).
-  const granted = d.subscriptions.filter((s) => s.granted !== null && !s.refused);
-  const readable = granted.filter((s) => s.messages > 0);
-  if (readable.length)
+  if (d.withheld)
     return {
       control: 'BT-06',
-      resource: identityResource,
-      status: 'fail',
-      detail: `${d.identity} can read ${readable.map((s) => `${s.topic} (SUBACK ${s.granted}, ${s.messages} message(s) delivered in the window)`).join(' and ')}`,
+      resource,
+      status: 'skipped',
+      detail: `not judged on ${resource}, the plaintext listener the probe would use (no reachable TLS listener): ${d.withheld}`,
       evidence: [ev.key],
     };
-  const unanswered = d.subscriptions.filter((s) => s.granted === null && !s.refused);
-  if (unanswered.length)
-    return { control: 'BT-06', resource: identityResource, status: 'error', detail: `no SUBACK for ${unanswered.map((s) => s.topic).join(', ')}`, evidence: [ev.key] };
-  if (granted.length)
+  if (!d.reads) {
+    const a = lastAttempt(d.attempts);
+    const mtls = clientCertificateRequired(resource, find);
+    if (mtls && !d.certificate)
+      return {
+        control: 'BT-06',
+        resource,
+        status: 'skipped',
+        detail: `${required(mtls)}: ${d.identity} cannot open a session without one; configure broker.auth.cert_file and key_file to judge what the probe identity may read`,
+        evidence: [ev.key, ...mtls.evidence],
+      };
+    if (!d.configuredIdentity && a?.outcome === 'connack')
+      return { control: 'BT-06', resource, status: 'skipped', detail: `no probe identity configured (broker.auth) and anonymous CONNECT refused: ${describeAttempt(a)}`, evidence: [ev.key] };
+    return { control: 'BT-06', resource, status: 'error', detail: `${d.identity} could not open a session: ${describeAttempt(a)}`, evidence: [ev.key] };
+  }
+  const r = d.reads;
+  // Sorted by name: the order of arrival varies between runs, the verdict's words should not.
+  const delivered = [...r.delivered].sort((a, b) => a.topic.localeCompare(b.topic));
+  const leaks = delivered.filter((t) => outsideScope(d.scope, t.topic));
+  if (leaks.length)
     return {
       control: 'BT-06',
-      resource: identityResource,
-      status: 'skipped',
-      detail: `${granted.map((s) => s.topic).join(' and ')} granted (SUBACK ${granted[0]!.granted}) but nothing was delivered in the window: readability cannot be decided (the broker may filter at delivery, as Mosquitto ACLs do, or hold no retained messages)`,
-      evidence: [],
+      resource,
+      status: 'fail',
+      detail: `${d.identity} received messages outside what it is meant to read: ${leaks.map(describeTopic).join(', ')}${r.moreTopics ? ` and ${r.moreTopics} more topic(s)` : ''}; ${scopeText(d.scope)}`,
+      evidence: [ev.key],
     };
-  return {
-    control: 'BT-06',
-    resource: identityResource,
-    status: 'pass',
-    detail: `${d.identity}: ${d.subscriptions.map((s) => `${s.topic} refused (${s.granted === null ? s.reason : `SUBACK 0x${s.granted.toString(16)}`})`).join(', ')}`,
-    evidence: [ev.key],
-  };
+  const unanswered = r.subscriptions.filter((s) => s.granted === null && !s.refused);
+  if (unanswered.length) return { control: 'BT-06', resource, status: 'error', detail: `no SUBACK for ${unanswered.map((s) => s.topic).join(', ')}`, evidence: [ev.key] };
+
+  const proofs: string[] = [];
+  const unseen: string[] = [];
+  const evidence = [ev.key];
+  const wildcard = r.subscriptions.find((s) => s.topic === '#');
+  if (wildcard?.refused) proofs.push(`# refused (${subackText(wildcard)})`);
+  else if (wildcard) {
+    const within = delivered.filter((t) => !t.topic.startsWith('$'));
+    unseen.push(
+      `# granted (${subackText(wildcard)}) but ${within.length ? `only topics within the scope were delivered in the window (${within.map(describeTopic).join(', ')})` : 'nothing was delivered in the window'}: whether other topics are readable cannot be decided (the broker may filter at delivery, as Mosquitto ACLs do)`,
+    );
+  }
+  const sys = r.subscriptions.find((s) => s.topic === '$SYS/#');
+  if (sys?.refused) proofs.push(`$SYS/# refused (${subackText(sys)})`);
+  else if (sys) {
+    const filtered = sysFiltered(resource, r, find);
+    if (filtered) {
+      proofs.push(filtered.how);
+      evidence.push(filtered.evidence);
+    } else unseen.push(`$SYS/# granted (${subackText(sys)}) but nothing was delivered in the window, and no other session showed the broker publishing $SYS meanwhile`);
+  }
+  if (!unseen.length) return { control: 'BT-06', resource, status: 'pass', detail: `${d.identity}: ${proofs.join(', ')}`, evidence };
+  return { control: 'BT-06', resource, status: 'skipped', detail: `${d.identity}: ${[...unseen, ...proofs].join('; ')}`, evidence };
 }
 
-interface DefaultCredData {
-  list: string;
-  tried: Array<{ entry: number; username: string; attempts: ConnectObservation[] }>;
-}
+const accepted = (attempts: ConnectObservation[]) => {
+  const a = lastAttempt(attempts);
+  return a?.outcome === 'connack' && a.accepted;
+};
 
 function evaluateBt07(identityResource: string | null, find: Find, pathResource: string, disabled: boolean): ControlResult {
   if (disabled) return { control: 'BT-07', resource: pathResource, status: 'skipped', detail: 'disabled: broker.default_credentials is false', evidence: [] };
   if (!identityResource) return { control: 'BT-07', resource: pathResource, status: 'error', detail: 'no reachable listener to try credentials on', evidence: [] };
-  const ev = find<DefaultCredData>(`default-credentials ${identityResource}`)!;
-  const accepted = ev.data.tried.filter((t) => lastAttempt(t.attempts)?.outcome === 'connack' && (lastAttempt(t.attempts) as { accepted: boolean }).accepted);
-  if (accepted.length)
+  const resource = identityResource;
+  // A broker that lets anyone in checks no credentials: a default one
+  // "accepted" there is the same defect as BT-02, not a second one.
+  const anon = find<AnonymousData>(`anonymous ${resource}`);
+  if (anon && accepted(anon.data.attempts))
+    return { control: 'BT-07', resource, status: 'skipped', detail: `judged by BT-02: the broker checks no credentials (anonymous CONNECT accepted on ${resource})`, evidence: [anon.key] };
+  const ev = find<DefaultCredData>(`default-credentials ${resource}`)!;
+  const d = ev.data;
+  const mtls = clientCertificateRequired(resource, find);
+  if (!d.withCertificate && mtls && d.tried.length && d.tried.every((t) => refusedForCertificate(t.attempts)))
     return {
       control: 'BT-07',
-      resource: identityResource,
-      status: 'fail',
-      detail: `default credential accepted for user(s) ${accepted.map((t) => `"${t.username}" (${ev.data.list} list entry ${t.entry})`).join(', ')}`,
+      resource,
+      status: 'skipped',
+      detail: `${required(mtls)}: no user name and password reach the broker without one; configure broker.auth.cert_file and key_file to try the default credentials with the probe's certificate`,
+      evidence: [ev.key, ...mtls.evidence],
+    };
+  const how = d.withCertificate ? ' with the probe\'s client certificate' : '';
+  if (d.control && accepted(d.control.attempts))
+    return {
+      control: 'BT-07',
+      resource,
+      status: 'skipped',
+      detail: `the broker takes the identity from the client certificate: with the probe's certificate a random user name and password ("${d.control.username}") were accepted too, so a default password cannot be told apart (BT-02 judges clients without a certificate)`,
       evidence: [ev.key],
     };
-  const unanswered = ev.data.tried.filter((t) => lastAttempt(t.attempts)?.outcome !== 'connack');
-  if (unanswered.length || ev.data.tried.length === 0)
-    return { control: 'BT-07', resource: identityResource, status: 'error', detail: `no CONNACK for ${unanswered.length} of ${ev.data.tried.length} credential(s)`, evidence: [ev.key] };
-  return { control: 'BT-07', resource: identityResource, status: 'pass', detail: `all ${ev.data.tried.length} default credentials refused`, evidence: [ev.key] };
+  const taken = d.tried.filter((t) => accepted(t.attempts));
+  if (taken.length)
+    return {
+      control: 'BT-07',
+      resource,
+      status: 'fail',
+      detail: `default credential accepted${how} for user(s) ${taken.map((t) => `"${t.username}" (${d.list} list entry ${t.entry})`).join(', ')}`,
+      evidence: [ev.key],
+    };
+  const unanswered = [...d.tried, ...(d.control ? [{ attempts: d.control.attempts }] : [])].filter((t) => lastAttempt(t.attempts)?.outcome !== 'connack');
+  if (unanswered.length || d.tried.length === 0)
+    return {
+      control: 'BT-07',
+      resource,
+      status: 'error',
+      detail: `no CONNACK for ${unanswered.length} of ${d.tried.length + (d.control ? 1 : 0)} credential(s)${how}${unanswered.length ? ` (${describeAttempt(lastAttempt(unanswered[0]!.attempts))})` : ''}`,
+      evidence: [ev.key],
+    };
+  return { control: 'BT-07', resource, status: 'pass', detail: `all ${d.tried.length} default credentials refused${how}`, evidence: [ev.key] };
 }
 
 function evaluateBt08(l: ListenerConfig, resource: string, find: Find): ControlResult {
   const tcp = find<TcpObservation>(`tcp ${resource}`)!;
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-08', resource);
   if (l.tls) {
-    const scan = find<TlsScan>(`tls-scan ${resource}`)!;
-    if (speaksTls(scan.data))
-      return { control: 'BT-08', resource, status: 'pass', detail: 'listener speaks TLS before any WebSocket upgrade', evidence: [scan.key] };
-    return { control: 'BT-08', resource, status: 'error', detail: 'listener declared TLS answered no ClientHello with a ServerHello (see BT-01/BT-05)', evidence: [scan.key] };
+    const tls = speaksTls(resource, find);
+    if (tls.yes) return { control: 'BT-08', resource, status: 'pass', detail: 'listener requires TLS before any WebSocket upgrade', evidence: [tls.evidence!] };
+    return { control: 'BT-08', resource, status: 'error', detail: 'listener declared TLS completed no TLS handshake (see BT-01/BT-05)', evidence: tls.evidence ? [tls.evidence] : [tcp.key] };
   }
   const up = find<UpgradeObservation>(`ws-upgrade ${resource}`)!;
   const anon = find<AnonymousData>(`anonymous ${resource}`);
@@ -240,13 +397,42 @@ function evaluateBt08(l: ListenerConfig, resource: string, find: Find): ControlR
   };
 }
 
+interface DeclaredData {
+  identityListener: string | null;
+  plannedIdentityListener?: string | null;
+}
+
+/**
+ * No declared listener accepts a TCP connection: the broker is down or
+ * elsewhere, and nothing of it was observed. Every control is `error`, on the
+ * same resources as a run that reached it, so a delta never reads a stopped
+ * broker as a hardened one.
+ */
+function brokerUnreachable(listeners: Array<{ l: ListenerConfig; resource: string }>, pathResource: string, declared: Evidence<DeclaredData>, find: Find): ControlResult[] {
+  const tcpKeys = listeners.map((x) => `tcp ${x.resource}`);
+  const why = listeners.map((x) => `${x.resource}: ${find<TcpObservation>(`tcp ${x.resource}`)!.data.code ?? 'unknown'}`).join('; ');
+  const detail = `broker unreachable: no declared listener accepts a TCP connection (${why}); nothing could be observed`;
+  const err = (control: string, resource: string, evidence: string[]): ControlResult => ({ control, resource, status: 'error', detail, evidence });
+  const results: ControlResult[] = [];
+  for (const { l, resource } of listeners) {
+    for (const control of ['BT-01', 'BT-02', ...(l.tls ? ['BT-03', 'BT-04'] : []), 'BT-08']) results.push(err(control, resource, [`tcp ${resource}`]));
+  }
+  if (!listeners.some((x) => x.l.tls)) for (const control of ['BT-03', 'BT-04']) results.push(err(control, pathResource, tcpKeys));
+  results.push(err('BT-05', pathResource, [declared.key, ...tcpKeys]));
+  const identity = declared.data.plannedIdentityListener ?? pathResource;
+  results.push(err('BT-06', identity, tcpKeys));
+  results.push(err('BT-07', identity, tcpKeys));
+  return results;
+}
+
 export function evaluateBrokerTransport({ config, evidence }: EvaluateInput): ControlResult[] {
   const broker = config.broker!;
   const byKey = new Map(evidence.map((e) => [e.key, e]));
   const find: Find = <D>(key: string) => byKey.get(key) as Evidence<D> | undefined;
   const pathResource = brokerResource(broker);
-  const declared = find<{ identityListener: string | null }>(`listeners ${pathResource}`)!;
+  const declared = find<DeclaredData>(`listeners ${pathResource}`)!;
   const listeners = broker.listeners.map((l) => ({ l, resource: resourceOf(l, l.host ?? broker.host) }));
+  if (!listeners.some((x) => find<TcpObservation>(`tcp ${x.resource}`)?.data.reachable)) return brokerUnreachable(listeners, pathResource, declared, find);
 
   const results: ControlResult[] = [];
   for (const { l, resource } of listeners) {

@@ -6,7 +6,7 @@
 // it normally and drop it from forwarding (see scripts/lab/relay.ts). The
 // requests are sent one at a time: the matrix is small and an ingest edge on
 // a Pi should not see a burst from its own auditor.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../config/schema/defaults.js';
@@ -18,6 +18,7 @@ import { scanTls } from '../tls/scan.js';
 import { parseCertificate, readCertificates, verifyChain, type CertFacts, type ChainVerdict } from '../x509.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { hs256Jwt } from './jwt.js';
+import { strangerClientCertificate } from './stranger-cert.js';
 
 export type IngestConfig = NonNullable<PathauditConfig['ingest']>;
 
@@ -42,8 +43,8 @@ export interface RequestEvidence {
   method: 'POST';
   /** Without userinfo or query (safeUrl). */
   url: string;
-  /** What was presented: the kind and variant, never the value. */
-  credential: { kind: CredentialKind; variant: CredentialVariant };
+  /** What was presented: the kind and variant, never the value (for a client certificate, whose certificate: public data). */
+  credential: { kind: CredentialKind; variant: CredentialVariant; certificate?: string };
   body: { shape: 'probe-json' | 'malformed-json' | 'oversized-json'; bytes: number };
   response: HttpObservation;
 }
@@ -76,6 +77,8 @@ interface Credential {
   headers: Record<string, string>;
   cert?: string;
   key?: string;
+  /** Client certificates: who it names and who issued it, for evidence. */
+  certificate?: string;
   /** Values never to appear in the evidence of this request. */
   secrets: string[];
 }
@@ -93,7 +96,7 @@ function readSecret(ctx: CollectContext, file: string): string {
 }
 
 /** Every credential variant the configured scheme allows; a missing variant is listed with the reason. */
-function credentialsFor(ingest: IngestConfig, ctx: CollectContext): { creds: Map<CredentialVariant, Credential>; notApplicable: Array<{ variant: CredentialVariant; reason: string }> } {
+async function credentialsFor(ingest: IngestConfig, ctx: CollectContext): Promise<{ creds: Map<CredentialVariant, Credential>; notApplicable: Array<{ variant: CredentialVariant; reason: string }> }> {
   const creds = new Map<CredentialVariant, Credential>();
   const notApplicable: Array<{ variant: CredentialVariant; reason: string }> = [];
   creds.set('none', { kind: 'none', variant: 'none', headers: {}, secrets: [] });
@@ -155,9 +158,21 @@ function credentialsFor(ingest: IngestConfig, ctx: CollectContext): { creds: Map
     case 'client-cert': {
       const cert = readFileSync(need(auth.cert_file, 'cert_file'), 'utf8');
       const key = readSecret(ctx, need(auth.key_file, 'key_file'));
-      creds.set('valid', { kind: 'client-cert', variant: 'valid', headers: {}, cert, key, secrets: [key] });
-      const why = 'client certificates: the probe holds no other certificate to present (the request without one covers the missing-credential case)';
-      notApplicable.push({ variant: 'malformed', reason: why }, { variant: 'wrong', reason: why }, { variant: 'expired', reason: why });
+      let named = 'the configured certificate';
+      try {
+        const x = new X509Certificate(cert);
+        named = `${x.subject.replace(/\n/g, ', ')} issued by ${x.issuer.replace(/\n/g, ', ')}`;
+      } catch {
+        /* validated at load; the label is only for evidence */
+      }
+      creds.set('valid', { kind: 'client-cert', variant: 'valid', headers: {}, cert, key, certificate: named, secrets: [key] });
+      // The wrong credential: the same kind of certificate from a CA nobody trusts.
+      const stranger = await strangerClientCertificate();
+      creds.set('wrong', { kind: 'client-cert', variant: 'wrong', headers: {}, cert: stranger.certPem, key: stranger.keyPem, certificate: `${stranger.subject} issued by ${stranger.issuer} (made for this run: a CA the relay does not trust)`, secrets: [key, stranger.keyPem] });
+      notApplicable.push(
+        { variant: 'malformed', reason: 'client certificates: a malformed certificate never leaves the client (the TLS library refuses it)' },
+        { variant: 'expired', reason: 'client certificates: an expired one would need the key of the configured CA, which the probe does not hold' },
+      );
       break;
     }
   }
@@ -244,7 +259,7 @@ async function send(kase: RequestCase, url: URL, cred: Credential, shape: Reques
     key: cred.key,
     redact: cred.secrets,
   });
-  return { case: kase, method: 'POST', url: safeUrl(url), credential: { kind: cred.kind, variant: cred.variant }, body: { shape, bytes: body.length }, response };
+  return { case: kase, method: 'POST', url: safeUrl(url), credential: { kind: cred.kind, variant: cred.variant, ...(cred.certificate ? { certificate: cred.certificate } : {}) }, body: { shape, bytes: body.length }, response };
 }
 
 export async function collectIngestAuth(ctx: CollectContext): Promise<Evidence[]> {
@@ -260,7 +275,7 @@ export async function collectIngestAuth(ctx: CollectContext): Promise<Evidence[]
   const maxBodyBytes = ingest.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES;
   const ev: Evidence[] = [];
 
-  const { creds, notApplicable: missing } = credentialsFor(ingest, ctx);
+  const { creds, notApplicable: missing } = await credentialsFor(ingest, ctx);
   const notApplicable: PlanEvidence['notApplicable'] = [];
   const sent: RequestCase[] = [];
   for (const kase of CASES) {

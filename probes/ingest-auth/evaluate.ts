@@ -1,6 +1,7 @@
 // ingest-auth judgement: a pure function of the evidence and the config.
 import { describeHttp, is2xx, stackTraceIn, versionBanners, type HttpObservation, type HttpResponseSummary } from '../http.js';
 import type { TcpObservation } from '../net.js';
+import { CLIENT_CERTIFICATE_ALERTS, UNTRUSTED_CERTIFICATE_ALERTS } from '../tls-alert.js';
 import { judgeCipherSuites, judgeProtocolVersions } from '../tls/judge.js';
 import type { TlsScan } from '../tls/scan.js';
 import type { ControlResult, EvaluateInput, Evidence, Severity } from '../types.js';
@@ -25,6 +26,31 @@ interface Ctx {
 
 const notSentReason = (x: Ctx, c: RequestCase) => x.plan.data.notApplicable.find((n) => n.case === c)?.reason ?? 'not sent';
 
+/** Whether the configured client certificate got an HTTP answer: the relay's TLS path works for a client it trusts. */
+function certificateWorks(x: Ctx): boolean {
+  const valid = x.request('valid-credential');
+  return valid?.data.credential.kind === 'client-cert' && responded(valid.data.response);
+}
+
+/**
+ * A request refused in the TLS handshake for want of an acceptable client
+ * certificate (a relay that requires one). certificate_required says so by
+ * itself; any other alert counts only when the configured certificate got
+ * through the same TLS path. A relay that drops an untrusted certificate's
+ * connection right after the handshake (TLS 1.3 servers judge the client's
+ * certificate after the client has finished and sent its request) refuses it
+ * too, on the same condition. Null when the observation is none of these.
+ */
+function refusedInTls(o: HttpObservation | undefined, want: 'a certificate' | 'a trusted certificate', x: Ctx): string | null {
+  if (!o || (o.outcome !== 'tls' && o.outcome !== 'protocol')) return null;
+  const works = certificateWorks(x);
+  const alerts = want === 'a certificate' ? CLIENT_CERTIFICATE_ALERTS : UNTRUSTED_CERTIFICATE_ALERTS;
+  if (o.alert && alerts.has(o.alert.code) && (o.alert.code === 116 || works)) return `refused in the TLS handshake: alert ${o.alert.code} ${o.alert.name} (the relay requires ${want})`;
+  if (want === 'a trusted certificate' && works && o.tlsHandshakeCompleted && !o.alert && (o.code === 'ECONNRESET' || o.code === 'EPIPE'))
+    return `refused at TLS: the relay dropped the connection after the handshake, before any HTTP answer (${o.code}), while the configured certificate got an HTTP answer`;
+  return null;
+}
+
 function evaluateIa01(x: Ctx): ControlResult {
   const { resource } = x;
   const ev = x.request('no-credentials');
@@ -40,6 +66,8 @@ function evaluateIa01(x: Ctx): ControlResult {
     };
   if (isAuthRefusal(o))
     return { control: 'IA-01', resource, status: 'pass', detail: `POST without credentials refused: ${describeHttp(o)}${responded(o) && o.headers['www-authenticate'] ? ` (WWW-Authenticate: ${o.headers['www-authenticate']})` : ''}`, evidence: [ev.key] };
+  const tls = refusedInTls(o, 'a certificate', x);
+  if (tls) return { control: 'IA-01', resource, status: 'pass', detail: `POST without credentials ${tls}`, evidence: [ev.key] };
   return {
     control: 'IA-01',
     resource,
@@ -66,7 +94,9 @@ function evaluateIa02(x: Ctx): ControlResult {
       evidence: accepted.map((k) => k.ev!.key),
     };
   // RFC 6750 §3.1: a malformed Authorization header may be answered 400 invalid_request.
-  const refused = (k: (typeof sent)[number]) => isAuthRefusal(k.ev!.data.response) || (k.c === 'malformed-credential' && responded(k.ev!.data.response) && k.ev!.data.response.status === 400);
+  const inTls = (k: (typeof sent)[number]) => (k.ev!.data.credential.kind === 'client-cert' ? refusedInTls(k.ev!.data.response, 'a trusted certificate', x) : null);
+  const refused = (k: (typeof sent)[number]) =>
+    isAuthRefusal(k.ev!.data.response) || (k.c === 'malformed-credential' && responded(k.ev!.data.response) && k.ev!.data.response.status === 400) || inTls(k) !== null;
   const unobserved = sent.filter((k) => !refused(k));
   if (unobserved.length)
     return {
@@ -81,7 +111,7 @@ function evaluateIa02(x: Ctx): ControlResult {
     control: 'IA-02',
     resource,
     status: 'pass',
-    detail: `${sent.map((k) => `${label(k)} refused (${describeHttp(k.ev!.data.response)})`).join('; ')}${skipped.length ? `; ${skipped.join('; ')}` : ''}`,
+    detail: `${sent.map((k) => `${label(k)}${k.ev!.data.credential.certificate ? ` (${k.ev!.data.credential.certificate})` : ''} ${inTls(k) ?? `refused (${describeHttp(k.ev!.data.response)})`}`).join('; ')}${skipped.length ? `; ${skipped.join('; ')}` : ''}`,
     evidence: sent.map((k) => k.ev!.key),
   };
 }

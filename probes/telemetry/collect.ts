@@ -4,6 +4,7 @@
 // no payload leaves this module.
 import type { MqttClient, Packet } from 'mqtt';
 import { reasonOf } from '../../agent/errors.js';
+import { probeCredentials } from '../broker-identity.js';
 import { endQuietly, mqttConnectAuto, type ConnectObservation, type MqttTarget } from '../mqtt.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { TelemetryAnalyzer, type AnalyzerTotals, type DeviceReport } from './analyzer.js';
@@ -116,8 +117,8 @@ export async function collectTelemetry(ctx: CollectContext): Promise<Evidence[]>
   const host = listener.host ?? broker.host;
   const lres = listenerResource(broker, listener);
   const resource = topicsResource(settings.topics);
-  const auth = broker.auth;
-  const identity = auth ? `probe identity ${auth.username}` : 'anonymous';
+  const creds = probeCredentials(broker, listener, ctx.secrets);
+  const identity = creds.label;
   const target: MqttTarget = {
     host,
     port: listener.port,
@@ -127,6 +128,8 @@ export async function collectTelemetry(ctx: CollectContext): Promise<Evidence[]>
     servername: broker.servername,
     timeoutMs: ctx.stepTimeoutMs,
     signal: ctx.signal,
+    cert: creds.cert,
+    key: creds.key,
   };
   const analyzer = new TelemetryAnalyzer({
     deviceId: settings.deviceId,
@@ -137,7 +140,7 @@ export async function collectTelemetry(ctx: CollectContext): Promise<Evidence[]>
   });
 
   ctx.progress?.(`${lres}: connect as ${identity}`);
-  const session = await mqttConnectAuto(target, { username: auth?.username, password: auth ? ctx.secrets.get(auth.password_file) : undefined, protocol: broker.protocol }, true);
+  const session = await mqttConnectAuto(target, { username: creds.username, password: creds.password, protocol: broker.protocol }, true);
   const window: WindowData = {
     listener: lres,
     identity,

@@ -44,7 +44,7 @@ const ALERT_NAMES: Record<number, string> = {
   120: 'no_application_protocol',
 };
 
-export const ALERT = { closeNotify: 0, handshakeFailure: 40, protocolVersion: 70, insufficientSecurity: 71 } as const;
+export const ALERT = { closeNotify: 0, handshakeFailure: 40, protocolVersion: 70, insufficientSecurity: 71, internalError: 80 } as const;
 
 export interface Alert {
   /** 1 warning, 2 fatal. */

@@ -178,7 +178,15 @@ async function scanVersion(version: ProtocolVersion, ctx: ScanContext): Promise<
     if (excerpt) out.excerpt = excerpt;
   };
 
-  // Bounded: each round removes one suite from the offer or ends the loop.
+  // OpenSSL 3 answers a version it is configured to allow but cannot sign at
+  // its security level (TLS <= 1.1 needs SHA-1 signatures, forbidden from
+  // level 1 up, the default) with internal_error instead of protocol_version.
+  // No client can complete that version, so the same alert to a second hello
+  // is read as a refusal; once is not enough (it may be a passing fault).
+  let internalErrors = 0;
+
+  // Bounded: each round removes one suite from the offer or ends the loop
+  // (the one repeated hello after an internal_error aside).
   while (offer.length) {
     if (t.signal?.aborted) {
       stop('aborted: the check budget ran out');
@@ -189,6 +197,10 @@ async function scanVersion(version: ProtocolVersion, ctx: ScanContext): Promise<
       // After at least one pick, a refusal is the normal end: nothing offered is left that the server takes.
       if (isRefusal(r.alert)) {
         if (!accepted.length) out.refusal = describeAlert(r.alert);
+      } else if (r.alert.description === ALERT.internalError && !accepted.length && ++internalErrors < 2) {
+        continue;
+      } else if (r.alert.description === ALERT.internalError && !accepted.length) {
+        out.refusal = `${describeAlert(r.alert)} to two hellos: the server cannot negotiate ${version} (OpenSSL 3 answers so when its security level leaves no signature algorithm for the version)`;
       } else stop(`the server answered ${describeAlert(r.alert)}`);
       break;
     }

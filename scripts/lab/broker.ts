@@ -21,8 +21,24 @@ export interface BrokerKnobs {
   acceptAnyPassword: boolean;
   /** Deny SUBSCRIBE to `#` and `$SYS/#` (BT-06). */
   denyWildcard: boolean;
+  /** Further filters whose SUBSCRIBE is refused (SUBACK 0x80), e.g. `#` alone. */
+  refuseSubscribe: string[];
   /** Address the listeners bind to (default 127.0.0.1). */
   bindHost: string;
+  /**
+   * Client certificates on the TLS listener: none asked; or required (mutual
+   * TLS: a client without a certificate from opts.deviceCa is refused in the
+   * handshake, as Mosquitto's `require_certificate true`).
+   */
+  clientCertificate: 'none' | 'required';
+  /** Take the identity from a verified client certificate and check no password (Mosquitto's `use_identity_as_username true`). */
+  certificateIdentity: boolean;
+  /**
+   * Mosquitto-style read ACL for every authenticated client: each SUBSCRIBE is
+   * granted and only messages on these filters are delivered; null: no filter.
+   * Anonymous clients are not filtered.
+   */
+  readAcl: string[] | null;
 }
 
 /** What Node offers by default plus everything OpenSSL disables at level 1: an old Mosquitto's behaviour. */
@@ -39,6 +55,10 @@ export const PROFILES: Record<'weak' | 'hardened', BrokerKnobs> = {
     acceptAnyPassword: true,
     denyWildcard: false,
     bindHost: '127.0.0.1',
+    refuseSubscribe: [],
+    clientCertificate: 'none',
+    certificateIdentity: false,
+    readAcl: null,
   },
   hardened: {
     plaintext: false,
@@ -48,6 +68,10 @@ export const PROFILES: Record<'weak' | 'hardened', BrokerKnobs> = {
     acceptAnyPassword: false,
     denyWildcard: true,
     bindHost: '127.0.0.1',
+    refuseSubscribe: [],
+    clientCertificate: 'none',
+    certificateIdentity: false,
+    readAcl: null,
   },
 };
 
@@ -63,6 +87,8 @@ export interface LabBroker {
   listeners: LabListener[];
   /** Users the broker accepts (the probe identity and devices). */
   users: Map<string, string>;
+  /** Every CONNECT the broker authenticated, with the user name it carried and whether it came over TLS (a broker's connection log). */
+  logins: Array<{ username: string | null; tls: boolean }>;
   close(): Promise<void>;
 }
 
@@ -72,9 +98,24 @@ export interface StartBrokerOptions {
   users?: Record<string, string>;
   /** Fixed ports per listener name (to restart a profile on the same ports); 0 or absent = ephemeral. */
   ports?: Partial<Record<'mqtt' | 'mqtts' | 'ws', number>>;
-  /** Device CA: when set, the TLS listener also asks for client certificates (optional). */
+  /** Device CA: when set, the TLS listener also asks for client certificates (optional unless knobs.clientCertificate is required). */
   deviceCa?: Issued;
 }
+
+/** MQTT topic filter match (`+`, `#`; wildcards never match `$` topics). */
+function matches(filter: string, topic: string): boolean {
+  if (topic.startsWith('$') && /^[+#]/.test(filter)) return false;
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+/** Who a connected client authenticated as (set in authenticate). */
+const identities = new WeakMap<object, string | null>();
 
 function listen(server: net.Server, host: string, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -87,7 +128,15 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
   const k = opts.knobs;
   const users = new Map(Object.entries(opts.users ?? {}));
   const broker = await Aedes.createBroker({ heartbeatInterval: 1000 });
-  broker.authenticate = (_client, username, password, done) => {
+  const logins: LabBroker['logins'] = [];
+  broker.authenticate = (client, username, password, done) => {
+    const socket = (client as unknown as { conn?: { authorized?: boolean; encrypted?: boolean; getPeerCertificate?: () => { subject?: { CN?: string } } } }).conn;
+    logins.push({ username: username ?? null, tls: Boolean(socket?.encrypted) });
+    if (k.certificateIdentity && socket?.authorized) {
+      identities.set(client, socket.getPeerCertificate?.().subject?.CN ?? 'certificate');
+      return done(null, true);
+    }
+    identities.set(client, username ?? null);
     if (!username) return done(null, k.anonymous);
     if (k.acceptAnyPassword) return done(null, true);
     const ok = users.get(username) === password?.toString();
@@ -97,13 +146,22 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
   };
   broker.authorizeSubscribe = (_client, sub, done) => {
     if (k.denyWildcard && (sub.topic === '#' || sub.topic.startsWith('$SYS'))) return done(null, null as never);
+    if (k.refuseSubscribe.includes(sub.topic)) return done(null, null as never);
     done(null, sub);
   };
+  if (k.readAcl) {
+    const acl = k.readAcl;
+    broker.authorizeForward = (client, packet) => (identities.get(client) && !acl.some((f) => matches(f, packet.topic)) ? null : packet) as never;
+  }
 
   // A gateway usually holds retained status messages; they make topic
   // readability observable at once (BT-06) without waiting for traffic.
   await new Promise<void>((r) =>
     broker.publish({ cmd: 'publish', topic: 'gateway/status', payload: Buffer.from('online'), qos: 0, retain: true, dup: false } as never, () => r()),
+  );
+  // Mosquitto keeps its $SYS tree retained; the lab does the same for one topic.
+  await new Promise<void>((r) =>
+    broker.publish({ cmd: 'publish', topic: '$SYS/broker/version', payload: Buffer.from('aedes (pathaudit lab)'), qos: 0, retain: true, dup: false } as never, () => r()),
   );
   const servers: Array<net.Server | http.Server> = [];
   const sockets = new Set<net.Socket>();
@@ -121,6 +179,7 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
     }
     if (k.tls) {
       if (!opts.server) throw new Error('a TLS listener needs a server certificate (opts.server)');
+      if (k.clientCertificate === 'required' && !opts.deviceCa) throw new Error('a listener that requires client certificates needs opts.deviceCa');
       const s = tls.createServer(
         {
           key: opts.server.keyPem,
@@ -129,7 +188,7 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
           ciphers: k.tls.ciphers,
           ca: opts.deviceCa?.certPem,
           requestCert: Boolean(opts.deviceCa),
-          rejectUnauthorized: false,
+          rejectUnauthorized: k.clientCertificate === 'required',
         },
         broker.handle,
       );
@@ -159,6 +218,7 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
     broker,
     listeners,
     users,
+    logins,
     close: async () => {
       for (const c of sockets) c.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

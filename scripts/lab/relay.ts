@@ -39,6 +39,12 @@ export interface RelayKnobs {
   auth: 'none' | 'any-bearer' | 'bearer' | 'basic' | 'jwt' | 'client-cert';
   /** jwt only: refuse tokens whose `exp` is past (false: the classic "signature checked, expiry not" bug). */
   checkExpiry: boolean;
+  /**
+   * client-cert only: refuse a client without a certificate from opts.clientCa
+   * in the TLS handshake (an mTLS-only relay, as nginx `ssl_verify_client on`),
+   * instead of answering it 401.
+   */
+  certificateInTls: boolean;
   /** Body limit in bytes (413 above it); null: effectively none. */
   bodyLimit: number | null;
   /** Send `Server` and `X-Powered-By` with product versions. */
@@ -55,6 +61,7 @@ export const RELAY_PROFILES: Record<'weak' | 'hardened', RelayKnobs> = {
     tls: { minVersion: 'TLSv1', ciphers: LEGACY_SERVER_CIPHERS },
     auth: 'none',
     checkExpiry: false,
+    certificateInTls: false,
     bodyLimit: null,
     banners: true,
     leakErrors: true,
@@ -65,6 +72,7 @@ export const RELAY_PROFILES: Record<'weak' | 'hardened', RelayKnobs> = {
     tls: { minVersion: 'TLSv1.2', ciphers: HARDENED_CIPHERS },
     auth: 'bearer',
     checkExpiry: true,
+    certificateInTls: false,
     bodyLimit: 64 * 1024,
     banners: false,
     leakErrors: false,
@@ -221,7 +229,7 @@ export async function startLabRelay(opts: StartRelayOptions): Promise<LabRelay> 
           minVersion: k.tls.minVersion,
           ciphers: k.tls.ciphers,
           // Ask for a client certificate but judge it in the auth hook, so a missing one gets a 401 like any missing credential.
-          ...(k.auth === 'client-cert' ? { requestCert: true, rejectUnauthorized: false, ca: opts.clientCa!.certPem } : {}),
+          ...(k.auth === 'client-cert' ? { requestCert: true, rejectUnauthorized: k.certificateInTls, ca: opts.clientCa!.certPem } : {}),
         },
         handler!,
       )

@@ -36,17 +36,26 @@ export interface RunningMosquitto {
   stop(): Promise<void>;
 }
 
-/** Starts ./mosquitto/<template>.conf; `env` adds to the broker's environment (e.g. OPENSSL_CONF). */
-export async function startMosquitto(template: string, dir: string, portNames: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningMosquitto> {
-  const ports: Record<string, number> = {};
-  for (const name of portNames) ports[name] = await freePort();
+/**
+ * Starts mosquitto/<template>.conf. `acl` names the file of this folder copied
+ * to @DIR@/acl (default `acl`); `ports` reuses the ports of an earlier start;
+ * `env` adds to the broker's environment (e.g. OPENSSL_CONF).
+ */
+export async function startMosquitto(
+  template: string,
+  dir: string,
+  portNames: string[],
+  opts: { acl?: string; ports?: Record<string, number>; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningMosquitto> {
+  const ports: Record<string, number> = { ...opts.ports };
+  for (const name of portNames) ports[name] ??= await freePort();
   let conf = readFileSync(new URL(`./mosquitto/${template}.conf`, import.meta.url), 'utf8').replaceAll('@DIR@', dir);
   for (const [name, port] of Object.entries(ports)) conf = conf.replaceAll(`@PORT_${name}@`, String(port));
-  copyFileSync(new URL('./mosquitto/acl', import.meta.url), join(dir, 'acl'));
+  copyFileSync(new URL(`./mosquitto/${opts.acl ?? 'acl'}`, import.meta.url), join(dir, 'acl'));
   const file = join(dir, `${template}.conf`);
   writeFileSync(file, conf);
   let err = '';
-  const child = spawn(MOSQUITTO!, ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(MOSQUITTO!, ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env } });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   for (const port of Object.values(ports)) await waitForPort(port, child, () => err);
   return {
@@ -64,6 +73,11 @@ export async function startMosquitto(template: string, dir: string, portNames: s
 /** Writes a Mosquitto password file (hashed by mosquitto_passwd). */
 export function writePasswordFile(dir: string, user: string, password: string): void {
   execFileSync('mosquitto_passwd', ['-b', '-c', join(dir, 'passwd'), user, password], { stdio: 'ignore' });
+}
+
+/** Adds a user to the password file writePasswordFile made. */
+export function addPassword(dir: string, user: string, password: string): void {
+  execFileSync('mosquitto_passwd', ['-b', join(dir, 'passwd'), user, password], { stdio: 'ignore' });
 }
 
 /**

@@ -49,7 +49,7 @@ async function setup(t: Test): Promise<Setup> {
   }
   writeFileSync(join(dir, 'ca.pem'), ca.certPem);
   writeFileSync(join(dir, 'openssl-legacy.cnf'), LEGACY_OPENSSL_CONF);
-  const m = await startMosquitto('tls-scan', dir, ['HARDENED', 'LEGACY', 'MTLS'], { OPENSSL_CONF: join(dir, 'openssl-legacy.cnf') });
+  const m = await startMosquitto('tls-scan', dir, ['HARDENED', 'LEGACY', 'MTLS'], { env: { OPENSSL_CONF: join(dir, 'openssl-legacy.cnf') } });
   t.teardown(() => m.stop());
   return { dir, m, client: { certFile: join(dir, 'probe.crt'), keyFile: join(dir, 'probe.key') } };
 }

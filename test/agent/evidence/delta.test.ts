@@ -61,3 +61,32 @@ t.test('new and gone resources, findings resolved/new/persisting, and the headli
   t.equal(d.headline, '1 control improved · 0 regressions · 2 findings resolved · 1 new finding · 1 not comparable');
   t.equal(d.controls[0]!.change, 'new', 'with no regression, new results lead');
 });
+
+t.test('a broker that went down between the runs: nothing improved, no finding resolved', async (t) => {
+  const weak = docOf('run-weak', [
+    result('BT-01', 'mqtt 127.0.0.1:1883', 'fail'),
+    result('BT-02', 'mqtt 127.0.0.1:1883', 'fail', 'critical'),
+    result('BT-03', 'mqtts 127.0.0.1:8883', 'fail'),
+    result('BT-05', 'broker 127.0.0.1', 'pass'),
+    result('BT-06', 'mqtts 127.0.0.1:8883', 'fail', 'medium'),
+  ]);
+  const down = docOf(
+    'run-down',
+    weak.results.map((r) => ({ ...result(r.control, r.resource, 'error'), detail: 'broker unreachable: no declared listener accepts a TCP connection' })),
+  );
+  const d = computeDelta(weak, down);
+  t.equal(d.counts.improved, 0, 'no control improved');
+  t.equal(d.counts['not-comparable'], 5, 'every control is not comparable');
+  t.equal(d.findingCounts.resolved, 0, 'no finding resolved');
+  t.equal(d.findingCounts['not-retested'], 4, 'the four findings were not re-tested');
+  t.ok(d.findings.every((f) => f.change === 'not-retested'));
+  t.equal(d.headline, '0 controls improved · 0 regressions · 4 not re-tested · 5 not comparable');
+});
+
+t.test('a finding whose control errored in the later run is not re-tested; one observed as pass is resolved', async (t) => {
+  const from = docOf('a', [result('BT-07', 'mqtts 127.0.0.1:8883', 'fail', 'critical'), result('BT-01', 'mqtt 127.0.0.1:1883', 'fail')]);
+  const to = docOf('b', [result('BT-07', 'mqtts 127.0.0.1:8883', 'error'), result('BT-01', 'mqtt 127.0.0.1:1883', 'pass')]);
+  const d = computeDelta(from, to);
+  t.equal(d.findings.find((f) => f.control === 'BT-07')!.change, 'not-retested');
+  t.equal(d.findings.find((f) => f.control === 'BT-01')!.change, 'resolved');
+});

@@ -50,18 +50,18 @@ t.test('a listener that accepts TCP and never answers ends as error within the s
   t.equal(doc.summary.posture, 'degraded');
 });
 
-t.test('a closed port: reachability controls pass on ECONNREFUSED, identity probes are error', async (t) => {
+t.test('the only declared listener closed: the broker is unreachable, every control is error, none passes', async (t) => {
   const port = await freePort();
   const dir = tempDir(t);
   const file = writeConfig(dir, { broker: { host: '127.0.0.1', listeners: [{ name: 'mqtt', port, tls: false }] }, runner: { step_timeout_ms: 500 } });
   const doc = await runChecks(load(file), ['broker-transport']);
   const bt01 = resultOf(doc, 'BT-01', 'mqtt ');
-  t.equal(bt01.status, 'pass');
-  t.match(bt01.detail, /ECONNREFUSED/);
+  t.equal(bt01.status, 'error', 'a refused port is no proof of hardening when nothing of the broker answers');
+  t.match(bt01.detail, /^broker unreachable: no declared listener accepts a TCP connection \(mqtt 127\.0\.0\.1:\d+: ECONNREFUSED\)/);
   t.equal(bt01.evidence.length, 1, 'the refused connect is the evidence');
-  t.equal(resultOf(doc, 'BT-05').status, 'fail', 'no TLS listener on the path');
-  t.equal(resultOf(doc, 'BT-06').status, 'error');
-  t.equal(resultOf(doc, 'BT-07').status, 'error');
+  t.same(new Set(doc.results.map((r) => r.control)).size, 8, 'all eight controls reported');
+  for (const r of doc.results) t.match(r, { status: 'error', detail: /^broker unreachable/ }, `${r.control} ${r.resource}`);
+  t.equal(resultOf(doc, 'BT-06').resource, `mqtt 127.0.0.1:${port}`, 'BT-06 on the listener it would have used, as in a run that reached the broker');
 });
 
 t.test('a check that overruns its budget yields error results for every control and the run goes on', async (t) => {

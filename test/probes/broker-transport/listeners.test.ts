@@ -46,20 +46,31 @@ t.test('weak profile: every BT control that the weak gateway breaks fails, with 
   t.match(bt04.detail, /CBC/);
 
   t.equal(resultOf(doc, 'BT-05').status, 'pass', 'a TLS listener exists');
-  t.equal(resultOf(doc, 'BT-06').status, 'fail', '# granted to the probe identity');
-  t.equal(resultOf(doc, 'BT-07').status, 'fail', 'default credentials accepted');
+  const bt06 = resultOf(doc, 'BT-06');
+  t.equal(bt06.status, 'fail', 'the probe identity received a topic outside its scope');
+  t.match(bt06.detail, /gateway\/status \(1 message, 1 retained\)/, 'the retained status topic is named');
+  t.match(bt06.detail, /\$SYS\/broker\/version/, '$SYS delivered too, and named');
+  t.match(bt06.detail, /its scope is empty/);
+  const bt07 = resultOf(doc, 'BT-07');
+  t.equal(bt07.status, 'skipped', 'anonymous CONNECT is accepted: a default credential would only repeat BT-02');
+  t.match(bt07.detail, /^judged by BT-02: the broker checks no credentials/);
   const bt08 = resultOf(doc, 'BT-08', 'ws ');
   t.equal(bt08.status, 'fail', 'plain WebSocket listener');
   t.match(bt08.detail, /101 Switching Protocols/);
   t.equal(doc.summary.posture, 'exposed');
 });
 
-t.test('hardened profile: every BT control passes (BT-01/BT-02/BT-08 on closed ports pass by ECONNREFUSED)', async (t) => {
+t.test('hardened profile: every BT control passes; on the closed ports BT-01/BT-02 pass and BT-08 is skipped (no listener)', async (t) => {
   const gw = await labGateway(t, { profile: 'weak' });
   await gw.reconfigure('hardened');
   const doc = await runChecks(load(gw.configFile), ['broker-transport']);
-  const bad = doc.results.filter((r) => r.status !== 'pass' && !(r.control === 'BT-01' && r.status === 'skipped' && r.resource.startsWith('ws ')));
-  t.same(bad, [], 'no BT result other than pass (BT-01 on the WebSocket listener is skipped: judged by BT-08)');
+  const closedPort = (r: { resource: string }) => r.resource.startsWith('ws ') || r.resource.startsWith('mqtt ');
+  const expectedSkip = (r: (typeof doc.results)[number]) =>
+    r.status === 'skipped' && ((r.control === 'BT-01' && r.resource.startsWith('ws ')) || (r.control === 'BT-08' && closedPort(r) && /^no listener: nothing to judge/.test(r.detail)));
+  const bad = doc.results.filter((r) => r.status !== 'pass' && !expectedSkip(r));
+  t.same(bad, [], 'no BT result other than pass (BT-01 on the WebSocket listener is judged by BT-08; BT-08 on a closed port has nothing to judge)');
+  t.match(resultOf(doc, 'BT-01', 'mqtt '), { status: 'pass', detail: /no plaintext exposure left/ });
+  t.match(resultOf(doc, 'BT-02', 'mqtt '), { status: 'pass', detail: /no anonymous access here/ });
   t.match(resultOf(doc, 'BT-02', 'mqtts ').detail, /not authorized|bad user name/);
   t.match(resultOf(doc, 'BT-03', 'mqtts ').detail, /SSLv3 refused.*TLSv1 refused.*TLSv1\.1 refused/);
   t.match(resultOf(doc, 'BT-06').detail, /# refused \(SUBACK 0x80\), \$SYS\/# refused \(SUBACK 0x80\)/);
@@ -104,4 +115,13 @@ t.test('BT-07 is skipped when disabled, and BT-06 skipped without a probe identi
   t.match(resultOf(doc, 'BT-07').detail, /default_credentials is false/);
   t.equal(resultOf(doc, 'BT-06').status, 'skipped');
   t.match(resultOf(doc, 'BT-06').detail, /no probe identity configured/);
+});
+
+t.test('BT-07 fails when anonymous CONNECT is refused but a default credential is accepted', async (t) => {
+  const gw = await labGateway(t, { profile: 'hardened', broker: { acceptAnyPassword: true } });
+  const doc = await runChecks(load(gw.configFile), ['broker-transport']);
+  t.equal(resultOf(doc, 'BT-02', 'mqtts ').status, 'pass', 'anonymous refused');
+  const bt07 = resultOf(doc, 'BT-07');
+  t.equal(bt07.status, 'fail');
+  t.match(bt07.detail, /default credential accepted for user\(s\) "admin" \(built-in list entry 1\)/);
 });

@@ -225,7 +225,7 @@ t.test('basic-auth relay: malformed and wrong passwords get 401, the configured 
   t.notOk(json.includes(Buffer.from(`gw-device:${password}`).toString('base64')), 'nor the Authorization value');
 });
 
-t.test('client-certificate relay: no certificate gets 401, the configured device certificate 202; IA-02 skipped with the reason', async (t) => {
+t.test('client-certificate relay: no certificate gets 401, a certificate from another CA 401, the configured device certificate 202', async (t) => {
   const deviceCa = await createCa('CN=pathaudit test device CA');
   const device = await deviceCert(deviceCa, 'pathaudit-probe');
   const relay = await startLabRelay({ knobs: { ...RELAY_PROFILES.hardened, auth: 'client-cert' }, server: pki.server, clientCa: deviceCa });
@@ -240,9 +240,10 @@ t.test('client-certificate relay: no certificate gets 401, the configured device
   t.equal(resultOf(doc, 'IA-01').status, 'pass', resultOf(doc, 'IA-01').detail);
   t.equal(requestEvidence(doc, 'no-credentials').data.response.status, 401);
   t.equal(resultOf(doc, 'IA-03').status, 'pass', resultOf(doc, 'IA-03').detail);
-  t.same(requestEvidence(doc, 'valid-credential').data.credential, { kind: 'client-cert', variant: 'valid' });
-  t.equal(resultOf(doc, 'IA-02').status, 'skipped');
-  t.match(resultOf(doc, 'IA-02').detail, /client certificates/);
+  t.same(requestEvidence(doc, 'valid-credential').data.credential, { kind: 'client-cert', variant: 'valid', certificate: 'CN=pathaudit-probe issued by CN=pathaudit test device CA' });
+  t.equal(resultOf(doc, 'IA-02').status, 'pass', resultOf(doc, 'IA-02').detail);
+  t.equal(requestEvidence(doc, 'wrong-credential').data.response.status, 401, 'the certificate from another CA is refused like any wrong credential');
+  t.match(resultOf(doc, 'IA-02').detail, /expired-credential not applicable \(client certificates: an expired one would need the key of the configured CA/);
   t.equal(resultOf(doc, 'IA-06').status, 'pass', 'bodies judged with the certificate presented');
   const keyBody = device.keyPem.split('\n').slice(1, 3).join('');
   t.notOk(json.includes(keyBody), 'the private key is not in the run document');

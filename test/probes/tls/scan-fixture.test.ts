@@ -194,3 +194,13 @@ t.test('a server with no version at all: every version refused, the listener sti
   t.match(judgeCipherSuites(scan), { status: 'error', detail: /accepted no version/ });
   t.equal(judgeProtocolVersions(scan).status, 'pass');
 });
+
+t.test('internal_error to two hellos of a version is a refusal (OpenSSL 3 with no signature algorithm left for TLS <= 1.1); BT-03 passes on it', async (t) => {
+  const f = await startTlsFixture(t, { accept: { 'TLSv1.2': [0xc02f] }, versionAlert: 80 });
+  const scan = await scanTls({ host: '127.0.0.1', port: f.port, timeoutMs: TIMEOUT_MS });
+  for (const v of ['SSLv3', 'TLSv1', 'TLSv1.1'])
+    t.match(version(scan, v), { status: 'refused', hellos: 2, refusal: /internal_error \(80\) to two hellos: the server cannot negotiate/ }, v);
+  t.equal(f.hellos.filter((h) => h.asked === 'TLSv1.1').length, 2, 'the hello was repeated once, not more');
+  t.equal(judgeProtocolVersions(scan).status, 'pass');
+  t.equal(version(scan, 'TLSv1.2').status, 'accepted');
+});
