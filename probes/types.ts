@@ -38,6 +38,12 @@ export interface ControlMeta {
   standards: string[];
   /** Rough effort to fix: used by the backlog. */
   effort: 'small' | 'medium' | 'large';
+  /**
+   * Other checks whose evidence this control reads in the same run
+   * (EvaluateInput.runEvidence): without them it is `skipped`. A rerun that
+   * verifies the control must run them too (the backlog's verify plan).
+   */
+  needs?: string[];
 }
 
 /** One raw observation, redacted of secrets before it leaves collect(). */

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { exportBundle, verifyBundle } from '../evidence/bundle.js';
 import { keyFileOf, loadOrCreateKey } from '../evidence/signing.js';
+import { thresholdsFrom } from '../evidence/summary.js';
 import { configError, EXIT, reasonOf, usageError } from '../errors.js';
 import { openStore, storePathOf } from '../store/index.js';
 import { loadForCli, withStore } from './context.js';
@@ -21,7 +22,7 @@ export async function bundleExportCommand(runRef: string, flags: { out?: string;
   const keyFile = keyFileOf(loaded);
   const { data, runId } = await withStore(loaded, async (store) => {
     const doc = resolveRun(store, runRef, 'bundle export');
-    return { data: await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets }), runId: doc.run.id };
+    return { data: await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets, thresholds: thresholdsFrom(loaded.config) }), runId: doc.run.id };
   });
   writeOutput(data, flags.out, io);
   io.stdout(`bundle: run ${runId} signed with ${loadOrCreateKey(keyFile).fingerprint} → ${resolve(flags.out)}\n`);

@@ -1,5 +1,6 @@
 // `pathaudit delta [--from RUN|baseline] [--to RUN|latest] [--format text|json|md]`
 import { computeDelta } from '../evidence/delta.js';
+import { thresholdsFrom } from '../evidence/summary.js';
 import { EXIT, usageError } from '../errors.js';
 import { renderDeltaMd } from '../reports/md.js';
 import { deltaLines } from '../reports/text.js';
@@ -15,7 +16,7 @@ export async function deltaCommand(flags: { from: string; to: string; format: st
   const delta = await withStore(loaded, (store) => {
     const from = resolveRun(store, flags.from, '--from', { allowBaseline: true });
     const to = resolveRun(store, flags.to, '--to', { allowBaseline: true });
-    return computeDelta(from, to);
+    return computeDelta(from, to, { thresholds: thresholdsFrom(loaded.config) });
   });
   const body =
     flags.format === 'json' ? `${JSON.stringify(delta, null, 2)}\n` : flags.format === 'md' ? `${renderDeltaMd(delta, '#').join('\n')}\n` : `${deltaLines(delta).join('\n')}\n`;

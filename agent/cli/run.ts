@@ -2,6 +2,7 @@ import type { Severity } from '../../probes/types.js';
 import { EXIT, usageError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { ensureBaseline } from '../evidence/baseline.js';
+import { thresholdsFrom, type DecisionThresholds } from '../evidence/summary.js';
 import { renderReport, type ReportFormat } from '../reports/index.js';
 import type { Store } from '../store/index.js';
 import { runAndStore } from '../runner/index.js';
@@ -35,8 +36,8 @@ export function exitCodeOf(doc: RunDocument, failOn: Severity | null): number {
   return doc.findings.some((f) => !f.waived && rank(f.severity) <= rank(failOn)) ? EXIT.findings : EXIT.ok;
 }
 
-export function renderRun(doc: RunDocument, format: string, store?: Store): string {
-  return renderReport(doc, format as ReportFormat, { store }).body;
+export function renderRun(doc: RunDocument, format: string, store?: Store, thresholds?: Partial<DecisionThresholds>): string {
+  return renderReport(doc, format as ReportFormat, { store, thresholds }).body;
 }
 
 export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
@@ -61,7 +62,7 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
     });
     // The first completed audit-baseline run becomes the baseline when none is set.
     const set = ensureBaseline(store, ran);
-    return { doc: ran, report: renderRun(ran, flags.format, store), baselineSet: set };
+    return { doc: ran, report: renderRun(ran, flags.format, store, thresholdsFrom(loaded.config)), baselineSet: set };
   });
   const note = baselineSet ? `baseline: run ${doc.run.id} is now the baseline (first completed audit-baseline run); later runs are compared against it\n` : '';
   // Machine formats stay parseable: the note goes to stderr unless the report is the terminal text.

@@ -22,8 +22,9 @@ export const CSV_COLUMNS = [
   'waiver_lapsed',
 ] as const;
 
-export function renderCsv(doc: RunDocument): string {
-  const rows = buildBacklog(doc).map((b) => [
+/** The backlog of `path` (the posture as the run left it, or the run alone). */
+export function renderCsv(path: RunDocument): string {
+  const rows = buildBacklog(path).map((b) => [
     b.rank,
     b.score,
     b.severity,
