@@ -52,7 +52,10 @@ export const BrokerSection = Type.Object(
           high: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'BC-02 high when the served certificate expires within this many days (default 30)' })),
           medium: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'BC-02 medium within this many days (default 60)' })),
         },
-        { additionalProperties: false, description: 'Expiry tiers for BC-02 (also used for the ingest endpoint)' },
+        {
+          additionalProperties: false,
+          description: 'Expiry tiers for BC-02 on every served certificate of the path: the broker TLS listeners and the https ingest endpoint (the one setting for both; ingest-auth does not judge certificates)',
+        },
       ),
     ),
     max_validity_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500, description: 'BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)' })),

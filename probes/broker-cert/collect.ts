@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { reasonOf } from '../../agent/errors.js';
 import { resourceOf, brokerResource } from '../broker-transport/collect.js';
+import { safeUrl } from '../http.js';
 import { describeFailure, tlsHandshake } from '../tls.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { parseCertificate, readCertificates, verifyChain, type CertFacts, type ChainVerdict } from '../x509.js';
@@ -23,9 +24,12 @@ export interface Endpoint {
   caWhere: string;
   /** Certificate file on disk (broker only; BC-08). */
   certFile?: string;
+  /** The ingest client certificate to present, when the relay requires one (ingest.auth type client-cert): a relay that verifies clients may refuse the handshake without it. */
+  clientCert?: { certFile: string; keyFile: string };
 }
 
-export const ingestResource = (url: string) => `ingest ${url}`;
+/** The same resource id as ingest-auth's (without userinfo or query), so both checks speak of one endpoint. */
+export const ingestResource = (url: string) => `ingest ${safeUrl(url)}`;
 
 export function endpointsOf(config: PathauditConfig): Endpoint[] {
   const out: Endpoint[] = [];
@@ -40,7 +44,9 @@ export function endpointsOf(config: PathauditConfig): Endpoint[] {
   if (i && i.url.startsWith('https://')) {
     const u = new URL(i.url);
     const host = u.hostname.replace(/^\[|\]$/g, '');
-    out.push({ kind: 'ingest', resource: ingestResource(i.url), host, port: Number(u.port || 443), dialName: i.servername ?? host, caFile: i.ca_file, caWhere: 'ingest.ca_file' });
+    const a = i.auth;
+    const clientCert = a?.type === 'client-cert' && a.cert_file && a.key_file ? { certFile: a.cert_file, keyFile: a.key_file } : undefined;
+    out.push({ kind: 'ingest', resource: ingestResource(i.url), host, port: Number(u.port || 443), dialName: i.servername ?? host, caFile: i.ca_file, caWhere: 'ingest.ca_file', clientCert });
   }
   return out;
 }
@@ -115,14 +121,23 @@ export function statKeyFile(file: string): KeyFileData {
 
 const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
 
+/** The client certificate and key an endpoint needs presented (read here, never put in evidence). */
+function clientIdentity(e: Endpoint, ctx: CollectContext): { cert?: string; key?: string } {
+  if (!e.clientCert) return {};
+  const key = ctx.secrets.has(e.clientCert.keyFile) ? ctx.secrets.get(e.clientCert.keyFile) : readFileSync(e.clientCert.keyFile, 'utf8');
+  ctx.secrets.register(key);
+  return { cert: readFileSync(e.clientCert.certFile, 'utf8'), key };
+}
+
 /** OpenSSL's own verdict on the served chain against the anchor (time included), for the evidence text. */
-function opensslVerify(e: Endpoint, caPem: string, ctx: CollectContext): Promise<ChainData['openssl']> {
+function opensslVerify(e: Endpoint, caPem: string, ctx: CollectContext, client: { cert?: string; key?: string }): Promise<ChainData['openssl']> {
   return new Promise((resolve) => {
     const socket = tls.connect({
       host: e.host,
       port: e.port,
       servername: isIp(e.dialName) ? undefined : e.dialName,
       ca: caPem,
+      ...client,
       rejectUnauthorized: false,
       // Hostname is BC-03's business; here only the chain is asked about.
       checkServerIdentity: () => undefined,
@@ -144,7 +159,14 @@ function opensslVerify(e: Endpoint, caPem: string, ctx: CollectContext): Promise
 async function collectEndpoint(e: Endpoint, anchors: Anchors, ctx: CollectContext): Promise<Evidence[]> {
   ctx.progress?.(`${e.resource}: served certificate`);
   const ev: Evidence[] = [];
-  const hs = await tlsHandshake({ host: e.host, port: e.port, servername: e.dialName, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal });
+  let client: { cert?: string; key?: string };
+  try {
+    client = clientIdentity(e, ctx);
+  } catch (err) {
+    const served: ServedData = { host: e.host, port: e.port, dialName: e.dialName, handshake: { ok: false, failure: `client certificate for the handshake unreadable: ${reasonOf(err)}` } };
+    return [{ key: servedKey(e), kind: 'tls-served-certificate', resource: e.resource, data: served }];
+  }
+  const hs = await tlsHandshake({ host: e.host, port: e.port, servername: e.dialName, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal }, client);
   const served: ServedData = { host: e.host, port: e.port, dialName: e.dialName, handshake: hs.ok ? { ok: true, protocol: hs.protocol } : { ok: false, failure: describeFailure(hs) } };
   ev.push({ key: servedKey(e), kind: 'tls-served-certificate', resource: e.resource, data: served });
   if (!hs.ok) return ev;
@@ -166,7 +188,7 @@ async function collectEndpoint(e: Endpoint, anchors: Anchors, ctx: CollectContex
   const anchor = e.caFile ? anchors.get(e.caFile) : undefined;
   if (e.caFile && anchor?.data.certificates) {
     const verdict = verifyChain(leafDer, chainDer, anchor.ders);
-    const openssl = await opensslVerify(e, anchor.pem, ctx);
+    const openssl = await opensslVerify(e, anchor.pem, ctx, client);
     ev.push({ key: chainKey(e), kind: 'x509-chain-validation', resource: e.resource, data: { anchorFile: e.caFile, verdict, openssl } satisfies ChainData });
   }
   return ev;
