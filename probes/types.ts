@@ -68,6 +68,12 @@ export interface ControlResult {
   detail: string;
   /** Evidence keys (within the check) behind this result. Empty only for `skipped`/`error`. */
   evidence: string[];
+  /**
+   * The fix for this resource, naming its paths and accounts (e.g. the exact
+   * chown/chmod for a key file); the finding carries it instead of the
+   * control's general remediation.
+   */
+  remediation?: string;
 }
 
 export interface CollectContext {

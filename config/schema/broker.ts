@@ -46,6 +46,15 @@ export const BrokerSection = Type.Object(
     ca_file: Type.Optional(FilePath('Trust anchor devices pin for the broker certificate')),
     cert_file: Type.Optional(FilePath('Broker certificate on disk (BC-08)')),
     key_file: Type.Optional(FilePath('Broker private key on disk: only its permissions are read (BC-09)')),
+    user: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 32,
+        pattern: '^[a-z_][a-z0-9_.-]*[$]?$',
+        description:
+          'The account the broker runs as, which must read broker.key_file (BC-09; Mosquitto reads its key after dropping privileges to it). Default: the owner of the running broker process (guardrails.process_names.broker), else mosquitto',
+      }),
+    ),
     expiry_warn_days: Type.Optional(
       Type.Object(
         {

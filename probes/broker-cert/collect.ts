@@ -9,6 +9,9 @@ import { reasonOf } from '../../agent/errors.js';
 import { resourceOf, brokerResource } from '../broker-transport/collect.js';
 import { safeUrl } from '../http.js';
 import { describeFailure, tlsHandshake } from '../tls.js';
+import { collectAccounts } from '../gateway-guardrails/accounts.js';
+import { collectProcesses } from '../gateway-guardrails/processes.js';
+import { systemView } from '../gateway-guardrails/system.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { parseCertificate, readCertificates, verifyChain, type CertFacts, type ChainVerdict } from '../x509.js';
 
@@ -93,6 +96,9 @@ export const chainKey = (e: Endpoint) => `chain ${e.resource}`;
 export const anchorKey = (file: string) => `trust-anchor ${file}`;
 export const diskCertKey = (file: string) => `cert-file ${file}`;
 export const keyFileKey = (file: string) => `key-file ${file}`;
+/** Local accounts (under guardrails.root) and the broker processes: who must read the key, and who can. */
+export const ACCOUNTS_KEY = 'accounts';
+export const BROKER_PROCESSES_KEY = 'broker-processes';
 export const keyFileResource = (file: string) => `key-file ${file}`;
 
 /** The certificates in a file, as evidence data plus the raw DER and PEM text (kept out of evidence: the facts say it). */
@@ -211,7 +217,14 @@ export async function collectBrokerCert(ctx: CollectContext): Promise<Evidence[]
   const b = config.broker;
   if (b?.cert_file && endpoints.some((e) => e.kind === 'broker'))
     ev.push({ key: diskCertKey(b.cert_file), kind: 'x509-file', resource: brokerResource(b), data: readCertFile(b.cert_file).data });
-  if (b?.key_file) ev.push({ key: keyFileKey(b.key_file), kind: 'file-mode', resource: keyFileResource(b.key_file), data: statKeyFile(b.key_file) });
+  if (b?.key_file) {
+    ev.push({ key: keyFileKey(b.key_file), kind: 'file-mode', resource: keyFileResource(b.key_file), data: statKeyFile(b.key_file) });
+    // Accounts are read where the guardrails read the system (guardrails.root, default /), so fixture trees can stand in for it.
+    const view = systemView(config.guardrails?.root, ctx.signal, ctx.stepTimeoutMs);
+    ev.push({ key: ACCOUNTS_KEY, kind: 'local-accounts', resource: keyFileResource(b.key_file), data: await collectAccounts(view) });
+    if (!b.user)
+      ev.push({ key: BROKER_PROCESSES_KEY, kind: 'process-owners', resource: keyFileResource(b.key_file), data: await collectProcesses(view, { broker: config.guardrails?.process_names?.broker, relay: [] }) });
+  }
 
   const perEndpoint = await Promise.all(endpoints.map((e) => collectEndpoint(e, anchors, ctx)));
   return [...ev, ...perEndpoint.flat()];

@@ -169,7 +169,7 @@ t.test('a key file with mode 0644 yields BC-09 fail; the key bytes never reach t
   expectOnly(t, doc, { 'BC-09': 'fail' });
   const r = doc.results.find((x) => x.control === 'BC-09')!;
   t.equal(r.resource, `key-file ${join(dir, 'server.key')}`);
-  t.match(r.detail, /mode 0644 .*readable by group and other/);
+  t.match(r.detail, /mode 0644, .*readable by every local account/);
   const body = cert.keyPem.split('\n')[1]!;
   t.notOk(JSON.stringify(doc).includes(body), 'no private key material in the run document');
 });
