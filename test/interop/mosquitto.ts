@@ -36,7 +36,7 @@ export interface RunningMosquitto {
   stop(): Promise<void>;
 }
 
-export async function startMosquitto(template: 'weak' | 'hardened', dir: string, portNames: string[]): Promise<RunningMosquitto> {
+export async function startMosquitto(template: 'weak' | 'hardened' | 'keyfile', dir: string, portNames: string[]): Promise<RunningMosquitto> {
   const ports: Record<string, number> = {};
   for (const name of portNames) ports[name] = await freePort();
   let conf = readFileSync(new URL(`./mosquitto/${template}.conf`, import.meta.url), 'utf8').replaceAll('@DIR@', dir);
