@@ -13,19 +13,23 @@ import { configError, EXIT, reasonOf, usageError } from '../errors.js';
 import { openStore, storePathOf } from '../store/index.js';
 import { loadForCli, withStore } from './context.js';
 import type { Io } from './io.js';
-import { writeOutput } from './output.js';
+import { checkOut, toStdout, writeOutput } from './output.js';
 import { resolveRun } from './runref.js';
 
 export async function bundleExportCommand(runRef: string, flags: { out?: string; config?: string }, io: Io): Promise<number> {
   if (!flags.out) throw usageError('bundle export: --out FILE is required (the bundle is binary)');
+  await checkOut(flags.out);
   const loaded = loadForCli(flags.config);
   const keyFile = keyFileOf(loaded);
   const { data, runId } = await withStore(loaded, async (store) => {
     const doc = resolveRun(store, runRef, 'bundle export');
     return { data: await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets, thresholds: thresholdsFrom(loaded.config) }), runId: doc.run.id };
   });
-  writeOutput(data, flags.out, io);
-  io.stdout(`bundle: run ${runId} signed with ${loadOrCreateKey(keyFile).fingerprint} → ${resolve(flags.out)}\n`);
+  await writeOutput(data, flags.out, io);
+  // With `--out -` the bundle itself is on stdout: the receipt goes to stderr.
+  const receipt = `bundle: run ${runId} signed with ${loadOrCreateKey(keyFile).fingerprint} → ${toStdout(flags.out) ? 'stdout' : resolve(flags.out)}\n`;
+  if (toStdout(flags.out)) io.stderr(receipt);
+  else io.stdout(receipt);
   return 0;
 }
 

@@ -11,7 +11,7 @@ import { SEVERITIES } from '../../probes/types.js';
 import { loadForCli, withStore } from './context.js';
 import { RUN_FORMATS } from './formats.js';
 import type { Io } from './io.js';
-import { writeOutput } from './output.js';
+import { checkOut, toStdout, writeOutput } from './output.js';
 
 export interface RunFlags {
   bundle?: string;
@@ -44,6 +44,7 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
   if (flags.bundle && flags.check) throw usageError('--bundle and --check are exclusive: name a bundle or a list of checks');
   if (!(RUN_FORMATS as readonly string[]).includes(flags.format)) throw usageError(`--format: expected one of ${RUN_FORMATS.join(', ')} (got "${flags.format}")`);
   const failOn = parseFailOn(flags.failOn);
+  await checkOut(flags.out);
   const loaded = loadForCli(flags.config);
   const { doc, report, baselineSet } = await withStore(loaded, async (store) => {
     const ran = await runAndStore({
@@ -66,7 +67,8 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
   });
   const note = baselineSet ? `baseline: run ${doc.run.id} is now the baseline (first completed audit-baseline run); later runs are compared against it\n` : '';
   // Machine formats stay parseable: the note goes to stderr unless the report is the terminal text.
-  writeOutput(note && flags.format === 'text' && !flags.out ? `${report}\n${note}` : report, flags.out, io);
-  if (note && (flags.format !== 'text' || flags.out)) io.stderr(note);
+  const terminal = flags.format === 'text' && toStdout(flags.out);
+  await writeOutput(note && terminal ? `${report}\n${note}` : report, flags.out, io);
+  if (note && !terminal) io.stderr(note);
   return exitCodeOf(doc, failOn);
 }

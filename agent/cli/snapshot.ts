@@ -5,7 +5,7 @@ import { usageError } from '../errors.js';
 import { deltaLines } from '../reports/text.js';
 import { loadForCli, withStore } from './context.js';
 import type { Io } from './io.js';
-import { writeOutput } from './output.js';
+import { checkOut, writeOutput } from './output.js';
 
 export function renderSnapshotText(s: Snapshot): string {
   const L: string[] = [s.headline, ''];
@@ -30,7 +30,8 @@ export function renderSnapshotText(s: Snapshot): string {
 export async function snapshotCommand(flags: { month?: string; format: string; config?: string; out?: string }, io: Io): Promise<number> {
   if (flags.format !== 'text' && flags.format !== 'json') throw usageError(`--format: expected text or json (got "${flags.format}")`);
   const loaded = loadForCli(flags.config);
+  await checkOut(flags.out);
   const snap = await withStore(loaded, (store) => takeSnapshot(store, flags.month, new Date(), { thresholds: thresholdsFrom(loaded.config) }));
-  writeOutput(flags.format === 'json' ? `${JSON.stringify(snap, null, 2)}\n` : renderSnapshotText(snap), flags.out, io);
+  await writeOutput(flags.format === 'json' ? `${JSON.stringify(snap, null, 2)}\n` : renderSnapshotText(snap), flags.out, io);
   return 0;
 }
