@@ -34,6 +34,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (flags) => setExit(await (await import('./run.js')).runCommand(flags, io)));
 
   program
+    .command('runs')
+    .description('list past runs, newest first (what GET /v1/runs gives)')
+    .option('--limit <n>', 'how many runs (1-500)', '20')
+    .option('--offset <n>', 'skip this many of the newest first', '0')
+    .option('--bundle <name>', 'only runs of this bundle (a --check run is recorded as checks:<ids>)')
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(['running', 'completed', 'failed', 'aborted']))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--config <file>', CONFIG_HELP)
+    .action(async (flags) => setExit(await (await import('./runs.js')).runsCommand(flags, io)));
+
+  program
     .command('checks')
     .description('list the control catalogue')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
