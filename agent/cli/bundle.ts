@@ -13,6 +13,7 @@ import { configError, EXIT, reasonOf, usageError } from '../errors.js';
 import { openStore, storePathOf } from '../store/index.js';
 import { loadForCli, withStore } from './context.js';
 import type { Io } from './io.js';
+import { terminalLine } from '../reports/escape.js';
 import { checkOut, toStdout, writeOutput } from './output.js';
 import { resolveRun } from './runref.js';
 
@@ -72,10 +73,11 @@ export async function bundleVerifyCommand(file: string, flags: { pubkey?: string
   if (flags.format === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
   else {
     const scope = [result.pinnedKey ? 'gateway key pinned' : 'embedded key only', result.chainChecked ? 'chain checked against the store' : 'chain not checked (pass --config)'].join(', ');
-    if (result.ok) io.stdout(`bundle OK: run ${result.runId} · ${result.files} files · signed by ${result.keyFingerprint} · ${scope}\n`);
+    if (result.ok) io.stdout(`${terminalLine(`bundle OK: run ${result.runId} · ${result.files} files · signed by ${result.keyFingerprint} · ${scope}`)}\n`);
     else {
-      io.stdout(`bundle verification FAILED: run ${result.runId || '?'} · key ${result.keyFingerprint || '?'} · ${scope}\n`);
-      for (const p of result.problems) io.stdout(`  ${p}\n`);
+      io.stdout(`${terminalLine(`bundle verification FAILED: run ${result.runId || '?'} · key ${result.keyFingerprint || '?'} · ${scope}`)}\n`);
+      // A hostile bundle names its own files: one line each, no terminal control.
+      for (const p of result.problems) io.stdout(`  ${terminalLine(p)}\n`);
     }
   }
   return result.ok ? EXIT.ok : EXIT.runFailed;

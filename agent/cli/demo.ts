@@ -15,6 +15,7 @@ import { takeSnapshot } from '../evidence/snapshot.js';
 import { leadershipSummary, thresholdsFrom } from '../evidence/summary.js';
 import { EXIT } from '../errors.js';
 import { silentLogger } from '../log.js';
+import { terminalLine } from '../reports/escape.js';
 import { renderReport } from '../reports/index.js';
 import { BUILTIN_BUNDLES } from '../runner/bundles.js';
 import type { RunDocument } from '../runner/document.js';
@@ -56,7 +57,7 @@ async function audit(ctx: Ctx, plan: { bundle: string } | { checks: string[] }):
 }
 
 function printFindings(io: Io, doc: RunDocument): void {
-  for (const x of doc.findings.filter((y) => !y.waived)) io.stdout(`     - [${x.severity}] ${x.control} ${x.title} — ${x.resource}: ${x.detail}\n`);
+  for (const x of doc.findings.filter((y) => !y.waived)) io.stdout(`${terminalLine(`     - [${x.severity}] ${x.control} ${x.title} — ${x.resource}: ${x.detail}`)}\n`);
 }
 
 export async function demoCommand(flags: { dir?: string }, io: Io): Promise<number> {

@@ -2,6 +2,7 @@
 import { takeSnapshot, type Snapshot } from '../evidence/snapshot.js';
 import { thresholdsFrom } from '../evidence/summary.js';
 import { usageError } from '../errors.js';
+import { terminalLine } from '../reports/escape.js';
 import { deltaLines } from '../reports/text.js';
 import { loadForCli, withStore } from './context.js';
 import type { Io } from './io.js';
@@ -24,7 +25,7 @@ export function renderSnapshotText(s: Snapshot): string {
     L.push('', 'priorities:');
     for (const b of s.backlog) L.push(`  ${b.rank}. [${b.severity}] ${b.control} ${b.title} — ${b.resource} (score ${b.score}, effort ${b.effort})`);
   }
-  return `${L.join('\n')}\n`;
+  return `${L.map(terminalLine).join('\n')}\n`;
 }
 
 export async function snapshotCommand(flags: { month?: string; format: string; config?: string; out?: string }, io: Io): Promise<number> {

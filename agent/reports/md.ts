@@ -6,7 +6,7 @@ import type { Delta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
 import type { RunDocument } from '../runner/document.js';
 import { pathSources } from './context.js';
-import { mdCell, mdText, truncate } from './escape.js';
+import { mdCell, mdCode, mdText, truncate } from './escape.js';
 
 const DECISION_WORDS = { 'fix-internally': 'Fix internally', sprint: 'Focused sprint', hold: 'Hold' } as const;
 
@@ -46,7 +46,7 @@ export function renderMarkdown(doc: RunDocument, delta: Delta | null, path: RunD
   const f = lead.findings;
   const L: string[] = [];
   L.push(`# pathaudit report — ${mdText(run.gatewayId)} · ${mdText(run.bundle)}`, '');
-  L.push(`Run \`${run.id}\` · ${run.status} · ${run.startedAt} → ${run.finishedAt ?? '…'} · agent ${run.agentVersion}`);
+  L.push(`Run ${mdCode(run.id)} · ${run.status} · ${mdText(run.startedAt)} → ${mdText(run.finishedAt ?? '…')} · agent ${mdText(run.agentVersion)}`);
   if (run.path?.name) L.push(`Path: ${mdText(run.path.name)}${run.path.pressure ? ` — ${mdText(run.path.pressure)}` : ''}${run.path.deadline ? ` — decision by ${run.path.deadline}` : ''}`);
   L.push('', '## Leadership summary', '');
   if (path !== doc) {
@@ -90,14 +90,14 @@ export function renderMarkdown(doc: RunDocument, delta: Delta | null, path: RunD
     const state = x.waived ? ` — waived until ${x.waiver!.expires}` : x.waiver?.lapsed ? ` — waiver lapsed ${x.waiver.expires}` : '';
     L.push(`### ${x.severity.toUpperCase()} ${x.control} ${mdText(x.title)} — ${mdText(x.resource)}${state}`, '');
     L.push(`${mdText(x.detail)}`, '');
-    L.push(`- Fingerprint: \`${x.fingerprint}\``);
+    L.push(`- Fingerprint: ${mdCode(x.fingerprint)}`);
     L.push(`- Remediation: ${mdText(x.remediation)}`);
     L.push(`- Verification: ${mdText(x.verification)}`);
     if (x.standards.length) L.push(`- Standards: ${mdText(x.standards.join('; '))}`);
     L.push('- Evidence:');
     for (const id of x.evidence) {
       const e = doc.evidence.find((ev) => ev.id === id);
-      L.push(e ? `  - \`${id}\` (${e.kind}, sha256 \`${e.sha256.slice(0, 16)}…\`): \`${truncate(JSON.stringify(e.data), 300).replace(/`/g, "'")}\`` : `  - \`${id}\` (missing from the run)`);
+      L.push(e ? `  - ${mdCode(id)} (${mdText(e.kind)}, sha256 ${mdCode(`${e.sha256.slice(0, 16)}…`)}): ${mdCode(truncate(JSON.stringify(e.data), 300))}` : `  - ${mdCode(id)} (missing from the run)`);
     }
     L.push('');
   }
@@ -106,6 +106,6 @@ export function renderMarkdown(doc: RunDocument, delta: Delta | null, path: RunD
   L.push('', '## Checks', '');
   L.push(...table(['check', 'outcome', 'ms', 'reason'], run.checks.map((c) => [c.check, c.outcome, String(c.durationMs), c.reason ?? ''])));
   L.push('', '## Integrity', '');
-  L.push(`- Run hash: \`${run.hash ?? 'not finished'}\``, `- Previous-run hash: \`${run.previousHash ?? 'none (first run)'}\``, `- Config hash: \`${run.configHash}\``, `- Evidence records: ${doc.evidence.length}`);
+  L.push(`- Run hash: ${mdCode(run.hash ?? 'not finished')}`, `- Previous-run hash: ${mdCode(run.previousHash ?? 'none (first run)')}`, `- Config hash: ${mdCode(run.configHash)}`, `- Evidence records: ${doc.evidence.length}`);
   return `${L.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@ import type { Delta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
 import type { RunDocument } from '../runner/document.js';
 import { pathSources } from './context.js';
+import { terminalLine } from './escape.js';
 
 const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skipped: 'SKIP', error: 'ERR ' };
 
@@ -44,7 +45,7 @@ export function deltaLines(delta: Delta): string[] {
   const persisting = delta.findingCounts.persisting;
   if (persisting) lines.push(`  ${persisting} finding${persisting === 1 ? '' : 's'} persisting`);
   lines.push(`  next move after ${delta.to.id}: ${delta.nextMove.decision} — ${delta.nextMove.decisionRule}`);
-  return lines;
+  return lines.map(terminalLine);
 }
 
 export function renderText(doc: RunDocument, delta: Delta | null = null, path: RunDocument = doc): string {
@@ -101,5 +102,6 @@ export function renderText(doc: RunDocument, delta: Delta | null = null, path: R
     lines.push('waived:');
     for (const x of waived) lines.push(`  ${x.control} ${x.resource} — ${x.waiver!.reason} (until ${x.waiver!.expires})`);
   }
-  return `${lines.join('\n')}\n`;
+  // Details, resources and evidence quote what the path sent: one line each, no terminal control.
+  return `${lines.map(terminalLine).join('\n')}\n`;
 }
