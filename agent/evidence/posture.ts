@@ -200,8 +200,3 @@ export function postureDocument(store: Store, opts: PostureScope & { thresholds?
     evidence: evidenceFor(store, findings, results),
   };
 }
-
-/** Which runs a posture document draws on, in words: "broker-transport run-…, broker-cert run-… (not re-tested by run-…: error)". */
-export function describeSources(doc: RunDocument): string[] {
-  return doc.run.checks.map((c) => `${c.check}: run ${c.runId ?? doc.run.id}${c.outcome === 'completed' ? '' : ` (${c.outcome})`}${c.reason ? `; ${c.reason}` : ''}`);
-}

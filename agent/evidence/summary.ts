@@ -120,6 +120,14 @@ export function plainWords(item: Pick<BacklogItem, 'control' | 'check'>): string
   return PLAIN_CONTROL[item.control] ?? PLAIN_CHECK[item.check] ?? 'a control on the path failed';
 }
 
+/** The command that runs what `doc` ran again: its bundle, its check list, or (a posture) every check it draws on. */
+export function rerunCommand(doc: RunDocument): string {
+  const { bundle, checks } = doc.run;
+  if (bundle === 'posture') return `pathaudit run --check ${checks.map((c) => c.check).join(',')}`;
+  if (bundle.startsWith('checks:')) return `pathaudit run --check ${bundle.slice('checks:'.length)}`;
+  return `pathaudit run --bundle ${bundle}`;
+}
+
 /** The one-page leadership view of a run (computed from the stored document, so old runs render the same way). */
 export interface LeadershipSummary {
   headline: string;
@@ -170,7 +178,7 @@ export function leadershipSummary(doc: RunDocument, backlog: BacklogItem[] = bui
     .filter((f) => f.waiver?.lapsed)
     .map((f) => `the waiver for ${f.control} on ${f.resource} lapsed on ${f.waiver!.expires} ("${f.waiver!.reason}"): it counts as a finding again`);
   for (const l of lapsedWaivers) nextRun.push(`renew or close out: ${l}`);
-  if (!nextRun.length) nextRun.push(`rerun \`${doc.run.bundle}\` on schedule to catch drift against this run`);
+  if (!nextRun.length) nextRun.push(`rerun \`${rerunCommand(doc)}\` on schedule to catch drift against this run`);
   return {
     headline: summary.headline,
     posture: summary.posture,

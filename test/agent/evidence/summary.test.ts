@@ -66,3 +66,12 @@ t.test('custom thresholds: the basis follows the clause that held', async (t) =>
   const lead = leadershipSummary(doc);
   for (const c of ['GG-01', 'GG-02']) t.ok(lead.topRisks.some((r) => r.includes(c)), `${c} listed`);
 });
+
+t.test('with nothing to fix, the next run named is a command that runs what this run ran', async (t) => {
+  const hold = docOf([]);
+  t.same(leadershipSummary(hold).nextRun, ['rerun `pathaudit run --bundle audit-baseline` on schedule to catch drift against this run']);
+  const checks = { ...hold, run: { ...hold.run, bundle: 'checks:broker-transport,broker-cert' } };
+  t.match(leadershipSummary(checks).nextRun[0], /`pathaudit run --check broker-transport,broker-cert`/);
+  const posture = { ...hold, run: { ...hold.run, bundle: 'posture', checks: [{ check: 'broker-cert', outcome: 'completed' as const, durationMs: 0, runId: 'run-a' }, { check: 'telemetry', outcome: 'completed' as const, durationMs: 0, runId: 'run-b' }] } };
+  t.match(leadershipSummary(posture).nextRun[0], /`pathaudit run --check broker-cert,telemetry`/);
+});
