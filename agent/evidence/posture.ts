@@ -80,10 +80,11 @@ export function latestPosture(store: Store, scope: PostureScope = {}): Posture {
     const row = db.prepare('SELECT max(rowid) AS last FROM results WHERE run_id = ?').get(scope.asOf) as { last: number | null };
     upTo = row.last ?? -1;
   }
+  // (`+check_id` keeps SQLite on the run's own rows, the primary key, not on every row of the check.)
   const previousRunOf = db.prepare(
     `SELECT ru.id, ru.started_at, ru.finished_at, ru.checks_json,
-            (SELECT max(rowid) FROM results WHERE run_id = ru.id AND check_id = @check) AS last,
-            (SELECT min(rowid) FROM results WHERE run_id = ru.id AND check_id = @check) AS first
+            (SELECT max(rowid) FROM results WHERE run_id = ru.id AND +check_id = @check) AS last,
+            (SELECT min(rowid) FROM results WHERE run_id = ru.id AND +check_id = @check) AS first
        FROM runs ru
       WHERE ru.id = (SELECT r.run_id FROM results r JOIN runs x ON x.id = r.run_id
                       WHERE r.check_id = @check AND r.rowid < @below AND r.rowid <= @upTo
