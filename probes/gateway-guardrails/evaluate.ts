@@ -290,14 +290,8 @@ function evaluateGg10(find: Find, files: string[], brokerKeyFile: string | undef
       };
     if (readers.length > 1)
       return { control: 'GG-10', resource, status: 'fail', detail: `${who}: readable by ${readers.join(', ')} — more than the one service account that uses it${writers}${parent}`, evidence: cites };
-    const by = readers.length ? readers[0] : 'no account but root';
-    return {
-      control: 'GG-10',
-      resource,
-      status: 'pass',
-      detail: `${who}: readable by ${by}${r.groupReadable ? ` (the only member of group ${r.groupLabel})` : ' only'}${writers}`,
-      evidence: cites,
-    };
+    const by = !readers.length ? 'root only' : r.groupReadable && r.group?.includes(readers[0]!) ? `${readers[0]} (the only member of group ${r.groupLabel})` : `${readers[0]} only`;
+    return { control: 'GG-10', resource, status: 'pass', detail: `${who}: readable by ${by}${writers}`, evidence: cites };
   });
 }
 

@@ -38,7 +38,8 @@ function gg10(file: { mode: string; uid: number; gid: number }, accounts: Accoun
 t.test('GG-10: root plus one service account may read a secret; a second account or everyone may not', async (t) => {
   t.match(gg10({ mode: '0640', uid: 0, gid: 998 }), { status: 'pass', detail: /readable by pathaudit \(the only member of group pathaudit/ }, 'root:pathaudit 0640 (the installer\'s API token)');
   t.match(gg10({ mode: '0600', uid: 998, gid: 998 }), { status: 'pass', detail: /readable by pathaudit only/ }, 'pathaudit 0600');
-  t.match(gg10({ mode: '0600', uid: 0, gid: 0 }), { status: 'pass', detail: /readable by no account but root only/ }, 'root 0600');
+  t.match(gg10({ mode: '0600', uid: 0, gid: 0 }), { status: 'pass', detail: /readable by root only$/ }, 'root 0600');
+  t.match(gg10({ mode: '0640', uid: 998, gid: 998 }), { status: 'pass', detail: /readable by pathaudit \(the only member of group pathaudit/ }, 'pathaudit:pathaudit 0640');
   t.match(gg10({ mode: '0640', uid: 0, gid: 109 }), { status: 'fail', detail: /readable by mosquitto, pi — more than the one service account/ }, 'a shared group');
   t.match(gg10({ mode: '0640', uid: 998, gid: 1000 }), { status: 'fail', detail: /readable by pathaudit, pi/ }, 'owner and a group member are two accounts');
   t.match(gg10({ mode: '0644', uid: 998, gid: 998 }), { status: 'fail', detail: /every local account/ });
