@@ -63,7 +63,7 @@ export const controls: ControlMeta[] = [
       'The same rules as for the broker: TLS below 1.2 and suites without forward secrecy or AEAD let an attacker on the path read or tamper with telemetry and credentials. The certificate the ingest endpoint serves is judged once, by broker-cert (BC-01..BC-08 on the same `ingest …` resource), so an expired certificate is one finding, not two.',
     remediation:
       'Set the relay (or its reverse proxy) to TLS 1.2+ with ECDHE+AEAD suites only (nginx: `ssl_protocols TLSv1.2 TLSv1.3;` and an ECDHE+AESGCM/CHACHA20 `ssl_ciphers` list; Node: `minVersion: "TLSv1.2"`). Certificate findings are broker-cert\'s, with their own remediation.',
-    verification: 'Rerun `pathaudit run --check ingest-auth`: IA-05 passes when the evidence shows only TLS 1.2/1.3 accepted and only AEAD forward-secret suites (the certificate: `pathaudit run --check broker-cert`).',
+    verification: 'Rerun `pathaudit run --check ingest-auth`: IA-05 passes when the evidence shows only TLS 1.2/1.3 accepted and only AEAD forward-secret suites (certificate findings are broker-cert\'s, proved by its own rerun).',
     standards: [`${E} 5.5-1`, `${I} 4.1.3`, `${C} 1.8`, `${C} 4.3`, `${R} (e)`],
     effort: 'medium',
   },
