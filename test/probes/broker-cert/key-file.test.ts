@@ -59,7 +59,7 @@ t.test('the working setups pass: root:mosquitto 0640 (group holds only mosquitto
 t.test('root:root 0600 is a warning: Mosquitto drops to its user before it loads the key and would not start', async (t) => {
   const r = bc09({ mode: '0600', uid: 0, gid: 0 });
   t.match(r, { status: 'warn', severity: 'medium', detail: /mosquitto cannot read it — Mosquitto loads its key after dropping privileges/ });
-  t.ok(r.remediation!.includes(OWNER_FIX) && r.remediation!.includes(GROUP_FIX), r.remediation);
+  t.ok(r.remediation!.includes(OWNER_FIX) && r.remediation!.includes(GROUP_FIX), r.remediation ?? 'no remediation');
 });
 
 t.test('readable beyond the broker user fails, and the remediation names the working commands for this key and user', async (t) => {

@@ -45,7 +45,7 @@ t.test('a relay process running as nobody yields GG-05 pass; a configured broker
   t.match(only(results, 'GG-05', 'process broker'), { status: 'skipped', detail: /no broker process running \(looked for gg05-absent-/ });
   // No command line in the evidence: each process is its name, pid, role and uids, nothing else, and no
   // string anywhere holds the command or its argument (pids are numbers and may contain any digits).
-  const procs = (data as { processes: Array<Record<string, unknown>> }).processes;
+  const procs = (data as unknown as { processes: Array<Record<string, unknown>> }).processes;
   t.ok(procs.length > 0, 'the relay was observed');
   for (const p of procs) t.same(Object.keys(p).sort(), ['euid', 'name', 'pid', 'role', 'uid', 'user'], `process ${p.pid}: no argv or cmdline field`);
   const strings: string[] = [];

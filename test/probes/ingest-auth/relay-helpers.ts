@@ -56,7 +56,7 @@ export async function auditIngest(
   t: Test,
   url: string,
   pki: RelayPki,
-  ingest: Partial<NonNullable<PathauditConfig['ingest']>> & { auth?: NonNullable<PathauditConfig['ingest']>['auth'] | null },
+  ingest: Omit<Partial<NonNullable<PathauditConfig['ingest']>>, 'auth'> & { auth?: NonNullable<PathauditConfig['ingest']>['auth'] | null },
   secrets: Record<string, string> = {},
   checks: string[] = ['ingest-auth'],
 ) {
