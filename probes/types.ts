@@ -38,6 +38,12 @@ export interface ControlMeta {
   standards: string[];
   /** Rough effort to fix: used by the backlog. */
   effort: 'small' | 'medium' | 'large';
+  /**
+   * Other checks whose evidence this control reads in the same run
+   * (EvaluateInput.runEvidence): without them it is `skipped`. A rerun that
+   * verifies the control must run them too (the backlog's verify plan).
+   */
+  needs?: string[];
 }
 
 /** One raw observation, redacted of secrets before it leaves collect(). */
@@ -62,6 +68,19 @@ export interface ControlResult {
   detail: string;
   /** Evidence keys (within the check) behind this result. Empty only for `skipped`/`error`. */
   evidence: string[];
+  /**
+   * The check observed that the resource no longer exists (e.g. a declared
+   * listener whose port refuses connections): only with status `skipped`,
+   * backed by that observation. A delta reads it as the resource gone, so a
+   * finding on it is resolved rather than left not re-tested.
+   */
+  gone?: boolean;
+  /**
+   * The fix for this resource, naming its paths and accounts (e.g. the exact
+   * chown/chmod for a key file); the finding carries it instead of the
+   * control's general remediation.
+   */
+  remediation?: string;
 }
 
 export interface CollectContext {

@@ -144,6 +144,9 @@ keep 640 "root:$USER_NAME" "$SRC/systemd/pathaudit.env" "$ETC/pathaudit.env"
 if [ -e "$ETC/secrets/api-token" ]; then
   say "kept $ETC/secrets/api-token (exists)"
 else
+  # root:pathaudit 0640, group pathaudit holding only the pathaudit user: the
+  # service reads its own secret and no one else does — what GG-10 and the
+  # README ask of every secret in /etc/pathaudit/secrets.
   (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$ETC/secrets/api-token")
   chmod 640 "$ETC/secrets/api-token"
   changed "generated API token $ETC/secrets/api-token (0640, readable by group $USER_NAME)"

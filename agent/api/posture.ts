@@ -1,22 +1,21 @@
 // The posture view: the latest observed result per control + resource across
 // every finished run (a bundle that checks only the broker does not erase what
-// the last full audit saw of the ingest edge), its findings with today's
-// waivers, and the leadership summary over them.
+// the last full audit saw of the ingest edge; see evidence/posture.ts), its
+// findings with today's waivers, the runs it draws on, and the summary over
+// them.
 //
 // Computed once per change (a run finished, the config reloaded, the store
 // pruned) and served from memory: GET /v1/posture is the route an operator's
 // dashboard polls, it must stay cheap on a Pi.
-import { CHECK_INFOS } from '../../probes/catalogue.js';
-import type { ControlMeta, Status } from '../../probes/types.js';
+import type { Status } from '../../probes/types.js';
 import type { LoadedConfig } from '../config/load.js';
-import { findingsFrom } from '../evidence/findings.js';
-import { latestResults, type PostureResult } from '../evidence/posture.js';
-import { summarize } from '../evidence/summary.js';
+import { latestPosture, type PostureResult, type PostureSource } from '../evidence/posture.js';
+import { summarize, thresholdsFrom } from '../evidence/summary.js';
 import { applyWaivers } from '../evidence/waivers.js';
 import type { FindingRecord, RunStatus, RunSummary } from '../runner/document.js';
+import type { Store } from '../store/index.js';
 
 export type { PostureResult };
-import type { Store } from '../store/index.js';
 
 
 export interface PostureView {
@@ -27,14 +26,19 @@ export interface PostureView {
   statusCounts: Record<Status, number>;
   results: PostureResult[];
   findings: FindingRecord[];
+  /** The run each check's results come from. */
+  sources: PostureSource[];
 }
 
-const CONTROL_META = new Map<string, ControlMeta>(CHECK_INFOS.flatMap((c) => c.controls.map((m) => [m.id, m] as const)));
-
 export function computePosture(store: Store, loaded: LoadedConfig, now: Date): PostureView {
-  const results = latestResults(store);
+  const { results, findings: recorded, sources } = latestPosture(store);
   const latest = store.runs.list({ limit: 1, offset: 0 }).items.find((r) => r.status !== 'running') ?? null;
-  const findings = applyWaivers(findingsFrom(results, CONTROL_META), loaded.config.waivers, now);
+  // Waivers as the config says today, not as they stood when each run finished.
+  const findings = applyWaivers(
+    recorded.map((f) => ({ ...f, waived: false, waiver: null })),
+    loaded.config.waivers,
+    now,
+  );
   const statusCounts: Record<Status, number> = { pass: 0, fail: 0, warn: 0, skipped: 0, error: 0 };
   for (const r of results) statusCounts[r.status] += 1;
   return {
@@ -50,10 +54,11 @@ export function computePosture(store: Store, loaded: LoadedConfig, now: Date): P
           durationMs: latest.finishedAt ? Date.parse(latest.finishedAt) - Date.parse(latest.startedAt) : null,
         }
       : null,
-    summary: results.length ? summarize(findings, results) : null,
+    summary: results.length ? summarize(findings, results, thresholdsFrom(loaded.config)) : null,
     statusCounts,
     results,
     findings,
+    sources,
   };
 }
 

@@ -43,6 +43,7 @@ export const Summary = Type.Object({
   findings: SeverityCounts,
   decision: Type.String({ enum: ['fix-internally', 'sprint', 'hold'] }),
   decisionRule: Type.String(),
+  decisionBasis: Type.Optional(Type.Array(Type.String({ enum: ['critical', 'high', 'medium', 'low', 'info'] }), { description: 'Severities of the open findings that triggered the decision' })),
   headline: Type.String(),
 });
 

@@ -8,23 +8,29 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { exportBundle, verifyBundle } from '../evidence/bundle.js';
 import { keyFileOf, loadOrCreateKey } from '../evidence/signing.js';
+import { thresholdsFrom } from '../evidence/summary.js';
 import { configError, EXIT, reasonOf, usageError } from '../errors.js';
 import { openStore, storePathOf } from '../store/index.js';
 import { loadForCli, withStore } from './context.js';
 import type { Io } from './io.js';
-import { writeOutput } from './output.js';
+import { terminalLine } from '../reports/escape.js';
+import { checkOut, toStdout, writeOutput } from './output.js';
 import { resolveRun } from './runref.js';
 
 export async function bundleExportCommand(runRef: string, flags: { out?: string; config?: string }, io: Io): Promise<number> {
   if (!flags.out) throw usageError('bundle export: --out FILE is required (the bundle is binary)');
+  await checkOut(flags.out);
   const loaded = loadForCli(flags.config);
   const keyFile = keyFileOf(loaded);
   const { data, runId } = await withStore(loaded, async (store) => {
     const doc = resolveRun(store, runRef, 'bundle export');
-    return { data: await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets }), runId: doc.run.id };
+    return { data: await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets, thresholds: thresholdsFrom(loaded.config) }), runId: doc.run.id };
   });
-  writeOutput(data, flags.out, io);
-  io.stdout(`bundle: run ${runId} signed with ${loadOrCreateKey(keyFile).fingerprint} → ${resolve(flags.out)}\n`);
+  await writeOutput(data, flags.out, io);
+  // With `--out -` the bundle itself is on stdout: the receipt goes to stderr.
+  const receipt = `bundle: run ${runId} signed with ${loadOrCreateKey(keyFile).fingerprint} → ${toStdout(flags.out) ? 'stdout' : resolve(flags.out)}\n`;
+  if (toStdout(flags.out)) io.stderr(receipt);
+  else io.stdout(receipt);
   return 0;
 }
 
@@ -67,10 +73,11 @@ export async function bundleVerifyCommand(file: string, flags: { pubkey?: string
   if (flags.format === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
   else {
     const scope = [result.pinnedKey ? 'gateway key pinned' : 'embedded key only', result.chainChecked ? 'chain checked against the store' : 'chain not checked (pass --config)'].join(', ');
-    if (result.ok) io.stdout(`bundle OK: run ${result.runId} · ${result.files} files · signed by ${result.keyFingerprint} · ${scope}\n`);
+    if (result.ok) io.stdout(`${terminalLine(`bundle OK: run ${result.runId} · ${result.files} files · signed by ${result.keyFingerprint} · ${scope}`)}\n`);
     else {
-      io.stdout(`bundle verification FAILED: run ${result.runId || '?'} · key ${result.keyFingerprint || '?'} · ${scope}\n`);
-      for (const p of result.problems) io.stdout(`  ${p}\n`);
+      io.stdout(`${terminalLine(`bundle verification FAILED: run ${result.runId || '?'} · key ${result.keyFingerprint || '?'} · ${scope}`)}\n`);
+      // A hostile bundle names its own files: one line each, no terminal control.
+      for (const p of result.problems) io.stdout(`  ${terminalLine(p)}\n`);
     }
   }
   return result.ok ? EXIT.ok : EXIT.runFailed;

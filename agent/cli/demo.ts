@@ -6,15 +6,16 @@ import { join, relative, resolve } from 'node:path';
 import { startLabGateway, type LabGateway } from '../../scripts/lab/gateway.js';
 import { CHECK_IDS } from '../../probes/index.js';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
-import { buildBacklog } from '../evidence/backlog.js';
+import { buildBacklog, retestPlan } from '../evidence/backlog.js';
 import { ensureBaseline } from '../evidence/baseline.js';
 import { exportBundle, verifyBundle } from '../evidence/bundle.js';
 import { computeDelta } from '../evidence/delta.js';
 import { keyFileOf, loadOrCreateKey } from '../evidence/signing.js';
 import { takeSnapshot } from '../evidence/snapshot.js';
-import { leadershipSummary } from '../evidence/summary.js';
+import { leadershipSummary, thresholdsFrom } from '../evidence/summary.js';
 import { EXIT } from '../errors.js';
 import { silentLogger } from '../log.js';
+import { terminalLine } from '../reports/escape.js';
 import { renderReport } from '../reports/index.js';
 import { BUILTIN_BUNDLES } from '../runner/bundles.js';
 import type { RunDocument } from '../runner/document.js';
@@ -36,12 +37,13 @@ interface Ctx {
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function audit(ctx: Ctx, bundle: string): Promise<RunDocument> {
+async function audit(ctx: Ctx, plan: { bundle: string } | { checks: string[] }): Promise<RunDocument> {
   const { io } = ctx;
   const doc = await runAndStore({
     loaded: ctx.loaded,
     store: ctx.store,
-    bundle,
+    bundle: 'bundle' in plan ? plan.bundle : null,
+    checks: 'checks' in plan ? plan.checks.join(',') : null,
     trigger: 'demo',
     log: silentLogger(),
     onProgress: (e) => {
@@ -55,7 +57,7 @@ async function audit(ctx: Ctx, bundle: string): Promise<RunDocument> {
 }
 
 function printFindings(io: Io, doc: RunDocument): void {
-  for (const x of doc.findings.filter((y) => !y.waived)) io.stdout(`     - [${x.severity}] ${x.control} ${x.title} — ${x.resource}: ${x.detail}\n`);
+  for (const x of doc.findings.filter((y) => !y.waived)) io.stdout(`${terminalLine(`     - [${x.severity}] ${x.control} ${x.title} — ${x.resource}: ${x.detail}`)}\n`);
 }
 
 export async function demoCommand(flags: { dir?: string }, io: Io): Promise<number> {
@@ -76,7 +78,7 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
   try {
     // 1. Audit
     io.stdout('\n== 1. Audit — audit-baseline on the weak gateway\n');
-    const baseline = await audit(ctx, 'audit-baseline');
+    const baseline = await audit(ctx, { bundle: 'audit-baseline' });
     if (ensureBaseline(store, baseline)) io.stdout(`   baseline: run ${baseline.run.id} is now the baseline (first completed audit-baseline run)\n`);
     const lead = leadershipSummary(baseline);
     io.stdout(`   next move: ${lead.decision.toUpperCase()} — ${lead.decisionRule}\n`);
@@ -87,24 +89,30 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
     for (const b of backlog.slice(0, TOP_BACKLOG))
       io.stdout(`     ${b.rank}. [${b.severity}] ${b.control} ${b.title} — ${b.resource} (effort ${b.effort}; verify: ${b.verification.command})\n`);
 
-    // 2. Sprint
-    io.stdout('\n== 2. Sprint — harden the gateway, rerun hardening-verification\n');
+    // 2. Sprint: the rerun re-tests every open finding of the baseline — the
+    // checks of each backlog row's verify plan — so the delta can call each one
+    // resolved or not on an observation (hardening-verification alone does not
+    // run broker-cert, and a finding nobody re-tested is never "resolved").
+    const retest = retestPlan(backlog);
+    io.stdout(`\n== 2. Sprint — harden the gateway, rerun every check with an open finding: ${retest ? retest.command : 'nothing open'}\n`);
     io.stdout('   hardening: plaintext MQTT and WebSocket listeners closed · TLS 1.2+ with ECDHE+AEAD suites · broker passwords and ACLs\n');
     io.stdout('              HTTPS-only ingest with bearer auth, 400/413 on bad bodies, no banners · sshd keys only · nftables default-deny\n');
-    io.stdout('              unattended security upgrades on · secret files 0600\n');
+    io.stdout('              unattended security upgrades on · secret files and the broker key readable by their service only\n');
     await gw.reconfigure('hardened');
-    const sprint = await audit(ctx, 'hardening-verification');
-    const delta = computeDelta(baseline, sprint);
+    const sprint = await audit(ctx, retest ? { checks: retest.checks } : { bundle: 'hardening-verification' });
+    const thresholds = thresholdsFrom(loaded.config);
+    const delta = computeDelta(baseline, sprint, { thresholds });
     io.stdout(`   delta to the baseline: ${delta.headline}\n`);
-    io.stdout(`   next move: ${sprint.summary.decision.toUpperCase()} — ${sprint.summary.decisionRule}\n`);
+    for (const c of delta.notRetestedChecks) io.stdout(`   not re-tested: ${c.reason}\n`);
+    io.stdout(`   next move: ${delta.nextMove.decision.toUpperCase()} — ${delta.nextMove.decisionRule}\n`);
 
     // 3. Retainer
     io.stdout('\n== 3. Retainer — certificate-hygiene and telemetry-trust, then the monthly snapshot\n');
-    const certs = await audit(ctx, 'certificate-hygiene');
+    const certs = await audit(ctx, { bundle: 'certificate-hygiene' });
     printFindings(io, certs);
-    const telemetry = await audit(ctx, 'telemetry-trust');
+    const telemetry = await audit(ctx, { bundle: 'telemetry-trust' });
     printFindings(io, telemetry);
-    const snapshot = takeSnapshot(store);
+    const snapshot = takeSnapshot(store, undefined, new Date(), { thresholds });
     io.stdout(`\n   snapshot ${snapshot.month}:\n`);
     for (const line of renderSnapshotText(snapshot).trimEnd().split('\n')) io.stdout(`   ${line}\n`);
 
@@ -114,15 +122,15 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
       writeFileSync(join(out, name), body);
       io.stdout(`   wrote ${relative(process.cwd(), join(out, name))}\n`);
     };
-    write('report.html', renderReport(baseline, 'html', { store }).body);
-    write('report-sprint.html', renderReport(sprint, 'html', { store, delta }).body);
-    write('backlog.csv', renderReport(baseline, 'csv', { store }).body);
+    write('report.html', renderReport(baseline, 'html', { store, thresholds }).body);
+    write('report-sprint.html', renderReport(sprint, 'html', { store, delta, thresholds }).body);
+    write('backlog.csv', renderReport(baseline, 'csv', { store, thresholds }).body);
     const keyFile = keyFileOf(loaded);
     const key = loadOrCreateKey(keyFile);
     let allVerified = true;
     for (const doc of [baseline, sprint, certs, telemetry]) {
       const file = join(out, 'bundles', `${doc.run.id}.tar.gz`);
-      const data = await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets });
+      const data = await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets, thresholds });
       writeFileSync(file, data);
       const v = await verifyBundle(data, { pubkeyPem: key.publicKeyPem, store });
       allVerified &&= v.ok;

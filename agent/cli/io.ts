@@ -1,5 +1,7 @@
 export interface Io {
   stdout(text: string): void;
+  /** Raw bytes to stdout (a bundle exported with `--out -`); stdout(text) when absent. */
+  stdoutBytes?(data: Buffer): void;
   stderr(text: string): void;
   /** Whether progress lines should be shown (stderr is a terminal). */
   interactive: boolean;
@@ -7,6 +9,7 @@ export interface Io {
 
 export const processIo: Io = {
   stdout: (t) => void process.stdout.write(t),
+  stdoutBytes: (d) => void process.stdout.write(d),
   stderr: (t) => void process.stderr.write(t),
   interactive: Boolean(process.stderr.isTTY),
 };

@@ -12,6 +12,7 @@ import { REPORT_FORMATS } from '../reports/formats.js';
 // answers without loading any of them.
 
 const CONFIG_HELP = 'config file (default /etc/pathaudit/config.yaml, else ./pathaudit.yaml)';
+const OUT_HELP = 'write to FILE instead of stdout: a file is replaced whole (temp file + rename), a device, FIFO or socket is written in place, - is stdout';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('pathaudit')
@@ -28,9 +29,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--check <ids>', 'comma-separated check ids instead of a bundle')
     .option('--config <file>', CONFIG_HELP)
     .addOption(new Option('--format <format>', 'report format').choices([...RUN_FORMATS]).default('text'))
-    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--out <file>', OUT_HELP)
     .option('--fail-on <severity>', 'exit 1 when an open finding is at or above: critical, high, medium, low, info (default none)')
     .action(async (flags) => setExit(await (await import('./run.js')).runCommand(flags, io)));
+
+  program
+    .command('runs')
+    .description('list past runs, newest first (what GET /v1/runs gives)')
+    .option('--limit <n>', 'how many runs (1-500)', '20')
+    .option('--offset <n>', 'skip this many of the newest first', '0')
+    .option('--bundle <name>', 'only runs of this bundle (a --check run is recorded as checks:<ids>)')
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(['running', 'completed', 'failed', 'aborted']))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--config <file>', CONFIG_HELP)
+    .action(async (flags) => setExit(await (await import('./runs.js')).runsCommand(flags, io)));
 
   program
     .command('checks')
@@ -64,11 +76,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('delta')
-    .description('compare two runs: controls improved/regressed/unchanged/new/gone/not comparable, findings resolved/new/persisting')
+    .description('compare two runs: controls improved/regressed/unchanged/new/gone/not re-tested, findings resolved/new/persisting/not re-tested, and the next move')
     .option('--from <run>', 'run id, baseline or latest', 'baseline')
     .option('--to <run>', 'run id, baseline or latest', 'latest')
     .addOption(new Option('--format <format>', 'output format').choices([...DELTA_FORMATS]).default('text'))
-    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--out <file>', OUT_HELP)
     .option('--fail-on-regression', 'exit 1 when a control regressed')
     .option('--config <file>', CONFIG_HELP)
     .action(async (flags) => setExit(await (await import('./delta.js')).deltaCommand(flags, io)));
@@ -77,7 +89,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('report <run>')
     .description('render a stored run (id or latest) in any report format, with its delta to the baseline')
     .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
-    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--out <file>', OUT_HELP)
     .option('--config <file>', CONFIG_HELP)
     .action(async (run, flags) => setExit(await (await import('./report.js')).reportCommand(run, flags, io)));
 
@@ -85,7 +97,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   bundle
     .command('export <run>')
     .description('write a signed .tar.gz evidence bundle of a run (id or latest)')
-    .requiredOption('--out <file>', 'bundle file to write (.tar.gz)')
+    .requiredOption('--out <file>', 'bundle file to write (.tar.gz), as --out elsewhere: replaced whole, a FIFO or device written in place, - for stdout')
     .option('--config <file>', CONFIG_HELP)
     .action(async (run, flags) => setExit(await (await import('./bundle.js')).bundleExportCommand(run, flags, io)));
   bundle
@@ -106,7 +118,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('store and print the monthly snapshot: latest posture, delta to the baseline, drift since the previous snapshot')
     .option('--month <yyyy-mm>', 'month (default: the current month, UTC)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--out <file>', OUT_HELP)
     .option('--config <file>', CONFIG_HELP)
     .action(async (flags) => setExit(await (await import('./snapshot.js')).snapshotCommand(flags, io)));
 

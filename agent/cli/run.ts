@@ -2,6 +2,7 @@ import type { Severity } from '../../probes/types.js';
 import { EXIT, usageError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { ensureBaseline } from '../evidence/baseline.js';
+import { thresholdsFrom, type DecisionThresholds } from '../evidence/summary.js';
 import { renderReport, type ReportFormat } from '../reports/index.js';
 import type { Store } from '../store/index.js';
 import { runAndStore } from '../runner/index.js';
@@ -10,7 +11,7 @@ import { SEVERITIES } from '../../probes/types.js';
 import { loadForCli, withStore } from './context.js';
 import { RUN_FORMATS } from './formats.js';
 import type { Io } from './io.js';
-import { writeOutput } from './output.js';
+import { checkOut, toStdout, writeOutput } from './output.js';
 
 export interface RunFlags {
   bundle?: string;
@@ -35,14 +36,15 @@ export function exitCodeOf(doc: RunDocument, failOn: Severity | null): number {
   return doc.findings.some((f) => !f.waived && rank(f.severity) <= rank(failOn)) ? EXIT.findings : EXIT.ok;
 }
 
-export function renderRun(doc: RunDocument, format: string, store?: Store): string {
-  return renderReport(doc, format as ReportFormat, { store }).body;
+export function renderRun(doc: RunDocument, format: string, store?: Store, thresholds?: Partial<DecisionThresholds>): string {
+  return renderReport(doc, format as ReportFormat, { store, thresholds }).body;
 }
 
 export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
   if (flags.bundle && flags.check) throw usageError('--bundle and --check are exclusive: name a bundle or a list of checks');
   if (!(RUN_FORMATS as readonly string[]).includes(flags.format)) throw usageError(`--format: expected one of ${RUN_FORMATS.join(', ')} (got "${flags.format}")`);
   const failOn = parseFailOn(flags.failOn);
+  await checkOut(flags.out);
   const loaded = loadForCli(flags.config);
   const { doc, report, baselineSet } = await withStore(loaded, async (store) => {
     const ran = await runAndStore({
@@ -61,11 +63,12 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
     });
     // The first completed audit-baseline run becomes the baseline when none is set.
     const set = ensureBaseline(store, ran);
-    return { doc: ran, report: renderRun(ran, flags.format, store), baselineSet: set };
+    return { doc: ran, report: renderRun(ran, flags.format, store, thresholdsFrom(loaded.config)), baselineSet: set };
   });
   const note = baselineSet ? `baseline: run ${doc.run.id} is now the baseline (first completed audit-baseline run); later runs are compared against it\n` : '';
   // Machine formats stay parseable: the note goes to stderr unless the report is the terminal text.
-  writeOutput(note && flags.format === 'text' && !flags.out ? `${report}\n${note}` : report, flags.out, io);
-  if (note && (flags.format !== 'text' || flags.out)) io.stderr(note);
+  const terminal = flags.format === 'text' && toStdout(flags.out);
+  await writeOutput(note && terminal ? `${report}\n${note}` : report, flags.out, io);
+  if (note && !terminal) io.stderr(note);
   return exitCodeOf(doc, failOn);
 }

@@ -5,20 +5,21 @@ import __ucs2length from 'ajv/dist/runtime/ucs2length.js';
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"gateway":{"type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":128,"description":"Gateway id (default: the host name)"},"site":{"type":"string","maxLength":128}},"additionalProperties":false},"path":{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"description":"The path under audit, in words"},"pressure":{"type":"string","maxLength":200,"description":"Why the audit is happening now"},"deadline":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Decision deadline (YYYY-MM-DD)"}},"additionalProperties":false},"broker":{"type":"object","required":["host","listeners"],"properties":{"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Address the probe dials (normally loopback: the broker runs on this gateway)"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial: used for SNI and SAN checks"},"listeners":{"type":"array","items":{"type":"object","required":["name","port","tls"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_.-]+$","description":"Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Listener port"},"tls":{"type":"boolean","description":"Whether the listener is expected to speak TLS"},"websocket":{"type":"boolean","description":"MQTT over WebSocket instead of raw TCP (default false)"},"ws_path":{"type":"string","pattern":"^/","description":"WebSocket path (default /mqtt)"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Overrides broker.host for this listener"}},"additionalProperties":false},"minItems":1,"maxItems":32,"description":"Every listener the broker exposes on this path"},"auth":{"type":"object","properties":{"username":{"type":"string","minLength":1,"maxLength":256,"description":"User name of the probe identity (with password_file; may also accompany cert_file)"},"password_file":{"type":"string","minLength":1,"description":"Password of the probe identity (with username). Sent only over TLS listeners unless plaintext_ok is true (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate of the probe identity, PEM (with key_file): the probe presents it on TLS listeners, for brokers that require client certificates"},"key_file":{"type":"string","minLength":1,"description":"Private key of cert_file, PEM, unencrypted (with cert_file) (path to a file; the value is never copied into evidence, logs or reports)"},"plaintext_ok":{"type":"boolean","description":"Allow the probe identity to log in over a plaintext listener (default false: over plaintext the probe sends no credentials of its own, and BT-06 there is skipped)"},"allowed_topics":{"type":"array","items":{"type":"string","minLength":1,"maxLength":1024},"maxItems":64,"description":"Topic filters the probe identity is meant to read besides telemetry.topics: BT-06 fails on a delivery outside telemetry.topics + allowed_topics, or on $SYS"}},"additionalProperties":false,"description":"The probe identity: used for BT-06 and as the known-good login. Give username + password_file, or cert_file + key_file, or both (at least one identity)"},"read_window_s":{"type":"number","exclusiveMinimum":0,"maximum":60,"description":"How long BT-06 listens on # and $SYS/# after the SUBACKs (default 1; a value set here is added to the check budget). Retained messages arrive at once; a topic published less often than this may go unseen"},"protocol":{"anyOf":[{"type":"string","const":"auto"},{"type":"string","const":"3.1.1"},{"type":"string","const":"5"}],"description":"MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)"},"default_credentials":{"anyOf":[{"type":"boolean","const":false},{"type":"array","items":{"type":"object","required":["username","password"],"properties":{"username":{"type":"string","maxLength":256},"password":{"type":"string","maxLength":256}},"additionalProperties":false},"maxItems":16}],"description":"Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor devices pin for the broker certificate"},"cert_file":{"type":"string","minLength":1,"description":"Broker certificate on disk (BC-08)"},"key_file":{"type":"string","minLength":1,"description":"Broker private key on disk: only its permissions are read (BC-09)"},"expiry_warn_days":{"type":"object","properties":{"high":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 high when the served certificate expires within this many days (default 30)"},"medium":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 medium within this many days (default 60)"}},"additionalProperties":false,"description":"Expiry tiers for BC-02 (also used for the ingest endpoint)"},"max_validity_days":{"type":"integer","minimum":1,"maximum":36500,"description":"BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)"}},"additionalProperties":false},"ingest":{"type":"object","required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://","description":"Ingest endpoint (http or https URL); the resource id is `ingest <url>`"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial, as for the broker"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor for the ingest certificate"},"probe_path":{"type":"string","pattern":"^/","maxLength":1024,"description":"Path the probe requests go to, on the host and port of url (default: the path of url). Every probe request carries the header `X-Pathaudit-Probe: 1` and `\"pathaudit_probe\": true` in its body"},"max_body_bytes":{"type":"integer","minimum":1,"maximum":16777216,"description":"Largest body the relay is meant to accept; the oversized-body request (IA-06) sends 1 KiB more than this (default 1048576)"},"auth":{"type":"object","required":["type"],"properties":{"type":{"anyOf":[{"type":"string","const":"bearer"},{"type":"string","const":"basic"},{"type":"string","const":"client-cert"},{"type":"string","const":"jwt"}],"description":"How devices authenticate to the relay: bearer (static token), basic (user + password), client-cert (mutual TLS), jwt (HS256 bearer JWT minted by the probe with jwt_secret_file; adds the expired-credential request for IA-02)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token (type bearer) (path to a file; the value is never copied into evidence, logs or reports)"},"username":{"type":"string","maxLength":256,"description":"User name (type basic)"},"password_file":{"type":"string","minLength":1,"description":"Basic auth password (type basic) (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate, PEM (type client-cert)"},"key_file":{"type":"string","minLength":1,"description":"Client private key, PEM (type client-cert) (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_secret_file":{"type":"string","minLength":1,"description":"HS256 key the relay verifies JWTs with (type jwt); the probe signs a valid token and an expired one with it (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_claims":{"type":"object","patternProperties":{"^[A-Za-z0-9_]{1,64}$":{"type":"string","maxLength":256}},"maxProperties":16,"description":"Extra claims the relay requires in a JWT, e.g. { iss: gateway, aud: ingest } (type jwt); exp and iat are set by the probe"}},"additionalProperties":false,"description":"The valid credential of the path, read from files; the probe also derives malformed, wrong and (jwt) expired ones from its kind"}},"additionalProperties":false},"devices":{"type":"object","properties":{"ca_file":{"type":"string","minLength":1,"description":"Device CA certificate"},"cert_dir":{"type":"string","minLength":1,"description":"Directory of device certificates (*.pem, *.crt)"},"inventory":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1,"maxLength":128},"cert":{"type":"string","minLength":1,"description":"Device certificate"}},"additionalProperties":false},"maxItems":100000},"expiry_warn_days":{"type":"integer","minimum":0,"maximum":3650,"description":"DC-02: a device certificate expiring within this many days fails (default 30)"}},"additionalProperties":false},"telemetry":{"type":"object","required":["topics"],"properties":{"topics":{"type":"array","items":{"type":"string","minLength":1},"minItems":1,"maxItems":64,"description":"Topic filters the devices publish telemetry on"},"device_id":{"anyOf":[{"type":"object","required":["topic_level"],"properties":{"topic_level":{"type":"integer","minimum":0,"maximum":32}},"additionalProperties":false},{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer into the payload"}},"additionalProperties":false}],"description":"Where the device id is read: a topic level (0-based) or a JSON pointer. Default: the level of the first `+` in topics[0]"},"sequence":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the sequence number, a non-negative integer (default /seq)"},"timestamp":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the device timestamp: epoch s, epoch ms or RFC 3339, detected per message (default /ts)"},"window_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Observation window (default 30). Must fit the check budget (runner.check_timeout_s) with 1 s to spare"},"listener":{"type":"string","minLength":1,"maxLength":64,"description":"Name of the broker listener to subscribe through (default: the first TLS listener, else the first one)"},"qos":{"anyOf":[{"type":"number","const":0},{"type":"number","const":1},{"type":"number","const":2}],"description":"QoS of the probe subscription (default 1: devices publish at QoS 1, so a lower one would hide their redeliveries)"},"publish_interval_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Longest expected interval between two messages of one device (default 10). A window shorter than this cannot tell a silent device from a slow one: TI-03 is then skipped"},"duplicate_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-01 fails when duplicates / messages received exceeds this fraction (default 0.01). Same sequence with a different payload always fails (high)"},"gap_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-02 fails when missing sequence numbers / expected messages exceeds this fraction (default 0.001)"},"skew_threshold_s":{"type":"number","exclusiveMinimum":0,"maximum":31536000,"description":"TI-04 fails when the median |device time − arrival time| exceeds this (default 10)"},"sequence_max":{"type":"integer","minimum":255,"maximum":9007199254740991,"description":"Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)"},"max_devices":{"type":"integer","minimum":1,"maximum":100000,"description":"Distinct device ids tracked in one window (default 10000); more are counted, not tracked"}},"additionalProperties":false},"guardrails":{"type":"object","properties":{"root":{"type":"string","minLength":1,"description":"Root the guardrails read the system through (default /). Any other root is an image or fixture: only files under it are read, live-only sources are skipped"},"allowed_listeners":{"type":"array","items":{"type":"integer","minimum":1,"maximum":65535},"maxItems":256,"description":"Ports allowed to listen beyond loopback (GG-03)"},"secret_files":{"type":"array","items":{"type":"string","minLength":1,"description":"Secret or key file on the audited system, read under root; only its mode is read (GG-10)"},"maxItems":256},"process_names":{"type":"object","properties":{"broker":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Broker process names (default mosquitto, emqx, nanomq, vernemq)"},"relay":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Ingest relay process names (no default: relays have no standard name)"}},"additionalProperties":false,"description":"Processes whose owner GG-05 checks"},"disk":{"type":"array","items":{"type":"object","required":["mount","min_free_percent"],"properties":{"mount":{"type":"string","minLength":1,"pattern":"^/","description":"Mount point on the live system"},"min_free_percent":{"type":"number","minimum":0,"maximum":100,"description":"Minimum free space (percent of the file system available to unprivileged users)"}},"additionalProperties":false},"maxItems":32,"description":"Mounts whose free space GG-08 checks (default: / with 10 %)"}},"additionalProperties":false},"bundles":{"type":"object","patternProperties":{"^[a-z0-9][a-z0-9-]{0,63}$":{"type":"array","items":{"type":"string","minLength":1},"minItems":1}},"description":"Operator-defined bundles: name (lower-case, digits, dashes) → check ids","additionalProperties":false},"schedules":{"type":"array","items":{"anyOf":[{"type":"object","required":["bundle","cron"],"properties":{"bundle":{"type":"string","minLength":1},"cron":{"type":"string","minLength":1,"description":"Cron expression (node-cron syntax)"},"timezone":{"type":"string"},"jitter_s":{"type":"integer","minimum":0,"maximum":3600}},"additionalProperties":false},{"type":"object","required":["snapshot","cron"],"properties":{"snapshot":{"type":"string","const":"monthly"},"cron":{"type":"string","minLength":1},"timezone":{"type":"string"}},"additionalProperties":false}]},"maxItems":64},"api":{"type":"object","properties":{"listen":{"type":"string","pattern":"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$","description":"host:port (default 127.0.0.1:7878)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token for the API (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false},"store":{"type":"object","properties":{"path":{"type":"string","minLength":1,"description":"SQLite file (default ./pathaudit.db for the CLI)"},"retention_days":{"type":"integer","minimum":1,"maximum":36500},"key_file":{"type":"string","minLength":1,"description":"Gateway Ed25519 signing key (default: next to the store, made on first use)"}},"additionalProperties":false},"waivers":{"type":"array","items":{"type":"object","required":["control","reason","expires"],"properties":{"control":{"type":"string","pattern":"^[A-Z]{2}-\\d{2}$","description":"Control id, e.g. GG-04"},"resource":{"type":"string","minLength":1,"description":"Resource id (e.g. \"mqtt 127.0.0.1:1883\"); omitted: the control on every resource"},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the risk is accepted, in words a reviewer can check"},"expires":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Last day the waiver holds (UTC) (YYYY-MM-DD)"}},"additionalProperties":false},"maxItems":1000},"runner":{"type":"object","properties":{"check_timeout_s":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Time budget per check (default 10)"},"step_timeout_ms":{"type":"integer","minimum":50,"maximum":60000,"description":"Time budget per network step (default 3000)"}},"additionalProperties":false},"decision":{"type":"object","properties":{"sprint_critical":{"type":"integer","minimum":1,"maximum":1000,"description":"Open critical findings at which a focused sprint is recommended (default 1)"},"sprint_high":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high findings at which a focused sprint is recommended (default 3)"},"fix_internally_min":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high + medium findings at which fixing internally is recommended rather than hold (default 1)"}},"additionalProperties":false,"description":"Thresholds of the recommended next move (fix internally / focused sprint / hold)"}},"additionalProperties":false,"$id":"https://pathaudit.dev/schema/config.json","title":"pathaudit configuration","description":"Every section is optional; a check whose section is missing reports its controls skipped."};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"gateway":{"type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":128,"description":"Gateway id (default: the host name)"},"site":{"type":"string","maxLength":128}},"additionalProperties":false},"path":{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"description":"The path under audit, in words"},"pressure":{"type":"string","maxLength":200,"description":"Why the audit is happening now"},"deadline":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Decision deadline (YYYY-MM-DD)"}},"additionalProperties":false},"broker":{"type":"object","required":["host","listeners"],"properties":{"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Address the probe dials (normally loopback: the broker runs on this gateway)"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial: used for SNI and SAN checks"},"listeners":{"type":"array","items":{"type":"object","required":["name","port","tls"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_.-]+$","description":"Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Listener port"},"tls":{"type":"boolean","description":"Whether the listener is expected to speak TLS"},"websocket":{"type":"boolean","description":"MQTT over WebSocket instead of raw TCP (default false)"},"ws_path":{"type":"string","pattern":"^/","description":"WebSocket path (default /mqtt)"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Overrides broker.host for this listener"}},"additionalProperties":false},"minItems":1,"maxItems":32,"description":"Every listener the broker exposes on this path"},"auth":{"type":"object","properties":{"username":{"type":"string","minLength":1,"maxLength":256,"description":"User name of the probe identity (with password_file; may also accompany cert_file)"},"password_file":{"type":"string","minLength":1,"description":"Password of the probe identity (with username). Sent only over TLS listeners unless plaintext_ok is true (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate of the probe identity, PEM (with key_file): the probe presents it on TLS listeners, for brokers that require client certificates"},"key_file":{"type":"string","minLength":1,"description":"Private key of cert_file, PEM, unencrypted (with cert_file) (path to a file; the value is never copied into evidence, logs or reports)"},"plaintext_ok":{"type":"boolean","description":"Allow the probe identity to log in over a plaintext listener (default false: over plaintext the probe sends no credentials of its own, and BT-06 there is skipped)"},"allowed_topics":{"type":"array","items":{"type":"string","minLength":1,"maxLength":1024},"maxItems":64,"description":"Topic filters the probe identity is meant to read besides telemetry.topics: BT-06 fails on a delivery outside telemetry.topics + allowed_topics, or on $SYS"}},"additionalProperties":false,"description":"The probe identity: used for BT-06 and as the known-good login. Give username + password_file, or cert_file + key_file, or both (at least one identity)"},"read_window_s":{"type":"number","exclusiveMinimum":0,"maximum":60,"description":"How long BT-06 listens on # and $SYS/# after the SUBACKs (default 1; a value set here is added to the check budget). Retained messages arrive at once; a topic published less often than this may go unseen"},"protocol":{"anyOf":[{"type":"string","const":"auto"},{"type":"string","const":"3.1.1"},{"type":"string","const":"5"}],"description":"MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)"},"default_credentials":{"anyOf":[{"type":"boolean","const":false},{"type":"array","items":{"type":"object","required":["username","password"],"properties":{"username":{"type":"string","maxLength":256},"password":{"type":"string","maxLength":256}},"additionalProperties":false},"maxItems":16}],"description":"Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor devices pin for the broker certificate"},"cert_file":{"type":"string","minLength":1,"description":"Broker certificate on disk (BC-08)"},"key_file":{"type":"string","minLength":1,"description":"Broker private key on disk: only its permissions are read (BC-09)"},"user":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[a-z_][a-z0-9_.-]*[$]?$","description":"The account the broker runs as, which must read broker.key_file (BC-09; Mosquitto reads its key after dropping privileges to it). Default: the owner of the running broker process (guardrails.process_names.broker), else mosquitto"},"expiry_warn_days":{"type":"object","properties":{"high":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 high when the served certificate expires within this many days (default 30)"},"medium":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 medium within this many days (default 60)"}},"additionalProperties":false,"description":"Expiry tiers for BC-02 on every served certificate of the path: the broker TLS listeners and the https ingest endpoint (the one setting for both; ingest-auth does not judge certificates)"},"max_validity_days":{"type":"integer","minimum":1,"maximum":36500,"description":"BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)"}},"additionalProperties":false},"ingest":{"type":"object","required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://","description":"Ingest endpoint (http or https URL); the resource id is `ingest <url>`"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial, as for the broker"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor for the ingest certificate"},"probe_path":{"type":"string","pattern":"^/","maxLength":1024,"description":"Path the probe requests go to, on the host and port of url (default: the path of url). Every probe request carries the header `X-Pathaudit-Probe: 1` and `\"pathaudit_probe\": true` in its body"},"max_body_bytes":{"type":"integer","minimum":1,"maximum":16777216,"description":"Largest body the relay is meant to accept; the oversized-body request (IA-06) sends 1 KiB more than this (default 1048576)"},"auth":{"type":"object","required":["type"],"properties":{"type":{"anyOf":[{"type":"string","const":"bearer"},{"type":"string","const":"basic"},{"type":"string","const":"client-cert"},{"type":"string","const":"jwt"}],"description":"How devices authenticate to the relay: bearer (static token), basic (user + password), client-cert (mutual TLS), jwt (HS256 bearer JWT minted by the probe with jwt_secret_file; adds the expired-credential request for IA-02)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token (type bearer) (path to a file; the value is never copied into evidence, logs or reports)"},"username":{"type":"string","maxLength":256,"description":"User name (type basic)"},"password_file":{"type":"string","minLength":1,"description":"Basic auth password (type basic) (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate, PEM (type client-cert)"},"key_file":{"type":"string","minLength":1,"description":"Client private key, PEM (type client-cert) (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_secret_file":{"type":"string","minLength":1,"description":"HS256 key the relay verifies JWTs with (type jwt); the probe signs a valid token and an expired one with it (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_claims":{"type":"object","patternProperties":{"^[A-Za-z0-9_]{1,64}$":{"type":"string","maxLength":256}},"maxProperties":16,"description":"Extra claims the relay requires in a JWT, e.g. { iss: gateway, aud: ingest } (type jwt); exp and iat are set by the probe"}},"additionalProperties":false,"description":"The valid credential of the path, read from files; the probe also derives malformed, wrong and (jwt) expired ones from its kind"}},"additionalProperties":false},"devices":{"type":"object","properties":{"ca_file":{"type":"string","minLength":1,"description":"Device CA certificate"},"cert_dir":{"type":"string","minLength":1,"description":"Directory of device certificates (*.pem, *.crt)"},"inventory":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1,"maxLength":128},"cert":{"type":"string","minLength":1,"description":"Device certificate"}},"additionalProperties":false},"maxItems":100000},"expiry_warn_days":{"type":"integer","minimum":0,"maximum":3650,"description":"DC-02: a device certificate expiring within this many days fails (default 30)"}},"additionalProperties":false},"telemetry":{"type":"object","required":["topics"],"properties":{"topics":{"type":"array","items":{"type":"string","minLength":1},"minItems":1,"maxItems":64,"description":"Topic filters the devices publish telemetry on"},"device_id":{"anyOf":[{"type":"object","required":["topic_level"],"properties":{"topic_level":{"type":"integer","minimum":0,"maximum":32}},"additionalProperties":false},{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer into the payload"}},"additionalProperties":false}],"description":"Where the device id is read: a topic level (0-based) or a JSON pointer. Default: the level of the first `+` in topics[0]"},"sequence":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the sequence number, a non-negative integer (default /seq)"},"timestamp":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the device timestamp: epoch s, epoch ms or RFC 3339, detected per message (default /ts)"},"window_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Observation window (default 30). Must fit the check budget (runner.check_timeout_s) with 1 s to spare"},"listener":{"type":"string","minLength":1,"maxLength":64,"description":"Name of the broker listener to subscribe through (default: the first TLS listener, else the first one)"},"qos":{"anyOf":[{"type":"number","const":0},{"type":"number","const":1},{"type":"number","const":2}],"description":"QoS of the probe subscription (default 1: devices publish at QoS 1, so a lower one would hide their redeliveries)"},"publish_interval_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Longest expected interval between two messages of one device (default 10). A window shorter than this cannot tell a silent device from a slow one: TI-03 is then skipped"},"duplicate_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-01 fails when duplicates / messages received exceeds this fraction (default 0.01). Same sequence with a different payload always fails (high)"},"gap_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-02 fails when missing sequence numbers / expected messages exceeds this fraction (default 0.001)"},"skew_threshold_s":{"type":"number","exclusiveMinimum":0,"maximum":31536000,"description":"TI-04 fails when the median |device time − arrival time| exceeds this (default 10)"},"sequence_max":{"type":"integer","minimum":255,"maximum":9007199254740991,"description":"Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)"},"max_devices":{"type":"integer","minimum":1,"maximum":100000,"description":"Distinct device ids tracked in one window (default 10000); more are counted, not tracked"}},"additionalProperties":false},"guardrails":{"type":"object","properties":{"root":{"type":"string","minLength":1,"description":"Root the guardrails read the system through (default /). Any other root is an image or fixture: only files under it are read, live-only sources are skipped"},"allowed_listeners":{"type":"array","items":{"type":"integer","minimum":1,"maximum":65535},"maxItems":256,"description":"Ports allowed to listen beyond loopback (GG-03)"},"secret_files":{"type":"array","items":{"type":"string","minLength":1,"description":"Secret or key file on the audited system, read under root; only its mode is read (GG-10)"},"maxItems":256},"process_names":{"type":"object","properties":{"broker":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Broker process names (default mosquitto, emqx, nanomq, vernemq)"},"relay":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Ingest relay process names (no default: relays have no standard name)"}},"additionalProperties":false,"description":"Processes whose owner GG-05 checks"},"disk":{"type":"array","items":{"type":"object","required":["mount","min_free_percent"],"properties":{"mount":{"type":"string","minLength":1,"pattern":"^/","description":"Mount point on the live system"},"min_free_percent":{"type":"number","minimum":0,"maximum":100,"description":"Minimum free space (percent of the file system available to unprivileged users)"}},"additionalProperties":false},"maxItems":32,"description":"Mounts whose free space GG-08 checks (default: / with 10 %)"}},"additionalProperties":false},"bundles":{"type":"object","patternProperties":{"^[a-z0-9][a-z0-9-]{0,63}$":{"type":"array","items":{"type":"string","minLength":1},"minItems":1}},"description":"Operator-defined bundles: name (lower-case, digits, dashes) → check ids","additionalProperties":false},"schedules":{"type":"array","items":{"anyOf":[{"type":"object","required":["bundle","cron"],"properties":{"bundle":{"type":"string","minLength":1},"cron":{"type":"string","minLength":1,"description":"Cron expression (node-cron syntax)"},"timezone":{"type":"string"},"jitter_s":{"type":"integer","minimum":0,"maximum":3600}},"additionalProperties":false},{"type":"object","required":["snapshot","cron"],"properties":{"snapshot":{"type":"string","const":"monthly"},"cron":{"type":"string","minLength":1},"timezone":{"type":"string"}},"additionalProperties":false}]},"maxItems":64},"api":{"type":"object","properties":{"listen":{"type":"string","pattern":"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$","description":"host:port (default 127.0.0.1:7878)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token for the API (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false},"store":{"type":"object","properties":{"path":{"type":"string","minLength":1,"description":"SQLite file (default ./pathaudit.db for the CLI)"},"retention_days":{"type":"integer","minimum":1,"maximum":36500},"key_file":{"type":"string","minLength":1,"description":"Gateway Ed25519 signing key (default: next to the store, made on first use)"}},"additionalProperties":false},"waivers":{"type":"array","items":{"type":"object","required":["control","reason","expires"],"properties":{"control":{"type":"string","pattern":"^[A-Z]{2}-\\d{2}$","description":"Control id, e.g. GG-04"},"resource":{"type":"string","minLength":1,"description":"Resource id (e.g. \"mqtt 127.0.0.1:1883\"); omitted: the control on every resource"},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the risk is accepted, in words a reviewer can check"},"expires":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Last day the waiver holds (UTC) (YYYY-MM-DD)"}},"additionalProperties":false},"maxItems":1000},"runner":{"type":"object","properties":{"check_timeout_s":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Time budget per check (default 10)"},"step_timeout_ms":{"type":"integer","minimum":50,"maximum":60000,"description":"Time budget per network step (default 3000)"}},"additionalProperties":false},"decision":{"type":"object","properties":{"sprint_critical":{"type":"integer","minimum":1,"maximum":1000,"description":"Open critical findings at which a focused sprint is recommended (default 1)"},"sprint_high":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high findings at which a focused sprint is recommended (default 3)"},"fix_internally_min":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high + medium findings at which fixing internally is recommended rather than hold (default 1)"}},"additionalProperties":false,"description":"Thresholds of the recommended next move (fix internally / focused sprint / hold)"}},"additionalProperties":false,"$id":"https://pathaudit.dev/schema/config.json","title":"pathaudit configuration","description":"Every section is optional; a check whose section is missing reports its controls skipped."};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = __ucs2length.default;
 const pattern0 = new RegExp("^\\d{4}-\\d{2}-\\d{2}$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9_.:\\[\\]-]+$", "u");
 const pattern3 = new RegExp("^[A-Za-z0-9_.-]+$", "u");
 const pattern4 = new RegExp("^/", "u");
-const pattern6 = new RegExp("^https?://", "u");
-const pattern9 = new RegExp("^[A-Za-z0-9_]{1,64}$", "u");
-const pattern10 = new RegExp("^(/.*)?$", "u");
-const pattern13 = new RegExp("^[^/\\s]+$", "u");
-const pattern16 = new RegExp("^[a-z0-9][a-z0-9-]{0,63}$", "u");
-const pattern18 = new RegExp("^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$", "u");
-const pattern19 = new RegExp("^[A-Z]{2}-\\d{2}$", "u");
+const pattern6 = new RegExp("^[a-z_][a-z0-9_.-]*[$]?$", "u");
+const pattern7 = new RegExp("^https?://", "u");
+const pattern10 = new RegExp("^[A-Za-z0-9_]{1,64}$", "u");
+const pattern11 = new RegExp("^(/.*)?$", "u");
+const pattern14 = new RegExp("^[^/\\s]+$", "u");
+const pattern17 = new RegExp("^[a-z0-9][a-z0-9-]{0,63}$", "u");
+const pattern19 = new RegExp("^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$", "u");
+const pattern20 = new RegExp("^[A-Z]{2}-\\d{2}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://pathaudit.dev/schema/config.json" */;
@@ -1231,12 +1232,11 @@ vErrors.push(err97);
 errors++;
 }
 }
-if(data7.expiry_warn_days !== undefined){
-let data35 = data7.expiry_warn_days;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-for(const key7 in data35){
-if(!((key7 === "high") || (key7 === "medium"))){
-const err98 = {instancePath:instancePath+"/broker/expiry_warn_days",schemaPath:"#/properties/broker/properties/expiry_warn_days/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(data7.user !== undefined){
+let data35 = data7.user;
+if(typeof data35 === "string"){
+if(func3(data35) > 32){
+const err98 = {instancePath:instancePath+"/broker/user",schemaPath:"#/properties/broker/properties/user/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1245,11 +1245,8 @@ vErrors.push(err98);
 }
 errors++;
 }
-}
-if(data35.high !== undefined){
-let data36 = data35.high;
-if(!((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36)))){
-const err99 = {instancePath:instancePath+"/broker/expiry_warn_days/high",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(func3(data35) < 1){
+const err99 = {instancePath:instancePath+"/broker/user",schemaPath:"#/properties/broker/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1258,9 +1255,8 @@ vErrors.push(err99);
 }
 errors++;
 }
-if(typeof data36 == "number"){
-if(data36 > 3650 || isNaN(data36)){
-const err100 = {instancePath:instancePath+"/broker/expiry_warn_days/high",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650"};
+if(!pattern6.test(data35)){
+const err100 = {instancePath:instancePath+"/broker/user",schemaPath:"#/properties/broker/properties/user/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_.-]*[$]?$"},message:"must match pattern \""+"^[a-z_][a-z0-9_.-]*[$]?$"+"\""};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1269,8 +1265,9 @@ vErrors.push(err100);
 }
 errors++;
 }
-if(data36 < 0 || isNaN(data36)){
-const err101 = {instancePath:instancePath+"/broker/expiry_warn_days/high",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err101 = {instancePath:instancePath+"/broker/user",schemaPath:"#/properties/broker/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1280,11 +1277,12 @@ vErrors.push(err101);
 errors++;
 }
 }
-}
-if(data35.medium !== undefined){
-let data37 = data35.medium;
-if(!((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37)))){
-const err102 = {instancePath:instancePath+"/broker/expiry_warn_days/medium",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/medium/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data7.expiry_warn_days !== undefined){
+let data36 = data7.expiry_warn_days;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key7 in data36){
+if(!((key7 === "high") || (key7 === "medium"))){
+const err102 = {instancePath:instancePath+"/broker/expiry_warn_days",schemaPath:"#/properties/broker/properties/expiry_warn_days/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1293,9 +1291,11 @@ vErrors.push(err102);
 }
 errors++;
 }
-if(typeof data37 == "number"){
-if(data37 > 3650 || isNaN(data37)){
-const err103 = {instancePath:instancePath+"/broker/expiry_warn_days/medium",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/medium/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650"};
+}
+if(data36.high !== undefined){
+let data37 = data36.high;
+if(!((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37)))){
+const err103 = {instancePath:instancePath+"/broker/expiry_warn_days/high",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1304,8 +1304,9 @@ vErrors.push(err103);
 }
 errors++;
 }
-if(data37 < 0 || isNaN(data37)){
-const err104 = {instancePath:instancePath+"/broker/expiry_warn_days/medium",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/medium/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(typeof data37 == "number"){
+if(data37 > 3650 || isNaN(data37)){
+const err104 = {instancePath:instancePath+"/broker/expiry_warn_days/high",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1314,11 +1315,8 @@ vErrors.push(err104);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/broker/expiry_warn_days",schemaPath:"#/properties/broker/properties/expiry_warn_days/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data37 < 0 || isNaN(data37)){
+const err105 = {instancePath:instancePath+"/broker/expiry_warn_days/high",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1328,10 +1326,11 @@ vErrors.push(err105);
 errors++;
 }
 }
-if(data7.max_validity_days !== undefined){
-let data38 = data7.max_validity_days;
+}
+if(data36.medium !== undefined){
+let data38 = data36.medium;
 if(!((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38)))){
-const err106 = {instancePath:instancePath+"/broker/max_validity_days",schemaPath:"#/properties/broker/properties/max_validity_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err106 = {instancePath:instancePath+"/broker/expiry_warn_days/medium",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/medium/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1341,8 +1340,8 @@ vErrors.push(err106);
 errors++;
 }
 if(typeof data38 == "number"){
-if(data38 > 36500 || isNaN(data38)){
-const err107 = {instancePath:instancePath+"/broker/max_validity_days",schemaPath:"#/properties/broker/properties/max_validity_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
+if(data38 > 3650 || isNaN(data38)){
+const err107 = {instancePath:instancePath+"/broker/expiry_warn_days/medium",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/medium/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1351,8 +1350,8 @@ vErrors.push(err107);
 }
 errors++;
 }
-if(data38 < 1 || isNaN(data38)){
-const err108 = {instancePath:instancePath+"/broker/max_validity_days",schemaPath:"#/properties/broker/properties/max_validity_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(data38 < 0 || isNaN(data38)){
+const err108 = {instancePath:instancePath+"/broker/expiry_warn_days/medium",schemaPath:"#/properties/broker/properties/expiry_warn_days/properties/medium/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1365,7 +1364,7 @@ errors++;
 }
 }
 else {
-const err109 = {instancePath:instancePath+"/broker",schemaPath:"#/properties/broker/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err109 = {instancePath:instancePath+"/broker/expiry_warn_days",schemaPath:"#/properties/broker/properties/expiry_warn_days/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1375,11 +1374,10 @@ vErrors.push(err109);
 errors++;
 }
 }
-if(data.ingest !== undefined){
-let data39 = data.ingest;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-if(data39.url === undefined){
-const err110 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+if(data7.max_validity_days !== undefined){
+let data39 = data7.max_validity_days;
+if(!((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39)))){
+const err110 = {instancePath:instancePath+"/broker/max_validity_days",schemaPath:"#/properties/broker/properties/max_validity_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1388,9 +1386,9 @@ vErrors.push(err110);
 }
 errors++;
 }
-for(const key8 in data39){
-if(!((((((key8 === "url") || (key8 === "servername")) || (key8 === "ca_file")) || (key8 === "probe_path")) || (key8 === "max_body_bytes")) || (key8 === "auth"))){
-const err111 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(typeof data39 == "number"){
+if(data39 > 36500 || isNaN(data39)){
+const err111 = {instancePath:instancePath+"/broker/max_validity_days",schemaPath:"#/properties/broker/properties/max_validity_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1399,12 +1397,8 @@ vErrors.push(err111);
 }
 errors++;
 }
-}
-if(data39.url !== undefined){
-let data40 = data39.url;
-if(typeof data40 === "string"){
-if(!pattern6.test(data40)){
-const err112 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(data39 < 1 || isNaN(data39)){
+const err112 = {instancePath:instancePath+"/broker/max_validity_days",schemaPath:"#/properties/broker/properties/max_validity_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1414,8 +1408,10 @@ vErrors.push(err112);
 errors++;
 }
 }
+}
+}
 else {
-const err113 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err113 = {instancePath:instancePath+"/broker",schemaPath:"#/properties/broker/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1425,11 +1421,11 @@ vErrors.push(err113);
 errors++;
 }
 }
-if(data39.servername !== undefined){
-let data41 = data39.servername;
-if(typeof data41 === "string"){
-if(func3(data41) > 253){
-const err114 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(data.ingest !== undefined){
+let data40 = data.ingest;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.url === undefined){
+const err114 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1438,8 +1434,9 @@ vErrors.push(err114);
 }
 errors++;
 }
-if(func3(data41) < 1){
-const err115 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key8 in data40){
+if(!((((((key8 === "url") || (key8 === "servername")) || (key8 === "ca_file")) || (key8 === "probe_path")) || (key8 === "max_body_bytes")) || (key8 === "auth"))){
+const err115 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1448,8 +1445,12 @@ vErrors.push(err115);
 }
 errors++;
 }
-if(!pattern1.test(data41)){
-const err116 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:\\[\\]-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:\\[\\]-]+$"+"\""};
+}
+if(data40.url !== undefined){
+let data41 = data40.url;
+if(typeof data41 === "string"){
+if(!pattern7.test(data41)){
+const err116 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1460,7 +1461,7 @@ errors++;
 }
 }
 else {
-const err117 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err117 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1470,11 +1471,11 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data39.ca_file !== undefined){
-let data42 = data39.ca_file;
+if(data40.servername !== undefined){
+let data42 = data40.servername;
 if(typeof data42 === "string"){
-if(func3(data42) < 1){
-const err118 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(func3(data42) > 253){
+const err118 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1483,9 +1484,8 @@ vErrors.push(err118);
 }
 errors++;
 }
-}
-else {
-const err119 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func3(data42) < 1){
+const err119 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1494,12 +1494,8 @@ vErrors.push(err119);
 }
 errors++;
 }
-}
-if(data39.probe_path !== undefined){
-let data43 = data39.probe_path;
-if(typeof data43 === "string"){
-if(func3(data43) > 1024){
-const err120 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(!pattern1.test(data42)){
+const err120 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:\\[\\]-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:\\[\\]-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1508,8 +1504,9 @@ vErrors.push(err120);
 }
 errors++;
 }
-if(!pattern4.test(data43)){
-const err121 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+}
+else {
+const err121 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1519,8 +1516,11 @@ vErrors.push(err121);
 errors++;
 }
 }
-else {
-const err122 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data40.ca_file !== undefined){
+let data43 = data40.ca_file;
+if(typeof data43 === "string"){
+if(func3(data43) < 1){
+const err122 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1530,10 +1530,8 @@ vErrors.push(err122);
 errors++;
 }
 }
-if(data39.max_body_bytes !== undefined){
-let data44 = data39.max_body_bytes;
-if(!((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44)))){
-const err123 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err123 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1542,9 +1540,12 @@ vErrors.push(err123);
 }
 errors++;
 }
-if(typeof data44 == "number"){
-if(data44 > 16777216 || isNaN(data44)){
-const err124 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
+}
+if(data40.probe_path !== undefined){
+let data44 = data40.probe_path;
+if(typeof data44 === "string"){
+if(func3(data44) > 1024){
+const err124 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1553,8 +1554,8 @@ vErrors.push(err124);
 }
 errors++;
 }
-if(data44 < 1 || isNaN(data44)){
-const err125 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(!pattern4.test(data44)){
+const err125 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1564,12 +1565,8 @@ vErrors.push(err125);
 errors++;
 }
 }
-}
-if(data39.auth !== undefined){
-let data45 = data39.auth;
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-if(data45.type === undefined){
-const err126 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+else {
+const err126 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1578,9 +1575,11 @@ vErrors.push(err126);
 }
 errors++;
 }
-for(const key9 in data45){
-if(!((((((((key9 === "type") || (key9 === "token_file")) || (key9 === "username")) || (key9 === "password_file")) || (key9 === "cert_file")) || (key9 === "key_file")) || (key9 === "jwt_secret_file")) || (key9 === "jwt_claims"))){
-const err127 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+if(data40.max_body_bytes !== undefined){
+let data45 = data40.max_body_bytes;
+if(!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))){
+const err127 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1589,14 +1588,9 @@ vErrors.push(err127);
 }
 errors++;
 }
-}
-if(data45.type !== undefined){
-let data46 = data45.type;
-const _errs114 = errors;
-let valid18 = false;
-const _errs115 = errors;
-if(typeof data46 !== "string"){
-const err128 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data45 == "number"){
+if(data45 > 16777216 || isNaN(data45)){
+const err128 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1605,8 +1599,8 @@ vErrors.push(err128);
 }
 errors++;
 }
-if("bearer" !== data46){
-const err129 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/const",keyword:"const",params:{allowedValue: "bearer"},message:"must be equal to constant"};
+if(data45 < 1 || isNaN(data45)){
+const err129 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1615,12 +1609,13 @@ vErrors.push(err129);
 }
 errors++;
 }
-var _valid2 = _errs115 === errors;
-valid18 = valid18 || _valid2;
-if(!valid18){
-const _errs117 = errors;
-if(typeof data46 !== "string"){
-const err130 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+if(data40.auth !== undefined){
+let data46 = data40.auth;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+if(data46.type === undefined){
+const err130 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1629,8 +1624,9 @@ vErrors.push(err130);
 }
 errors++;
 }
-if("basic" !== data46){
-const err131 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/const",keyword:"const",params:{allowedValue: "basic"},message:"must be equal to constant"};
+for(const key9 in data46){
+if(!((((((((key9 === "type") || (key9 === "token_file")) || (key9 === "username")) || (key9 === "password_file")) || (key9 === "cert_file")) || (key9 === "key_file")) || (key9 === "jwt_secret_file")) || (key9 === "jwt_claims"))){
+const err131 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1639,12 +1635,14 @@ vErrors.push(err131);
 }
 errors++;
 }
-var _valid2 = _errs117 === errors;
-valid18 = valid18 || _valid2;
-if(!valid18){
-const _errs119 = errors;
-if(typeof data46 !== "string"){
-const err132 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data46.type !== undefined){
+let data47 = data46.type;
+const _errs116 = errors;
+let valid18 = false;
+const _errs117 = errors;
+if(typeof data47 !== "string"){
+const err132 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1653,8 +1651,8 @@ vErrors.push(err132);
 }
 errors++;
 }
-if("client-cert" !== data46){
-const err133 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/const",keyword:"const",params:{allowedValue: "client-cert"},message:"must be equal to constant"};
+if("bearer" !== data47){
+const err133 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/const",keyword:"const",params:{allowedValue: "bearer"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1663,12 +1661,12 @@ vErrors.push(err133);
 }
 errors++;
 }
-var _valid2 = _errs119 === errors;
+var _valid2 = _errs117 === errors;
 valid18 = valid18 || _valid2;
 if(!valid18){
-const _errs121 = errors;
-if(typeof data46 !== "string"){
-const err134 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs119 = errors;
+if(typeof data47 !== "string"){
+const err134 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1677,8 +1675,8 @@ vErrors.push(err134);
 }
 errors++;
 }
-if("jwt" !== data46){
-const err135 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/const",keyword:"const",params:{allowedValue: "jwt"},message:"must be equal to constant"};
+if("basic" !== data47){
+const err135 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/const",keyword:"const",params:{allowedValue: "basic"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1687,13 +1685,12 @@ vErrors.push(err135);
 }
 errors++;
 }
-var _valid2 = _errs121 === errors;
+var _valid2 = _errs119 === errors;
 valid18 = valid18 || _valid2;
-}
-}
-}
 if(!valid18){
-const err136 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs121 = errors;
+if(typeof data47 !== "string"){
+const err136 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1702,23 +1699,8 @@ vErrors.push(err136);
 }
 errors++;
 }
-else {
-errors = _errs114;
-if(vErrors !== null){
-if(_errs114){
-vErrors.length = _errs114;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data45.token_file !== undefined){
-let data47 = data45.token_file;
-if(typeof data47 === "string"){
-if(func3(data47) < 1){
-const err137 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if("client-cert" !== data47){
+const err137 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/const",keyword:"const",params:{allowedValue: "client-cert"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1727,9 +1709,12 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-else {
-const err138 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid2 = _errs121 === errors;
+valid18 = valid18 || _valid2;
+if(!valid18){
+const _errs123 = errors;
+if(typeof data47 !== "string"){
+const err138 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1738,12 +1723,8 @@ vErrors.push(err138);
 }
 errors++;
 }
-}
-if(data45.username !== undefined){
-let data48 = data45.username;
-if(typeof data48 === "string"){
-if(func3(data48) > 256){
-const err139 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if("jwt" !== data47){
+const err139 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/const",keyword:"const",params:{allowedValue: "jwt"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1752,9 +1733,13 @@ vErrors.push(err139);
 }
 errors++;
 }
+var _valid2 = _errs123 === errors;
+valid18 = valid18 || _valid2;
 }
-else {
-const err140 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+if(!valid18){
+const err140 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1763,12 +1748,23 @@ vErrors.push(err140);
 }
 errors++;
 }
+else {
+errors = _errs116;
+if(vErrors !== null){
+if(_errs116){
+vErrors.length = _errs116;
 }
-if(data45.password_file !== undefined){
-let data49 = data45.password_file;
-if(typeof data49 === "string"){
-if(func3(data49) < 1){
-const err141 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data46.token_file !== undefined){
+let data48 = data46.token_file;
+if(typeof data48 === "string"){
+if(func3(data48) < 1){
+const err141 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1779,7 +1775,7 @@ errors++;
 }
 }
 else {
-const err142 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err142 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1789,11 +1785,11 @@ vErrors.push(err142);
 errors++;
 }
 }
-if(data45.cert_file !== undefined){
-let data50 = data45.cert_file;
-if(typeof data50 === "string"){
-if(func3(data50) < 1){
-const err143 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data46.username !== undefined){
+let data49 = data46.username;
+if(typeof data49 === "string"){
+if(func3(data49) > 256){
+const err143 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1804,7 +1800,7 @@ errors++;
 }
 }
 else {
-const err144 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err144 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1814,11 +1810,11 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data45.key_file !== undefined){
-let data51 = data45.key_file;
-if(typeof data51 === "string"){
-if(func3(data51) < 1){
-const err145 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data46.password_file !== undefined){
+let data50 = data46.password_file;
+if(typeof data50 === "string"){
+if(func3(data50) < 1){
+const err145 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1829,7 +1825,7 @@ errors++;
 }
 }
 else {
-const err146 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err146 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1839,11 +1835,11 @@ vErrors.push(err146);
 errors++;
 }
 }
-if(data45.jwt_secret_file !== undefined){
-let data52 = data45.jwt_secret_file;
-if(typeof data52 === "string"){
-if(func3(data52) < 1){
-const err147 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data46.cert_file !== undefined){
+let data51 = data46.cert_file;
+if(typeof data51 === "string"){
+if(func3(data51) < 1){
+const err147 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1854,7 +1850,7 @@ errors++;
 }
 }
 else {
-const err148 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err148 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1864,11 +1860,11 @@ vErrors.push(err148);
 errors++;
 }
 }
-if(data45.jwt_claims !== undefined){
-let data53 = data45.jwt_claims;
-if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
-if(Object.keys(data53).length > 16){
-const err149 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"};
+if(data46.key_file !== undefined){
+let data52 = data46.key_file;
+if(typeof data52 === "string"){
+if(func3(data52) < 1){
+const err149 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1877,12 +1873,9 @@ vErrors.push(err149);
 }
 errors++;
 }
-for(const key10 in data53){
-if(pattern9.test(key10)){
-let data54 = data53[key10];
-if(typeof data54 === "string"){
-if(func3(data54) > 256){
-const err150 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+}
+else {
+const err150 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1892,8 +1885,11 @@ vErrors.push(err150);
 errors++;
 }
 }
-else {
-const err151 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46.jwt_secret_file !== undefined){
+let data53 = data46.jwt_secret_file;
+if(typeof data53 === "string"){
+if(func3(data53) < 1){
+const err151 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1903,10 +1899,8 @@ vErrors.push(err151);
 errors++;
 }
 }
-}
-}
 else {
-const err152 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err152 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1916,9 +1910,11 @@ vErrors.push(err152);
 errors++;
 }
 }
-}
-else {
-const err153 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data46.jwt_claims !== undefined){
+let data54 = data46.jwt_claims;
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+if(Object.keys(data54).length > 16){
+const err153 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1927,10 +1923,12 @@ vErrors.push(err153);
 }
 errors++;
 }
-}
-}
-else {
-const err154 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key10 in data54){
+if(pattern10.test(key10)){
+let data55 = data54[key10];
+if(typeof data55 === "string"){
+if(func3(data55) > 256){
+const err154 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1940,12 +1938,8 @@ vErrors.push(err154);
 errors++;
 }
 }
-if(data.devices !== undefined){
-let data55 = data.devices;
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key11 in data55){
-if(!((((key11 === "ca_file") || (key11 === "cert_dir")) || (key11 === "inventory")) || (key11 === "expiry_warn_days"))){
-const err155 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+else {
+const err155 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1955,11 +1949,10 @@ vErrors.push(err155);
 errors++;
 }
 }
-if(data55.ca_file !== undefined){
-let data56 = data55.ca_file;
-if(typeof data56 === "string"){
-if(func3(data56) < 1){
-const err156 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err156 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1969,8 +1962,9 @@ vErrors.push(err156);
 errors++;
 }
 }
+}
 else {
-const err157 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err157 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1980,11 +1974,9 @@ vErrors.push(err157);
 errors++;
 }
 }
-if(data55.cert_dir !== undefined){
-let data57 = data55.cert_dir;
-if(typeof data57 === "string"){
-if(func3(data57) < 1){
-const err158 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err158 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1994,8 +1986,12 @@ vErrors.push(err158);
 errors++;
 }
 }
-else {
-const err159 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.devices !== undefined){
+let data56 = data.devices;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key11 in data56){
+if(!((((key11 === "ca_file") || (key11 === "cert_dir")) || (key11 === "inventory")) || (key11 === "expiry_warn_days"))){
+const err159 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2005,11 +2001,11 @@ vErrors.push(err159);
 errors++;
 }
 }
-if(data55.inventory !== undefined){
-let data58 = data55.inventory;
-if(Array.isArray(data58)){
-if(data58.length > 100000){
-const err160 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"};
+if(data56.ca_file !== undefined){
+let data57 = data56.ca_file;
+if(typeof data57 === "string"){
+if(func3(data57) < 1){
+const err160 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2018,12 +2014,9 @@ vErrors.push(err160);
 }
 errors++;
 }
-const len3 = data58.length;
-for(let i3=0; i3<len3; i3++){
-let data59 = data58[i3];
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
-if(data59.id === undefined){
-const err161 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+}
+else {
+const err161 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2032,9 +2025,12 @@ vErrors.push(err161);
 }
 errors++;
 }
-for(const key12 in data59){
-if(!((key12 === "id") || (key12 === "cert"))){
-const err162 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+if(data56.cert_dir !== undefined){
+let data58 = data56.cert_dir;
+if(typeof data58 === "string"){
+if(func3(data58) < 1){
+const err162 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2044,11 +2040,8 @@ vErrors.push(err162);
 errors++;
 }
 }
-if(data59.id !== undefined){
-let data60 = data59.id;
-if(typeof data60 === "string"){
-if(func3(data60) > 128){
-const err163 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+else {
+const err163 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2057,8 +2050,12 @@ vErrors.push(err163);
 }
 errors++;
 }
-if(func3(data60) < 1){
-const err164 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data56.inventory !== undefined){
+let data59 = data56.inventory;
+if(Array.isArray(data59)){
+if(data59.length > 100000){
+const err164 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2067,9 +2064,12 @@ vErrors.push(err164);
 }
 errors++;
 }
-}
-else {
-const err165 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len3 = data59.length;
+for(let i3=0; i3<len3; i3++){
+let data60 = data59[i3];
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.id === undefined){
+const err165 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2078,12 +2078,9 @@ vErrors.push(err165);
 }
 errors++;
 }
-}
-if(data59.cert !== undefined){
-let data61 = data59.cert;
-if(typeof data61 === "string"){
-if(func3(data61) < 1){
-const err166 = {instancePath:instancePath+"/devices/inventory/" + i3+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key12 in data60){
+if(!((key12 === "id") || (key12 === "cert"))){
+const err166 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2093,8 +2090,11 @@ vErrors.push(err166);
 errors++;
 }
 }
-else {
-const err167 = {instancePath:instancePath+"/devices/inventory/" + i3+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data60.id !== undefined){
+let data61 = data60.id;
+if(typeof data61 === "string"){
+if(func3(data61) > 128){
+const err167 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2103,10 +2103,8 @@ vErrors.push(err167);
 }
 errors++;
 }
-}
-}
-else {
-const err168 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func3(data61) < 1){
+const err168 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2116,9 +2114,8 @@ vErrors.push(err168);
 errors++;
 }
 }
-}
 else {
-const err169 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err169 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2128,10 +2125,11 @@ vErrors.push(err169);
 errors++;
 }
 }
-if(data55.expiry_warn_days !== undefined){
-let data62 = data55.expiry_warn_days;
-if(!((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62)))){
-const err170 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data60.cert !== undefined){
+let data62 = data60.cert;
+if(typeof data62 === "string"){
+if(func3(data62) < 1){
+const err170 = {instancePath:instancePath+"/devices/inventory/" + i3+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2140,9 +2138,9 @@ vErrors.push(err170);
 }
 errors++;
 }
-if(typeof data62 == "number"){
-if(data62 > 3650 || isNaN(data62)){
-const err171 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650"};
+}
+else {
+const err171 = {instancePath:instancePath+"/devices/inventory/" + i3+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2151,8 +2149,10 @@ vErrors.push(err171);
 }
 errors++;
 }
-if(data62 < 0 || isNaN(data62)){
-const err172 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+else {
+const err172 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2163,9 +2163,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err173 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err173 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2175,11 +2174,10 @@ vErrors.push(err173);
 errors++;
 }
 }
-if(data.telemetry !== undefined){
-let data63 = data.telemetry;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.topics === undefined){
-const err174 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/required",keyword:"required",params:{missingProperty: "topics"},message:"must have required property '"+"topics"+"'"};
+if(data56.expiry_warn_days !== undefined){
+let data63 = data56.expiry_warn_days;
+if(!((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63)))){
+const err174 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2188,9 +2186,9 @@ vErrors.push(err174);
 }
 errors++;
 }
-for(const key13 in data63){
-if(!(func2.call(schema11.properties.telemetry.properties, key13))){
-const err175 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(typeof data63 == "number"){
+if(data63 > 3650 || isNaN(data63)){
+const err175 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2199,12 +2197,8 @@ vErrors.push(err175);
 }
 errors++;
 }
-}
-if(data63.topics !== undefined){
-let data64 = data63.topics;
-if(Array.isArray(data64)){
-if(data64.length > 64){
-const err176 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data63 < 0 || isNaN(data63)){
+const err176 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2213,8 +2207,11 @@ vErrors.push(err176);
 }
 errors++;
 }
-if(data64.length < 1){
-const err177 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+}
+}
+else {
+const err177 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2223,12 +2220,12 @@ vErrors.push(err177);
 }
 errors++;
 }
-const len4 = data64.length;
-for(let i4=0; i4<len4; i4++){
-let data65 = data64[i4];
-if(typeof data65 === "string"){
-if(func3(data65) < 1){
-const err178 = {instancePath:instancePath+"/telemetry/topics/" + i4,schemaPath:"#/properties/telemetry/properties/topics/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.telemetry !== undefined){
+let data64 = data.telemetry;
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.topics === undefined){
+const err178 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/required",keyword:"required",params:{missingProperty: "topics"},message:"must have required property '"+"topics"+"'"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2237,9 +2234,9 @@ vErrors.push(err178);
 }
 errors++;
 }
-}
-else {
-const err179 = {instancePath:instancePath+"/telemetry/topics/" + i4,schemaPath:"#/properties/telemetry/properties/topics/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key13 in data64){
+if(!(func2.call(schema11.properties.telemetry.properties, key13))){
+const err179 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2249,9 +2246,11 @@ vErrors.push(err179);
 errors++;
 }
 }
-}
-else {
-const err180 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data64.topics !== undefined){
+let data65 = data64.topics;
+if(Array.isArray(data65)){
+if(data65.length > 64){
+const err180 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2260,15 +2259,8 @@ vErrors.push(err180);
 }
 errors++;
 }
-}
-if(data63.device_id !== undefined){
-let data66 = data63.device_id;
-const _errs165 = errors;
-let valid27 = false;
-const _errs166 = errors;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-if(data66.topic_level === undefined){
-const err181 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/required",keyword:"required",params:{missingProperty: "topic_level"},message:"must have required property '"+"topic_level"+"'"};
+if(data65.length < 1){
+const err181 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2277,9 +2269,12 @@ vErrors.push(err181);
 }
 errors++;
 }
-for(const key14 in data66){
-if(!(key14 === "topic_level")){
-const err182 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+const len4 = data65.length;
+for(let i4=0; i4<len4; i4++){
+let data66 = data65[i4];
+if(typeof data66 === "string"){
+if(func3(data66) < 1){
+const err182 = {instancePath:instancePath+"/telemetry/topics/" + i4,schemaPath:"#/properties/telemetry/properties/topics/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2289,10 +2284,8 @@ vErrors.push(err182);
 errors++;
 }
 }
-if(data66.topic_level !== undefined){
-let data67 = data66.topic_level;
-if(!((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67)))){
-const err183 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err183 = {instancePath:instancePath+"/telemetry/topics/" + i4,schemaPath:"#/properties/telemetry/properties/topics/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2301,9 +2294,10 @@ vErrors.push(err183);
 }
 errors++;
 }
-if(typeof data67 == "number"){
-if(data67 > 32 || isNaN(data67)){
-const err184 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32},message:"must be <= 32"};
+}
+}
+else {
+const err184 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2312,8 +2306,15 @@ vErrors.push(err184);
 }
 errors++;
 }
-if(data67 < 0 || isNaN(data67)){
-const err185 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data64.device_id !== undefined){
+let data67 = data64.device_id;
+const _errs167 = errors;
+let valid27 = false;
+const _errs168 = errors;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+if(data67.topic_level === undefined){
+const err185 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/required",keyword:"required",params:{missingProperty: "topic_level"},message:"must have required property '"+"topic_level"+"'"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2322,11 +2323,9 @@ vErrors.push(err185);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err186 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key14 in data67){
+if(!(key14 === "topic_level")){
+const err186 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2335,13 +2334,11 @@ vErrors.push(err186);
 }
 errors++;
 }
-var _valid3 = _errs166 === errors;
-valid27 = valid27 || _valid3;
-if(!valid27){
-const _errs171 = errors;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-if(data66.pointer === undefined){
-const err187 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'"};
+}
+if(data67.topic_level !== undefined){
+let data68 = data67.topic_level;
+if(!((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68)))){
+const err187 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2350,9 +2347,9 @@ vErrors.push(err187);
 }
 errors++;
 }
-for(const key15 in data66){
-if(!(key15 === "pointer")){
-const err188 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(typeof data68 == "number"){
+if(data68 > 32 || isNaN(data68)){
+const err188 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32},message:"must be <= 32"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2361,12 +2358,8 @@ vErrors.push(err188);
 }
 errors++;
 }
-}
-if(data66.pointer !== undefined){
-let data68 = data66.pointer;
-if(typeof data68 === "string"){
-if(!pattern10.test(data68)){
-const err189 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
+if(data68 < 0 || isNaN(data68)){
+const err189 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2376,8 +2369,10 @@ vErrors.push(err189);
 errors++;
 }
 }
+}
+}
 else {
-const err190 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err190 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2386,10 +2381,13 @@ vErrors.push(err190);
 }
 errors++;
 }
-}
-}
-else {
-const err191 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid3 = _errs168 === errors;
+valid27 = valid27 || _valid3;
+if(!valid27){
+const _errs173 = errors;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+if(data67.pointer === undefined){
+const err191 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2398,11 +2396,9 @@ vErrors.push(err191);
 }
 errors++;
 }
-var _valid3 = _errs171 === errors;
-valid27 = valid27 || _valid3;
-}
-if(!valid27){
-const err192 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+for(const key15 in data67){
+if(!(key15 === "pointer")){
+const err192 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2411,23 +2407,12 @@ vErrors.push(err192);
 }
 errors++;
 }
-else {
-errors = _errs165;
-if(vErrors !== null){
-if(_errs165){
-vErrors.length = _errs165;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data63.sequence !== undefined){
-let data69 = data63.sequence;
+if(data67.pointer !== undefined){
+let data69 = data67.pointer;
 if(typeof data69 === "string"){
-if(!pattern10.test(data69)){
-const err193 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
+if(!pattern11.test(data69)){
+const err193 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2438,7 +2423,7 @@ errors++;
 }
 }
 else {
-const err194 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err194 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2448,11 +2433,9 @@ vErrors.push(err194);
 errors++;
 }
 }
-if(data63.timestamp !== undefined){
-let data70 = data63.timestamp;
-if(typeof data70 === "string"){
-if(!pattern10.test(data70)){
-const err195 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
+}
+else {
+const err195 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2461,9 +2444,11 @@ vErrors.push(err195);
 }
 errors++;
 }
+var _valid3 = _errs173 === errors;
+valid27 = valid27 || _valid3;
 }
-else {
-const err196 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!valid27){
+const err196 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2472,12 +2457,23 @@ vErrors.push(err196);
 }
 errors++;
 }
+else {
+errors = _errs167;
+if(vErrors !== null){
+if(_errs167){
+vErrors.length = _errs167;
 }
-if(data63.window_s !== undefined){
-let data71 = data63.window_s;
-if(typeof data71 == "number"){
-if(data71 > 86400 || isNaN(data71)){
-const err197 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data64.sequence !== undefined){
+let data70 = data64.sequence;
+if(typeof data70 === "string"){
+if(!pattern11.test(data70)){
+const err197 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2486,8 +2482,9 @@ vErrors.push(err197);
 }
 errors++;
 }
-if(data71 <= 0 || isNaN(data71)){
-const err198 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+else {
+const err198 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2497,8 +2494,11 @@ vErrors.push(err198);
 errors++;
 }
 }
-else {
-const err199 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data64.timestamp !== undefined){
+let data71 = data64.timestamp;
+if(typeof data71 === "string"){
+if(!pattern11.test(data71)){
+const err199 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2508,11 +2508,8 @@ vErrors.push(err199);
 errors++;
 }
 }
-if(data63.listener !== undefined){
-let data72 = data63.listener;
-if(typeof data72 === "string"){
-if(func3(data72) > 64){
-const err200 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+else {
+const err200 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2521,8 +2518,12 @@ vErrors.push(err200);
 }
 errors++;
 }
-if(func3(data72) < 1){
-const err201 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data64.window_s !== undefined){
+let data72 = data64.window_s;
+if(typeof data72 == "number"){
+if(data72 > 86400 || isNaN(data72)){
+const err201 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2531,9 +2532,8 @@ vErrors.push(err201);
 }
 errors++;
 }
-}
-else {
-const err202 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data72 <= 0 || isNaN(data72)){
+const err202 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2543,13 +2543,8 @@ vErrors.push(err202);
 errors++;
 }
 }
-if(data63.qos !== undefined){
-let data73 = data63.qos;
-const _errs185 = errors;
-let valid30 = false;
-const _errs186 = errors;
-if(!(typeof data73 == "number")){
-const err203 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
+else {
+const err203 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2558,8 +2553,12 @@ vErrors.push(err203);
 }
 errors++;
 }
-if(0 !== data73){
-const err204 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/const",keyword:"const",params:{allowedValue: 0},message:"must be equal to constant"};
+}
+if(data64.listener !== undefined){
+let data73 = data64.listener;
+if(typeof data73 === "string"){
+if(func3(data73) > 64){
+const err204 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2568,12 +2567,8 @@ vErrors.push(err204);
 }
 errors++;
 }
-var _valid4 = _errs186 === errors;
-valid30 = valid30 || _valid4;
-if(!valid30){
-const _errs188 = errors;
-if(!(typeof data73 == "number")){
-const err205 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(func3(data73) < 1){
+const err205 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2582,8 +2577,9 @@ vErrors.push(err205);
 }
 errors++;
 }
-if(1 !== data73){
-const err206 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
+}
+else {
+const err206 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2592,12 +2588,14 @@ vErrors.push(err206);
 }
 errors++;
 }
-var _valid4 = _errs188 === errors;
-valid30 = valid30 || _valid4;
-if(!valid30){
-const _errs190 = errors;
-if(!(typeof data73 == "number")){
-const err207 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+if(data64.qos !== undefined){
+let data74 = data64.qos;
+const _errs187 = errors;
+let valid30 = false;
+const _errs188 = errors;
+if(!(typeof data74 == "number")){
+const err207 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2606,8 +2604,8 @@ vErrors.push(err207);
 }
 errors++;
 }
-if(2 !== data73){
-const err208 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
+if(0 !== data74){
+const err208 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/const",keyword:"const",params:{allowedValue: 0},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2616,12 +2614,12 @@ vErrors.push(err208);
 }
 errors++;
 }
-var _valid4 = _errs190 === errors;
+var _valid4 = _errs188 === errors;
 valid30 = valid30 || _valid4;
-}
-}
 if(!valid30){
-const err209 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs190 = errors;
+if(!(typeof data74 == "number")){
+const err209 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2630,23 +2628,8 @@ vErrors.push(err209);
 }
 errors++;
 }
-else {
-errors = _errs185;
-if(vErrors !== null){
-if(_errs185){
-vErrors.length = _errs185;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data63.publish_interval_s !== undefined){
-let data74 = data63.publish_interval_s;
-if(typeof data74 == "number"){
-if(data74 > 86400 || isNaN(data74)){
-const err210 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
+if(1 !== data74){
+const err210 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2655,8 +2638,12 @@ vErrors.push(err210);
 }
 errors++;
 }
-if(data74 <= 0 || isNaN(data74)){
-const err211 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+var _valid4 = _errs190 === errors;
+valid30 = valid30 || _valid4;
+if(!valid30){
+const _errs192 = errors;
+if(!(typeof data74 == "number")){
+const err211 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2665,9 +2652,8 @@ vErrors.push(err211);
 }
 errors++;
 }
-}
-else {
-const err212 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(2 !== data74){
+const err212 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2676,12 +2662,12 @@ vErrors.push(err212);
 }
 errors++;
 }
+var _valid4 = _errs192 === errors;
+valid30 = valid30 || _valid4;
 }
-if(data63.duplicate_threshold !== undefined){
-let data75 = data63.duplicate_threshold;
-if(typeof data75 == "number"){
-if(data75 > 1 || isNaN(data75)){
-const err213 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+}
+if(!valid30){
+const err213 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2690,8 +2676,23 @@ vErrors.push(err213);
 }
 errors++;
 }
-if(data75 < 0 || isNaN(data75)){
-const err214 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+else {
+errors = _errs187;
+if(vErrors !== null){
+if(_errs187){
+vErrors.length = _errs187;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data64.publish_interval_s !== undefined){
+let data75 = data64.publish_interval_s;
+if(typeof data75 == "number"){
+if(data75 > 86400 || isNaN(data75)){
+const err214 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2700,9 +2701,8 @@ vErrors.push(err214);
 }
 errors++;
 }
-}
-else {
-const err215 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data75 <= 0 || isNaN(data75)){
+const err215 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2712,11 +2712,8 @@ vErrors.push(err215);
 errors++;
 }
 }
-if(data63.gap_threshold !== undefined){
-let data76 = data63.gap_threshold;
-if(typeof data76 == "number"){
-if(data76 > 1 || isNaN(data76)){
-const err216 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+else {
+const err216 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2725,8 +2722,12 @@ vErrors.push(err216);
 }
 errors++;
 }
-if(data76 < 0 || isNaN(data76)){
-const err217 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data64.duplicate_threshold !== undefined){
+let data76 = data64.duplicate_threshold;
+if(typeof data76 == "number"){
+if(data76 > 1 || isNaN(data76)){
+const err217 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2735,9 +2736,8 @@ vErrors.push(err217);
 }
 errors++;
 }
-}
-else {
-const err218 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data76 < 0 || isNaN(data76)){
+const err218 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2747,11 +2747,8 @@ vErrors.push(err218);
 errors++;
 }
 }
-if(data63.skew_threshold_s !== undefined){
-let data77 = data63.skew_threshold_s;
-if(typeof data77 == "number"){
-if(data77 > 31536000 || isNaN(data77)){
-const err219 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 31536000},message:"must be <= 31536000"};
+else {
+const err219 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2760,8 +2757,12 @@ vErrors.push(err219);
 }
 errors++;
 }
-if(data77 <= 0 || isNaN(data77)){
-const err220 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+if(data64.gap_threshold !== undefined){
+let data77 = data64.gap_threshold;
+if(typeof data77 == "number"){
+if(data77 > 1 || isNaN(data77)){
+const err220 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2770,9 +2771,8 @@ vErrors.push(err220);
 }
 errors++;
 }
-}
-else {
-const err221 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data77 < 0 || isNaN(data77)){
+const err221 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2782,10 +2782,8 @@ vErrors.push(err221);
 errors++;
 }
 }
-if(data63.sequence_max !== undefined){
-let data78 = data63.sequence_max;
-if(!((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78)))){
-const err222 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err222 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2794,9 +2792,12 @@ vErrors.push(err222);
 }
 errors++;
 }
+}
+if(data64.skew_threshold_s !== undefined){
+let data78 = data64.skew_threshold_s;
 if(typeof data78 == "number"){
-if(data78 > 9007199254740991 || isNaN(data78)){
-const err223 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data78 > 31536000 || isNaN(data78)){
+const err223 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 31536000},message:"must be <= 31536000"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2805,8 +2806,8 @@ vErrors.push(err223);
 }
 errors++;
 }
-if(data78 < 255 || isNaN(data78)){
-const err224 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 255},message:"must be >= 255"};
+if(data78 <= 0 || isNaN(data78)){
+const err224 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2816,11 +2817,8 @@ vErrors.push(err224);
 errors++;
 }
 }
-}
-if(data63.max_devices !== undefined){
-let data79 = data63.max_devices;
-if(!((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79)))){
-const err225 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err225 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2829,9 +2827,11 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(typeof data79 == "number"){
-if(data79 > 100000 || isNaN(data79)){
-const err226 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};
+}
+if(data64.sequence_max !== undefined){
+let data79 = data64.sequence_max;
+if(!((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79)))){
+const err226 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2840,8 +2840,9 @@ vErrors.push(err226);
 }
 errors++;
 }
-if(data79 < 1 || isNaN(data79)){
-const err227 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(typeof data79 == "number"){
+if(data79 > 9007199254740991 || isNaN(data79)){
+const err227 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2850,11 +2851,8 @@ vErrors.push(err227);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err228 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data79 < 255 || isNaN(data79)){
+const err228 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 255},message:"must be >= 255"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -2864,12 +2862,11 @@ vErrors.push(err228);
 errors++;
 }
 }
-if(data.guardrails !== undefined){
-let data80 = data.guardrails;
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-for(const key16 in data80){
-if(!(((((key16 === "root") || (key16 === "allowed_listeners")) || (key16 === "secret_files")) || (key16 === "process_names")) || (key16 === "disk"))){
-const err229 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+}
+if(data64.max_devices !== undefined){
+let data80 = data64.max_devices;
+if(!((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80)))){
+const err229 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -2878,12 +2875,9 @@ vErrors.push(err229);
 }
 errors++;
 }
-}
-if(data80.root !== undefined){
-let data81 = data80.root;
-if(typeof data81 === "string"){
-if(func3(data81) < 1){
-const err230 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(typeof data80 == "number"){
+if(data80 > 100000 || isNaN(data80)){
+const err230 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -2892,9 +2886,8 @@ vErrors.push(err230);
 }
 errors++;
 }
-}
-else {
-const err231 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data80 < 1 || isNaN(data80)){
+const err231 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -2904,11 +2897,10 @@ vErrors.push(err231);
 errors++;
 }
 }
-if(data80.allowed_listeners !== undefined){
-let data82 = data80.allowed_listeners;
-if(Array.isArray(data82)){
-if(data82.length > 256){
-const err232 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+}
+}
+else {
+const err232 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -2917,11 +2909,13 @@ vErrors.push(err232);
 }
 errors++;
 }
-const len5 = data82.length;
-for(let i5=0; i5<len5; i5++){
-let data83 = data82[i5];
-if(!((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83)))){
-const err233 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data.guardrails !== undefined){
+let data81 = data.guardrails;
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+for(const key16 in data81){
+if(!(((((key16 === "root") || (key16 === "allowed_listeners")) || (key16 === "secret_files")) || (key16 === "process_names")) || (key16 === "disk"))){
+const err233 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -2930,9 +2924,12 @@ vErrors.push(err233);
 }
 errors++;
 }
-if(typeof data83 == "number"){
-if(data83 > 65535 || isNaN(data83)){
-const err234 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+}
+if(data81.root !== undefined){
+let data82 = data81.root;
+if(typeof data82 === "string"){
+if(func3(data82) < 1){
+const err234 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -2941,8 +2938,9 @@ vErrors.push(err234);
 }
 errors++;
 }
-if(data83 < 1 || isNaN(data83)){
-const err235 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+else {
+const err235 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -2952,10 +2950,11 @@ vErrors.push(err235);
 errors++;
 }
 }
-}
-}
-else {
-const err236 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data81.allowed_listeners !== undefined){
+let data83 = data81.allowed_listeners;
+if(Array.isArray(data83)){
+if(data83.length > 256){
+const err236 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -2964,12 +2963,11 @@ vErrors.push(err236);
 }
 errors++;
 }
-}
-if(data80.secret_files !== undefined){
-let data84 = data80.secret_files;
-if(Array.isArray(data84)){
-if(data84.length > 256){
-const err237 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+const len5 = data83.length;
+for(let i5=0; i5<len5; i5++){
+let data84 = data83[i5];
+if(!((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84)))){
+const err237 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -2978,12 +2976,9 @@ vErrors.push(err237);
 }
 errors++;
 }
-const len6 = data84.length;
-for(let i6=0; i6<len6; i6++){
-let data85 = data84[i6];
-if(typeof data85 === "string"){
-if(func3(data85) < 1){
-const err238 = {instancePath:instancePath+"/guardrails/secret_files/" + i6,schemaPath:"#/properties/guardrails/properties/secret_files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(typeof data84 == "number"){
+if(data84 > 65535 || isNaN(data84)){
+const err238 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -2992,9 +2987,8 @@ vErrors.push(err238);
 }
 errors++;
 }
-}
-else {
-const err239 = {instancePath:instancePath+"/guardrails/secret_files/" + i6,schemaPath:"#/properties/guardrails/properties/secret_files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data84 < 1 || isNaN(data84)){
+const err239 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3005,8 +2999,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err240 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err240 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3016,12 +3011,11 @@ vErrors.push(err240);
 errors++;
 }
 }
-if(data80.process_names !== undefined){
-let data86 = data80.process_names;
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-for(const key17 in data86){
-if(!((key17 === "broker") || (key17 === "relay"))){
-const err241 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(data81.secret_files !== undefined){
+let data85 = data81.secret_files;
+if(Array.isArray(data85)){
+if(data85.length > 256){
+const err241 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3030,12 +3024,12 @@ vErrors.push(err241);
 }
 errors++;
 }
-}
-if(data86.broker !== undefined){
-let data87 = data86.broker;
-if(Array.isArray(data87)){
-if(data87.length > 16){
-const err242 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+const len6 = data85.length;
+for(let i6=0; i6<len6; i6++){
+let data86 = data85[i6];
+if(typeof data86 === "string"){
+if(func3(data86) < 1){
+const err242 = {instancePath:instancePath+"/guardrails/secret_files/" + i6,schemaPath:"#/properties/guardrails/properties/secret_files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3044,12 +3038,9 @@ vErrors.push(err242);
 }
 errors++;
 }
-const len7 = data87.length;
-for(let i7=0; i7<len7; i7++){
-let data88 = data87[i7];
-if(typeof data88 === "string"){
-if(func3(data88) > 64){
-const err243 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+}
+else {
+const err243 = {instancePath:instancePath+"/guardrails/secret_files/" + i6,schemaPath:"#/properties/guardrails/properties/secret_files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3058,8 +3049,10 @@ vErrors.push(err243);
 }
 errors++;
 }
-if(func3(data88) < 1){
-const err244 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err244 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3068,8 +3061,13 @@ vErrors.push(err244);
 }
 errors++;
 }
-if(!pattern13.test(data88)){
-const err245 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
+}
+if(data81.process_names !== undefined){
+let data87 = data81.process_names;
+if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
+for(const key17 in data87){
+if(!((key17 === "broker") || (key17 === "relay"))){
+const err245 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3079,8 +3077,11 @@ vErrors.push(err245);
 errors++;
 }
 }
-else {
-const err246 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data87.broker !== undefined){
+let data88 = data87.broker;
+if(Array.isArray(data88)){
+if(data88.length > 16){
+const err246 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3089,10 +3090,12 @@ vErrors.push(err246);
 }
 errors++;
 }
-}
-}
-else {
-const err247 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len7 = data88.length;
+for(let i7=0; i7<len7; i7++){
+let data89 = data88[i7];
+if(typeof data89 === "string"){
+if(func3(data89) > 64){
+const err247 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3101,12 +3104,8 @@ vErrors.push(err247);
 }
 errors++;
 }
-}
-if(data86.relay !== undefined){
-let data89 = data86.relay;
-if(Array.isArray(data89)){
-if(data89.length > 16){
-const err248 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(func3(data89) < 1){
+const err248 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3115,12 +3114,8 @@ vErrors.push(err248);
 }
 errors++;
 }
-const len8 = data89.length;
-for(let i8=0; i8<len8; i8++){
-let data90 = data89[i8];
-if(typeof data90 === "string"){
-if(func3(data90) > 64){
-const err249 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(!pattern14.test(data89)){
+const err249 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3129,8 +3124,9 @@ vErrors.push(err249);
 }
 errors++;
 }
-if(func3(data90) < 1){
-const err250 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err250 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3139,8 +3135,10 @@ vErrors.push(err250);
 }
 errors++;
 }
-if(!pattern13.test(data90)){
-const err251 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
+}
+}
+else {
+const err251 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3150,8 +3148,11 @@ vErrors.push(err251);
 errors++;
 }
 }
-else {
-const err252 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data87.relay !== undefined){
+let data90 = data87.relay;
+if(Array.isArray(data90)){
+if(data90.length > 16){
+const err252 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3160,10 +3161,12 @@ vErrors.push(err252);
 }
 errors++;
 }
-}
-}
-else {
-const err253 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len8 = data90.length;
+for(let i8=0; i8<len8; i8++){
+let data91 = data90[i8];
+if(typeof data91 === "string"){
+if(func3(data91) > 64){
+const err253 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3172,10 +3175,8 @@ vErrors.push(err253);
 }
 errors++;
 }
-}
-}
-else {
-const err254 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func3(data91) < 1){
+const err254 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3184,12 +3185,8 @@ vErrors.push(err254);
 }
 errors++;
 }
-}
-if(data80.disk !== undefined){
-let data91 = data80.disk;
-if(Array.isArray(data91)){
-if(data91.length > 32){
-const err255 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
+if(!pattern14.test(data91)){
+const err255 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3198,12 +3195,9 @@ vErrors.push(err255);
 }
 errors++;
 }
-const len9 = data91.length;
-for(let i9=0; i9<len9; i9++){
-let data92 = data91[i9];
-if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
-if(data92.mount === undefined){
-const err256 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "mount"},message:"must have required property '"+"mount"+"'"};
+}
+else {
+const err256 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3212,8 +3206,10 @@ vErrors.push(err256);
 }
 errors++;
 }
-if(data92.min_free_percent === undefined){
-const err257 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "min_free_percent"},message:"must have required property '"+"min_free_percent"+"'"};
+}
+}
+else {
+const err257 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3222,9 +3218,10 @@ vErrors.push(err257);
 }
 errors++;
 }
-for(const key18 in data92){
-if(!((key18 === "mount") || (key18 === "min_free_percent"))){
-const err258 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+}
+}
+else {
+const err258 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3234,11 +3231,11 @@ vErrors.push(err258);
 errors++;
 }
 }
-if(data92.mount !== undefined){
-let data93 = data92.mount;
-if(typeof data93 === "string"){
-if(func3(data93) < 1){
-const err259 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data81.disk !== undefined){
+let data92 = data81.disk;
+if(Array.isArray(data92)){
+if(data92.length > 32){
+const err259 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3247,8 +3244,12 @@ vErrors.push(err259);
 }
 errors++;
 }
-if(!pattern4.test(data93)){
-const err260 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+const len9 = data92.length;
+for(let i9=0; i9<len9; i9++){
+let data93 = data92[i9];
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+if(data93.mount === undefined){
+const err260 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "mount"},message:"must have required property '"+"mount"+"'"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3257,9 +3258,8 @@ vErrors.push(err260);
 }
 errors++;
 }
-}
-else {
-const err261 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data93.min_free_percent === undefined){
+const err261 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "min_free_percent"},message:"must have required property '"+"min_free_percent"+"'"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3268,12 +3268,9 @@ vErrors.push(err261);
 }
 errors++;
 }
-}
-if(data92.min_free_percent !== undefined){
-let data94 = data92.min_free_percent;
-if(typeof data94 == "number"){
-if(data94 > 100 || isNaN(data94)){
-const err262 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+for(const key18 in data93){
+if(!((key18 === "mount") || (key18 === "min_free_percent"))){
+const err262 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3282,8 +3279,12 @@ vErrors.push(err262);
 }
 errors++;
 }
-if(data94 < 0 || isNaN(data94)){
-const err263 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data93.mount !== undefined){
+let data94 = data93.mount;
+if(typeof data94 === "string"){
+if(func3(data94) < 1){
+const err263 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3292,9 +3293,8 @@ vErrors.push(err263);
 }
 errors++;
 }
-}
-else {
-const err264 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(!pattern4.test(data94)){
+const err264 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3304,9 +3304,8 @@ vErrors.push(err264);
 errors++;
 }
 }
-}
 else {
-const err265 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err265 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3316,9 +3315,11 @@ vErrors.push(err265);
 errors++;
 }
 }
-}
-else {
-const err266 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data93.min_free_percent !== undefined){
+let data95 = data93.min_free_percent;
+if(typeof data95 == "number"){
+if(data95 > 100 || isNaN(data95)){
+const err266 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3327,10 +3328,8 @@ vErrors.push(err266);
 }
 errors++;
 }
-}
-}
-else {
-const err267 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data95 < 0 || isNaN(data95)){
+const err267 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3340,12 +3339,8 @@ vErrors.push(err267);
 errors++;
 }
 }
-if(data.bundles !== undefined){
-let data95 = data.bundles;
-if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
-for(const key19 in data95){
-if(!(pattern16.test(key19))){
-const err268 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+else {
+const err268 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3355,12 +3350,9 @@ vErrors.push(err268);
 errors++;
 }
 }
-for(const key20 in data95){
-if(pattern16.test(key20)){
-let data96 = data95[key20];
-if(Array.isArray(data96)){
-if(data96.length < 1){
-const err269 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err269 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3369,12 +3361,10 @@ vErrors.push(err269);
 }
 errors++;
 }
-const len10 = data96.length;
-for(let i10=0; i10<len10; i10++){
-let data97 = data96[i10];
-if(typeof data97 === "string"){
-if(func3(data97) < 1){
-const err270 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i10,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err270 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3384,8 +3374,9 @@ vErrors.push(err270);
 errors++;
 }
 }
+}
 else {
-const err271 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i10,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err271 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3395,9 +3386,12 @@ vErrors.push(err271);
 errors++;
 }
 }
-}
-else {
-const err272 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.bundles !== undefined){
+let data96 = data.bundles;
+if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
+for(const key19 in data96){
+if(!(pattern17.test(key19))){
+const err272 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3407,10 +3401,12 @@ vErrors.push(err272);
 errors++;
 }
 }
-}
-}
-else {
-const err273 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key20 in data96){
+if(pattern17.test(key20)){
+let data97 = data96[key20];
+if(Array.isArray(data97)){
+if(data97.length < 1){
+const err273 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3419,12 +3415,12 @@ vErrors.push(err273);
 }
 errors++;
 }
-}
-if(data.schedules !== undefined){
-let data98 = data.schedules;
-if(Array.isArray(data98)){
-if(data98.length > 64){
-const err274 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+const len10 = data97.length;
+for(let i10=0; i10<len10; i10++){
+let data98 = data97[i10];
+if(typeof data98 === "string"){
+if(func3(data98) < 1){
+const err274 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i10,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3433,15 +3429,9 @@ vErrors.push(err274);
 }
 errors++;
 }
-const len11 = data98.length;
-for(let i11=0; i11<len11; i11++){
-let data99 = data98[i11];
-const _errs247 = errors;
-let valid49 = false;
-const _errs248 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.bundle === undefined){
-const err275 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "bundle"},message:"must have required property '"+"bundle"+"'"};
+}
+else {
+const err275 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i10,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3450,8 +3440,10 @@ vErrors.push(err275);
 }
 errors++;
 }
-if(data99.cron === undefined){
-const err276 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
+}
+}
+else {
+const err276 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3460,9 +3452,11 @@ vErrors.push(err276);
 }
 errors++;
 }
-for(const key21 in data99){
-if(!((((key21 === "bundle") || (key21 === "cron")) || (key21 === "timezone")) || (key21 === "jitter_s"))){
-const err277 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+}
+}
+}
+else {
+const err277 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3472,11 +3466,11 @@ vErrors.push(err277);
 errors++;
 }
 }
-if(data99.bundle !== undefined){
-let data100 = data99.bundle;
-if(typeof data100 === "string"){
-if(func3(data100) < 1){
-const err278 = {instancePath:instancePath+"/schedules/" + i11+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.schedules !== undefined){
+let data99 = data.schedules;
+if(Array.isArray(data99)){
+if(data99.length > 64){
+const err278 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3485,9 +3479,15 @@ vErrors.push(err278);
 }
 errors++;
 }
-}
-else {
-const err279 = {instancePath:instancePath+"/schedules/" + i11+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len11 = data99.length;
+for(let i11=0; i11<len11; i11++){
+let data100 = data99[i11];
+const _errs249 = errors;
+let valid49 = false;
+const _errs250 = errors;
+if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
+if(data100.bundle === undefined){
+const err279 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "bundle"},message:"must have required property '"+"bundle"+"'"};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3496,12 +3496,8 @@ vErrors.push(err279);
 }
 errors++;
 }
-}
-if(data99.cron !== undefined){
-let data101 = data99.cron;
-if(typeof data101 === "string"){
-if(func3(data101) < 1){
-const err280 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data100.cron === undefined){
+const err280 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3510,9 +3506,9 @@ vErrors.push(err280);
 }
 errors++;
 }
-}
-else {
-const err281 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key21 in data100){
+if(!((((key21 === "bundle") || (key21 === "cron")) || (key21 === "timezone")) || (key21 === "jitter_s"))){
+const err281 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3522,9 +3518,11 @@ vErrors.push(err281);
 errors++;
 }
 }
-if(data99.timezone !== undefined){
-if(typeof data99.timezone !== "string"){
-const err282 = {instancePath:instancePath+"/schedules/" + i11+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/0/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data100.bundle !== undefined){
+let data101 = data100.bundle;
+if(typeof data101 === "string"){
+if(func3(data101) < 1){
+const err282 = {instancePath:instancePath+"/schedules/" + i11+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3534,10 +3532,8 @@ vErrors.push(err282);
 errors++;
 }
 }
-if(data99.jitter_s !== undefined){
-let data103 = data99.jitter_s;
-if(!((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103)))){
-const err283 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err283 = {instancePath:instancePath+"/schedules/" + i11+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3546,9 +3542,12 @@ vErrors.push(err283);
 }
 errors++;
 }
-if(typeof data103 == "number"){
-if(data103 > 3600 || isNaN(data103)){
-const err284 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+}
+if(data100.cron !== undefined){
+let data102 = data100.cron;
+if(typeof data102 === "string"){
+if(func3(data102) < 1){
+const err284 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3557,8 +3556,9 @@ vErrors.push(err284);
 }
 errors++;
 }
-if(data103 < 0 || isNaN(data103)){
-const err285 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err285 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3568,10 +3568,9 @@ vErrors.push(err285);
 errors++;
 }
 }
-}
-}
-else {
-const err286 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data100.timezone !== undefined){
+if(typeof data100.timezone !== "string"){
+const err286 = {instancePath:instancePath+"/schedules/" + i11+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/0/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3580,13 +3579,11 @@ vErrors.push(err286);
 }
 errors++;
 }
-var _valid5 = _errs248 === errors;
-valid49 = valid49 || _valid5;
-if(!valid49){
-const _errs259 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.snapshot === undefined){
-const err287 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "snapshot"},message:"must have required property '"+"snapshot"+"'"};
+}
+if(data100.jitter_s !== undefined){
+let data104 = data100.jitter_s;
+if(!((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104)))){
+const err287 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3595,8 +3592,9 @@ vErrors.push(err287);
 }
 errors++;
 }
-if(data99.cron === undefined){
-const err288 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
+if(typeof data104 == "number"){
+if(data104 > 3600 || isNaN(data104)){
+const err288 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3605,9 +3603,8 @@ vErrors.push(err288);
 }
 errors++;
 }
-for(const key22 in data99){
-if(!(((key22 === "snapshot") || (key22 === "cron")) || (key22 === "timezone"))){
-const err289 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(data104 < 0 || isNaN(data104)){
+const err289 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3617,10 +3614,10 @@ vErrors.push(err289);
 errors++;
 }
 }
-if(data99.snapshot !== undefined){
-let data104 = data99.snapshot;
-if(typeof data104 !== "string"){
-const err290 = {instancePath:instancePath+"/schedules/" + i11+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err290 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3629,8 +3626,13 @@ vErrors.push(err290);
 }
 errors++;
 }
-if("monthly" !== data104){
-const err291 = {instancePath:instancePath+"/schedules/" + i11+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/const",keyword:"const",params:{allowedValue: "monthly"},message:"must be equal to constant"};
+var _valid5 = _errs250 === errors;
+valid49 = valid49 || _valid5;
+if(!valid49){
+const _errs261 = errors;
+if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
+if(data100.snapshot === undefined){
+const err291 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "snapshot"},message:"must have required property '"+"snapshot"+"'"};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3639,12 +3641,8 @@ vErrors.push(err291);
 }
 errors++;
 }
-}
-if(data99.cron !== undefined){
-let data105 = data99.cron;
-if(typeof data105 === "string"){
-if(func3(data105) < 1){
-const err292 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data100.cron === undefined){
+const err292 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3653,9 +3651,9 @@ vErrors.push(err292);
 }
 errors++;
 }
-}
-else {
-const err293 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key22 in data100){
+if(!(((key22 === "snapshot") || (key22 === "cron")) || (key22 === "timezone"))){
+const err293 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3665,9 +3663,10 @@ vErrors.push(err293);
 errors++;
 }
 }
-if(data99.timezone !== undefined){
-if(typeof data99.timezone !== "string"){
-const err294 = {instancePath:instancePath+"/schedules/" + i11+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/1/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data100.snapshot !== undefined){
+let data105 = data100.snapshot;
+if(typeof data105 !== "string"){
+const err294 = {instancePath:instancePath+"/schedules/" + i11+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3676,10 +3675,8 @@ vErrors.push(err294);
 }
 errors++;
 }
-}
-}
-else {
-const err295 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if("monthly" !== data105){
+const err295 = {instancePath:instancePath+"/schedules/" + i11+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/const",keyword:"const",params:{allowedValue: "monthly"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3688,11 +3685,12 @@ vErrors.push(err295);
 }
 errors++;
 }
-var _valid5 = _errs259 === errors;
-valid49 = valid49 || _valid5;
 }
-if(!valid49){
-const err296 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data100.cron !== undefined){
+let data106 = data100.cron;
+if(typeof data106 === "string"){
+if(func3(data106) < 1){
+const err296 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3701,21 +3699,9 @@ vErrors.push(err296);
 }
 errors++;
 }
-else {
-errors = _errs247;
-if(vErrors !== null){
-if(_errs247){
-vErrors.length = _errs247;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err297 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err297 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3725,12 +3711,9 @@ vErrors.push(err297);
 errors++;
 }
 }
-if(data.api !== undefined){
-let data107 = data.api;
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-for(const key23 in data107){
-if(!((key23 === "listen") || (key23 === "token_file"))){
-const err298 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(data100.timezone !== undefined){
+if(typeof data100.timezone !== "string"){
+const err298 = {instancePath:instancePath+"/schedules/" + i11+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/1/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3740,11 +3723,9 @@ vErrors.push(err298);
 errors++;
 }
 }
-if(data107.listen !== undefined){
-let data108 = data107.listen;
-if(typeof data108 === "string"){
-if(!pattern18.test(data108)){
-const err299 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"},message:"must match pattern \""+"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"+"\""};
+}
+else {
+const err299 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3753,9 +3734,11 @@ vErrors.push(err299);
 }
 errors++;
 }
+var _valid5 = _errs261 === errors;
+valid49 = valid49 || _valid5;
 }
-else {
-const err300 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!valid49){
+const err300 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3764,12 +3747,21 @@ vErrors.push(err300);
 }
 errors++;
 }
+else {
+errors = _errs249;
+if(vErrors !== null){
+if(_errs249){
+vErrors.length = _errs249;
 }
-if(data107.token_file !== undefined){
-let data109 = data107.token_file;
-if(typeof data109 === "string"){
-if(func3(data109) < 1){
-const err301 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err301 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3779,8 +3771,12 @@ vErrors.push(err301);
 errors++;
 }
 }
-else {
-const err302 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.api !== undefined){
+let data108 = data.api;
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+for(const key23 in data108){
+if(!((key23 === "listen") || (key23 === "token_file"))){
+const err302 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3790,9 +3786,11 @@ vErrors.push(err302);
 errors++;
 }
 }
-}
-else {
-const err303 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data108.listen !== undefined){
+let data109 = data108.listen;
+if(typeof data109 === "string"){
+if(!pattern19.test(data109)){
+const err303 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"},message:"must match pattern \""+"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -3802,12 +3800,8 @@ vErrors.push(err303);
 errors++;
 }
 }
-if(data.store !== undefined){
-let data110 = data.store;
-if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
-for(const key24 in data110){
-if(!(((key24 === "path") || (key24 === "retention_days")) || (key24 === "key_file"))){
-const err304 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+else {
+const err304 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -3817,11 +3811,11 @@ vErrors.push(err304);
 errors++;
 }
 }
-if(data110.path !== undefined){
-let data111 = data110.path;
-if(typeof data111 === "string"){
-if(func3(data111) < 1){
-const err305 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data108.token_file !== undefined){
+let data110 = data108.token_file;
+if(typeof data110 === "string"){
+if(func3(data110) < 1){
+const err305 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -3832,7 +3826,7 @@ errors++;
 }
 }
 else {
-const err306 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err306 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -3842,10 +3836,9 @@ vErrors.push(err306);
 errors++;
 }
 }
-if(data110.retention_days !== undefined){
-let data112 = data110.retention_days;
-if(!((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112)))){
-const err307 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err307 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -3854,9 +3847,13 @@ vErrors.push(err307);
 }
 errors++;
 }
-if(typeof data112 == "number"){
-if(data112 > 36500 || isNaN(data112)){
-const err308 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
+}
+if(data.store !== undefined){
+let data111 = data.store;
+if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
+for(const key24 in data111){
+if(!(((key24 === "path") || (key24 === "retention_days")) || (key24 === "key_file"))){
+const err308 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -3865,8 +3862,12 @@ vErrors.push(err308);
 }
 errors++;
 }
-if(data112 < 1 || isNaN(data112)){
-const err309 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data111.path !== undefined){
+let data112 = data111.path;
+if(typeof data112 === "string"){
+if(func3(data112) < 1){
+const err309 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -3876,12 +3877,8 @@ vErrors.push(err309);
 errors++;
 }
 }
-}
-if(data110.key_file !== undefined){
-let data113 = data110.key_file;
-if(typeof data113 === "string"){
-if(func3(data113) < 1){
-const err310 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err310 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -3891,8 +3888,10 @@ vErrors.push(err310);
 errors++;
 }
 }
-else {
-const err311 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data111.retention_days !== undefined){
+let data113 = data111.retention_days;
+if(!((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113)))){
+const err311 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -3901,10 +3900,9 @@ vErrors.push(err311);
 }
 errors++;
 }
-}
-}
-else {
-const err312 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data113 == "number"){
+if(data113 > 36500 || isNaN(data113)){
+const err312 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -3913,12 +3911,8 @@ vErrors.push(err312);
 }
 errors++;
 }
-}
-if(data.waivers !== undefined){
-let data114 = data.waivers;
-if(Array.isArray(data114)){
-if(data114.length > 1000){
-const err313 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(data113 < 1 || isNaN(data113)){
+const err313 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -3927,12 +3921,13 @@ vErrors.push(err313);
 }
 errors++;
 }
-const len12 = data114.length;
-for(let i12=0; i12<len12; i12++){
-let data115 = data114[i12];
-if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
-if(data115.control === undefined){
-const err314 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "control"},message:"must have required property '"+"control"+"'"};
+}
+}
+if(data111.key_file !== undefined){
+let data114 = data111.key_file;
+if(typeof data114 === "string"){
+if(func3(data114) < 1){
+const err314 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -3941,8 +3936,9 @@ vErrors.push(err314);
 }
 errors++;
 }
-if(data115.reason === undefined){
-const err315 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+else {
+const err315 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -3951,8 +3947,10 @@ vErrors.push(err315);
 }
 errors++;
 }
-if(data115.expires === undefined){
-const err316 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'"};
+}
+}
+else {
+const err316 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -3961,9 +3959,12 @@ vErrors.push(err316);
 }
 errors++;
 }
-for(const key25 in data115){
-if(!((((key25 === "control") || (key25 === "resource")) || (key25 === "reason")) || (key25 === "expires"))){
-const err317 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+}
+if(data.waivers !== undefined){
+let data115 = data.waivers;
+if(Array.isArray(data115)){
+if(data115.length > 1000){
+const err317 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -3972,12 +3973,12 @@ vErrors.push(err317);
 }
 errors++;
 }
-}
-if(data115.control !== undefined){
-let data116 = data115.control;
-if(typeof data116 === "string"){
-if(!pattern19.test(data116)){
-const err318 = {instancePath:instancePath+"/waivers/" + i12+"/control",schemaPath:"#/properties/waivers/items/properties/control/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-\\d{2}$"},message:"must match pattern \""+"^[A-Z]{2}-\\d{2}$"+"\""};
+const len12 = data115.length;
+for(let i12=0; i12<len12; i12++){
+let data116 = data115[i12];
+if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
+if(data116.control === undefined){
+const err318 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "control"},message:"must have required property '"+"control"+"'"};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -3986,9 +3987,8 @@ vErrors.push(err318);
 }
 errors++;
 }
-}
-else {
-const err319 = {instancePath:instancePath+"/waivers/" + i12+"/control",schemaPath:"#/properties/waivers/items/properties/control/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data116.reason === undefined){
+const err319 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -3997,12 +3997,8 @@ vErrors.push(err319);
 }
 errors++;
 }
-}
-if(data115.resource !== undefined){
-let data117 = data115.resource;
-if(typeof data117 === "string"){
-if(func3(data117) < 1){
-const err320 = {instancePath:instancePath+"/waivers/" + i12+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data116.expires === undefined){
+const err320 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'"};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4011,9 +4007,9 @@ vErrors.push(err320);
 }
 errors++;
 }
-}
-else {
-const err321 = {instancePath:instancePath+"/waivers/" + i12+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key25 in data116){
+if(!((((key25 === "control") || (key25 === "resource")) || (key25 === "reason")) || (key25 === "expires"))){
+const err321 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4023,11 +4019,11 @@ vErrors.push(err321);
 errors++;
 }
 }
-if(data115.reason !== undefined){
-let data118 = data115.reason;
-if(typeof data118 === "string"){
-if(func3(data118) > 500){
-const err322 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(data116.control !== undefined){
+let data117 = data116.control;
+if(typeof data117 === "string"){
+if(!pattern20.test(data117)){
+const err322 = {instancePath:instancePath+"/waivers/" + i12+"/control",schemaPath:"#/properties/waivers/items/properties/control/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-\\d{2}$"},message:"must match pattern \""+"^[A-Z]{2}-\\d{2}$"+"\""};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4036,8 +4032,9 @@ vErrors.push(err322);
 }
 errors++;
 }
-if(func3(data118) < 1){
-const err323 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err323 = {instancePath:instancePath+"/waivers/" + i12+"/control",schemaPath:"#/properties/waivers/items/properties/control/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -4047,8 +4044,11 @@ vErrors.push(err323);
 errors++;
 }
 }
-else {
-const err324 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data116.resource !== undefined){
+let data118 = data116.resource;
+if(typeof data118 === "string"){
+if(func3(data118) < 1){
+const err324 = {instancePath:instancePath+"/waivers/" + i12+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -4058,11 +4058,8 @@ vErrors.push(err324);
 errors++;
 }
 }
-if(data115.expires !== undefined){
-let data119 = data115.expires;
-if(typeof data119 === "string"){
-if(!pattern0.test(data119)){
-const err325 = {instancePath:instancePath+"/waivers/" + i12+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
+else {
+const err325 = {instancePath:instancePath+"/waivers/" + i12+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -4072,8 +4069,11 @@ vErrors.push(err325);
 errors++;
 }
 }
-else {
-const err326 = {instancePath:instancePath+"/waivers/" + i12+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data116.reason !== undefined){
+let data119 = data116.reason;
+if(typeof data119 === "string"){
+if(func3(data119) > 500){
+const err326 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4082,10 +4082,8 @@ vErrors.push(err326);
 }
 errors++;
 }
-}
-}
-else {
-const err327 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func3(data119) < 1){
+const err327 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4095,9 +4093,8 @@ vErrors.push(err327);
 errors++;
 }
 }
-}
 else {
-const err328 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err328 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4107,12 +4104,11 @@ vErrors.push(err328);
 errors++;
 }
 }
-if(data.runner !== undefined){
-let data120 = data.runner;
-if(data120 && typeof data120 == "object" && !Array.isArray(data120)){
-for(const key26 in data120){
-if(!((key26 === "check_timeout_s") || (key26 === "step_timeout_ms"))){
-const err329 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(data116.expires !== undefined){
+let data120 = data116.expires;
+if(typeof data120 === "string"){
+if(!pattern0.test(data120)){
+const err329 = {instancePath:instancePath+"/waivers/" + i12+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4122,11 +4118,8 @@ vErrors.push(err329);
 errors++;
 }
 }
-if(data120.check_timeout_s !== undefined){
-let data121 = data120.check_timeout_s;
-if(typeof data121 == "number"){
-if(data121 > 3600 || isNaN(data121)){
-const err330 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+else {
+const err330 = {instancePath:instancePath+"/waivers/" + i12+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -4135,8 +4128,10 @@ vErrors.push(err330);
 }
 errors++;
 }
-if(data121 <= 0 || isNaN(data121)){
-const err331 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+}
+else {
+const err331 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -4146,8 +4141,9 @@ vErrors.push(err331);
 errors++;
 }
 }
+}
 else {
-const err332 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err332 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -4157,10 +4153,12 @@ vErrors.push(err332);
 errors++;
 }
 }
-if(data120.step_timeout_ms !== undefined){
-let data122 = data120.step_timeout_ms;
-if(!((typeof data122 == "number") && (!(data122 % 1) && !isNaN(data122)))){
-const err333 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.runner !== undefined){
+let data121 = data.runner;
+if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
+for(const key26 in data121){
+if(!((key26 === "check_timeout_s") || (key26 === "step_timeout_ms"))){
+const err333 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -4169,9 +4167,12 @@ vErrors.push(err333);
 }
 errors++;
 }
+}
+if(data121.check_timeout_s !== undefined){
+let data122 = data121.check_timeout_s;
 if(typeof data122 == "number"){
-if(data122 > 60000 || isNaN(data122)){
-const err334 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000"};
+if(data122 > 3600 || isNaN(data122)){
+const err334 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err334];
 }
@@ -4180,8 +4181,8 @@ vErrors.push(err334);
 }
 errors++;
 }
-if(data122 < 50 || isNaN(data122)){
-const err335 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 50},message:"must be >= 50"};
+if(data122 <= 0 || isNaN(data122)){
+const err335 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err335];
 }
@@ -4191,10 +4192,8 @@ vErrors.push(err335);
 errors++;
 }
 }
-}
-}
 else {
-const err336 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err336 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err336];
 }
@@ -4204,12 +4203,10 @@ vErrors.push(err336);
 errors++;
 }
 }
-if(data.decision !== undefined){
-let data123 = data.decision;
-if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
-for(const key27 in data123){
-if(!(((key27 === "sprint_critical") || (key27 === "sprint_high")) || (key27 === "fix_internally_min"))){
-const err337 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+if(data121.step_timeout_ms !== undefined){
+let data123 = data121.step_timeout_ms;
+if(!((typeof data123 == "number") && (!(data123 % 1) && !isNaN(data123)))){
+const err337 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err337];
 }
@@ -4218,11 +4215,9 @@ vErrors.push(err337);
 }
 errors++;
 }
-}
-if(data123.sprint_critical !== undefined){
-let data124 = data123.sprint_critical;
-if(!((typeof data124 == "number") && (!(data124 % 1) && !isNaN(data124)))){
-const err338 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data123 == "number"){
+if(data123 > 60000 || isNaN(data123)){
+const err338 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000"};
 if(vErrors === null){
 vErrors = [err338];
 }
@@ -4231,9 +4226,8 @@ vErrors.push(err338);
 }
 errors++;
 }
-if(typeof data124 == "number"){
-if(data124 > 1000 || isNaN(data124)){
-const err339 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(data123 < 50 || isNaN(data123)){
+const err339 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 50},message:"must be >= 50"};
 if(vErrors === null){
 vErrors = [err339];
 }
@@ -4242,8 +4236,11 @@ vErrors.push(err339);
 }
 errors++;
 }
-if(data124 < 1 || isNaN(data124)){
-const err340 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+}
+else {
+const err340 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err340];
 }
@@ -4253,11 +4250,12 @@ vErrors.push(err340);
 errors++;
 }
 }
-}
-if(data123.sprint_high !== undefined){
-let data125 = data123.sprint_high;
-if(!((typeof data125 == "number") && (!(data125 % 1) && !isNaN(data125)))){
-const err341 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.decision !== undefined){
+let data124 = data.decision;
+if(data124 && typeof data124 == "object" && !Array.isArray(data124)){
+for(const key27 in data124){
+if(!(((key27 === "sprint_critical") || (key27 === "sprint_high")) || (key27 === "fix_internally_min"))){
+const err341 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err341];
 }
@@ -4266,9 +4264,11 @@ vErrors.push(err341);
 }
 errors++;
 }
-if(typeof data125 == "number"){
-if(data125 > 1000 || isNaN(data125)){
-const err342 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+if(data124.sprint_critical !== undefined){
+let data125 = data124.sprint_critical;
+if(!((typeof data125 == "number") && (!(data125 % 1) && !isNaN(data125)))){
+const err342 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err342];
 }
@@ -4277,8 +4277,9 @@ vErrors.push(err342);
 }
 errors++;
 }
-if(data125 < 1 || isNaN(data125)){
-const err343 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(typeof data125 == "number"){
+if(data125 > 1000 || isNaN(data125)){
+const err343 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err343];
 }
@@ -4287,12 +4288,8 @@ vErrors.push(err343);
 }
 errors++;
 }
-}
-}
-if(data123.fix_internally_min !== undefined){
-let data126 = data123.fix_internally_min;
-if(!((typeof data126 == "number") && (!(data126 % 1) && !isNaN(data126)))){
-const err344 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data125 < 1 || isNaN(data125)){
+const err344 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err344];
 }
@@ -4301,9 +4298,12 @@ vErrors.push(err344);
 }
 errors++;
 }
-if(typeof data126 == "number"){
-if(data126 > 1000 || isNaN(data126)){
-const err345 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+}
+if(data124.sprint_high !== undefined){
+let data126 = data124.sprint_high;
+if(!((typeof data126 == "number") && (!(data126 % 1) && !isNaN(data126)))){
+const err345 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err345];
 }
@@ -4312,8 +4312,9 @@ vErrors.push(err345);
 }
 errors++;
 }
-if(data126 < 1 || isNaN(data126)){
-const err346 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(typeof data126 == "number"){
+if(data126 > 1000 || isNaN(data126)){
+const err346 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err346];
 }
@@ -4322,11 +4323,8 @@ vErrors.push(err346);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err347 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data126 < 1 || isNaN(data126)){
+const err347 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err347];
 }
@@ -4337,13 +4335,61 @@ errors++;
 }
 }
 }
-else {
-const err348 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data124.fix_internally_min !== undefined){
+let data127 = data124.fix_internally_min;
+if(!((typeof data127 == "number") && (!(data127 % 1) && !isNaN(data127)))){
+const err348 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err348];
 }
 else {
 vErrors.push(err348);
+}
+errors++;
+}
+if(typeof data127 == "number"){
+if(data127 > 1000 || isNaN(data127)){
+const err349 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err349];
+}
+else {
+vErrors.push(err349);
+}
+errors++;
+}
+if(data127 < 1 || isNaN(data127)){
+const err350 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err350];
+}
+else {
+vErrors.push(err350);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err351 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err351];
+}
+else {
+vErrors.push(err351);
+}
+errors++;
+}
+}
+}
+else {
+const err352 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err352];
+}
+else {
+vErrors.push(err352);
 }
 errors++;
 }

@@ -11,6 +11,7 @@
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { configError, reasonOf } from '../errors.js';
 import { ensureBaseline } from '../evidence/baseline.js';
+import { thresholdsFrom } from '../evidence/summary.js';
 import { createLogger, type Log } from '../log.js';
 import { BUILTIN_BUNDLES } from '../runner/bundles.js';
 import { openStore, storePathOf, type Store } from '../store/index.js';
@@ -127,7 +128,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     store.close();
     throw configError(`api.listen: cannot listen on ${listen.host}:${listen.port}: ${reasonOf(err)}`);
   }
-  let schedules: Schedules = startSchedules(loaded.config.schedules, { runs, store, log });
+  let schedules: Schedules = startSchedules(loaded.config.schedules, { runs, store, log, thresholds: thresholdsFrom(loaded.config) });
   const address = `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
   log.info(
     { listen: address, version: AGENT_VERSION, config: loaded.file, store: store.file, schedules: schedules.describe(), startMs: Math.round(performance.now() - t0) },
@@ -156,7 +157,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       if (storePathOf(next.config) !== storePathOf(loaded.config)) log.warn('store.path changed: it takes effect at the next restart');
       await schedules.stop();
       loaded = next;
-      schedules = startSchedules(loaded.config.schedules, { runs, store, log });
+      schedules = startSchedules(loaded.config.schedules, { runs, store, log, thresholds: thresholdsFrom(loaded.config) });
       api.posture.invalidate();
       log.info({ configHash: loaded.hash, schedules: schedules.describe() }, 'config reloaded');
       return true;

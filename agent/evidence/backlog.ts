@@ -39,12 +39,24 @@ export interface BacklogItem {
   /** Who usually owns the fix. */
   owner: string;
   remediation: string;
-  /** The rerun that will prove the fix. */
-  verification: { bundle: string; control: string; resource: string; command: string; expect: string };
+  /** The rerun that will prove the fix: it runs the control's check and every check the control needs in the same run. */
+  verification: {
+    /** What the rerun is recorded as: a bundle name, or `checks:<ids>` for a check list. */
+    bundle: string;
+    checks: string[];
+    control: string;
+    resource: string;
+    command: string;
+    expect: string;
+  };
   standards: string[];
   evidence: string[];
   /** The waiver on this finding lapsed: it is back in the backlog. */
   waiverLapsed: boolean;
+  /** The run that observed this finding (a backlog built from the posture draws on several). */
+  runId: string;
+  /** Kept open from an earlier run because the latest run of its check could not observe it (see posture.ts). */
+  notRetested: { since: string; reason: string } | null;
 }
 
 export const SEVERITY_WEIGHT: Record<Severity, number> = { critical: 10, high: 6, medium: 3, low: 1, info: 0.5 };
@@ -99,13 +111,45 @@ export function confidenceOf(f: FindingRecord): number {
   return f.evidence.length ? base : base / 2;
 }
 
-/** The bundle to rerun: hardening-verification when it covers the check, else the smallest built-in bundle that does. */
-export function verifyingBundle(check: string): string {
-  if (BUILTIN_BUNDLES['hardening-verification']!.includes(check)) return 'hardening-verification';
-  const fits = Object.entries(BUILTIN_BUNDLES)
-    .filter(([, checks]) => checks.includes(check))
-    .sort((a, b) => a[1].length - b[1].length);
-  return fits[0]?.[0] ?? 'full';
+export interface VerifyPlan {
+  /** What the rerun is recorded as: a bundle name, or `checks:<ids>` (as planRun records a --check run). */
+  bundle: string;
+  /** The checks it runs. */
+  checks: string[];
+  command: string;
+}
+
+/** The checks a rerun needs to judge a control: its own and those it reads in the same run (ControlMeta.needs). */
+export function checksToVerify(control: string): string[] {
+  const check = CHECK_INFOS.find((c) => c.controls.some((m) => m.id === control));
+  if (!check) throw new Error(`control ${control} is not in the catalogue`);
+  const meta = check.controls.find((m) => m.id === control)!;
+  return [check.id, ...(meta.needs ?? []).filter((n) => n !== check.id)];
+}
+
+/**
+ * The rerun that proves a fix, derived from the catalogue: hardening-verification
+ * (the sprint's rerun) when it runs everything the control needs; else a
+ * built-in bundle of exactly those checks (certificate-hygiene,
+ * telemetry-trust); else those checks by name, so the rerun stays as small as
+ * the proof (`--check broker-cert`, `--check device-certs,telemetry`).
+ */
+export function verifyPlan(control: string): VerifyPlan {
+  const needed = checksToVerify(control);
+  const covers = (checks: readonly string[]) => needed.every((c) => checks.includes(c));
+  const hv = BUILTIN_BUNDLES['hardening-verification']!;
+  if (covers(hv)) return { bundle: 'hardening-verification', checks: [...hv], command: 'pathaudit run --bundle hardening-verification' };
+  const exact = Object.entries(BUILTIN_BUNDLES).find(([, checks]) => covers(checks) && checks.length === needed.length);
+  if (exact) return { bundle: exact[0], checks: [...exact[1]], command: `pathaudit run --bundle ${exact[0]}` };
+  return { bundle: `checks:${needed.join(',')}`, checks: needed, command: `pathaudit run --check ${needed.join(',')}` };
+}
+
+/** One rerun that verifies every item: the checks of all their plans, by name. */
+export function retestPlan(items: Array<Pick<BacklogItem, 'verification'>>): VerifyPlan | null {
+  if (!items.length) return null;
+  const order = CHECK_INFOS.map((c) => c.id);
+  const checks = [...new Set(items.flatMap((i) => i.verification.checks))].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return { bundle: `checks:${checks.join(',')}`, checks, command: `pathaudit run --check ${checks.join(',')}` };
 }
 
 export function buildBacklog(doc: RunDocument): BacklogItem[] {
@@ -116,7 +160,7 @@ export function buildBacklog(doc: RunDocument): BacklogItem[] {
       const { exposure, basis } = exposureOf(doc, f);
       const confidence = confidenceOf(f);
       const score = Math.round(SEVERITY_WEIGHT[f.severity] * EXPOSURE_FACTOR[exposure] * confidence * 100) / 100;
-      const bundle = verifyingBundle(f.check);
+      const plan = verifyPlan(f.control);
       return {
         score,
         fingerprint: f.fingerprint,
@@ -133,15 +177,18 @@ export function buildBacklog(doc: RunDocument): BacklogItem[] {
         owner: OWNER[f.check] ?? 'gateway owner',
         remediation: f.remediation,
         verification: {
-          bundle,
+          bundle: plan.bundle,
+          checks: plan.checks,
           control: f.control,
           resource: f.resource,
-          command: `pathaudit run --bundle ${bundle}`,
+          command: plan.command,
           expect: `${f.control} pass on ${f.resource}${f.verification ? ` — ${f.verification}` : ''}`,
         },
         standards: f.standards,
         evidence: f.evidence,
         waiverLapsed: Boolean(f.waiver?.lapsed),
+        runId: f.notRetested?.since ?? doc.run.checks.find((c) => c.check === f.check)?.runId ?? doc.run.id,
+        notRetested: f.notRetested ? { since: f.notRetested.since, reason: f.notRetested.reason } : null,
       };
     });
   items.sort(

@@ -19,6 +19,7 @@ import { PathauditError, notFound, reasonOf } from '../errors.js';
 import { renderReport } from '../reports/index.js';
 import type { EvidenceRecord, RunDocument } from '../runner/document.js';
 import { sha256Of } from './hash.js';
+import type { DecisionThresholds } from './summary.js';
 import type { Store } from '../store/index.js';
 import { hashRun } from '../store/runs.js';
 import { AGENT_VERSION } from '../version.js';
@@ -92,15 +93,20 @@ function assertNoSecrets(files: TarFile[], secrets: { values(): string[] } | und
   if (leaks.length) throw new PathauditError('PATHAUDIT_ERR_BUNDLE', 'refusing to export a bundle that contains a secret', leaks);
 }
 
-export async function exportBundle(store: Store, runId: string, keyFile: string, opts: { secrets?: { values(): string[] } } = {}): Promise<Buffer> {
+export async function exportBundle(
+  store: Store,
+  runId: string,
+  keyFile: string,
+  opts: { secrets?: { values(): string[] }; thresholds?: Partial<DecisionThresholds> } = {},
+): Promise<Buffer> {
   const doc = store.runs.get(runId);
   if (!doc) throw notFound(`bundle export: no run ${runId} in the store`);
   assertIntact(doc);
   const key = loadOrCreateKey(keyFile);
   const files: TarFile[] = [
     { path: 'run.json', data: json(doc) },
-    { path: 'report.md', data: Buffer.from(renderReport(doc, 'md', { store }).body) },
-    { path: 'report.html', data: Buffer.from(renderReport(doc, 'html', { store }).body) },
+    { path: 'report.md', data: Buffer.from(renderReport(doc, 'md', { store, thresholds: opts.thresholds }).body) },
+    { path: 'report.html', data: Buffer.from(renderReport(doc, 'html', { store, thresholds: opts.thresholds }).body) },
     ...doc.evidence.map((e, i) => ({ path: evidenceFileName(i, e), data: json(e) })),
   ];
   assertNoSecrets(files, opts.secrets);

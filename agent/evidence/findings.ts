@@ -11,8 +11,12 @@ export function fingerprintOf(control: string, resource: string): string {
   return `${control}-${createHash('sha256').update(`${control}\n${resource}`).digest('hex').slice(0, 16)}`;
 }
 
-/** fail and warn results become findings (waivers are applied afterwards). */
-export function findingsFrom(results: ResultRecord[], controls: Map<string, ControlMeta>): FindingRecord[] {
+/**
+ * fail and warn results become findings (waivers are applied afterwards).
+ * `remediations` holds the resource-specific fixes evaluate() gave, by
+ * control + resource; the control's remediation is the default.
+ */
+export function findingsFrom(results: ResultRecord[], controls: Map<string, ControlMeta>, remediations: Map<string, string> = new Map()): FindingRecord[] {
   const out: FindingRecord[] = [];
   for (const r of results) {
     if (r.status !== 'fail' && r.status !== 'warn') continue;
@@ -26,7 +30,7 @@ export function findingsFrom(results: ResultRecord[], controls: Map<string, Cont
       severity: r.severity,
       title: meta?.title ?? r.control,
       detail: r.detail,
-      remediation: meta?.remediation ?? '',
+      remediation: remediations.get(`${r.control}\u0000${r.resource}`) ?? meta?.remediation ?? '',
       verification: meta?.verification ?? '',
       standards: meta?.standards ?? [],
       evidence: r.evidence,

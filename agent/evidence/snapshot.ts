@@ -6,6 +6,7 @@
 import { usageError } from '../errors.js';
 import type { RunDocument, RunSummary } from '../runner/document.js';
 import type { Store } from '../store/index.js';
+import type { DecisionThresholds } from './summary.js';
 import { buildBacklog, type BacklogItem } from './backlog.js';
 import { getBaseline } from './baseline.js';
 import { computeDelta, type ControlDelta, type Delta } from './delta.js';
@@ -53,8 +54,8 @@ export function parseMonth(month: string, now: Date): string {
 }
 
 /** The posture as of the end of a month (runs started before it). */
-function postureAt(store: Store, isoEnd: string): RunDocument | null {
-  return postureDocument(store, { before: isoEnd });
+function postureAt(store: Store, isoEnd: string, thresholds?: Partial<DecisionThresholds>): RunDocument | null {
+  return postureDocument(store, { before: isoEnd, thresholds });
 }
 
 function regressionsOf(drift: Delta | null, toBaseline: Delta | null): SnapshotRegression[] {
@@ -74,18 +75,19 @@ function regressionsOf(drift: Delta | null, toBaseline: Delta | null): SnapshotR
   return out;
 }
 
-export function takeSnapshot(store: Store, month?: string, now: Date = new Date()): Snapshot {
+export function takeSnapshot(store: Store, month?: string, now: Date = new Date(), opts: { thresholds?: Partial<DecisionThresholds> } = {}): Snapshot {
   const m = month === undefined ? monthOf(now) : parseMonth(month, now);
-  const latest = postureAt(store, monthEnd(m));
+  const { thresholds } = opts;
+  const latest = postureAt(store, monthEnd(m), thresholds);
   const baselineId = getBaseline(store);
   const baseline = baselineId ? store.runs.get(baselineId) : null;
   const prevRow = store.db.prepare('SELECT month, run_id FROM snapshots WHERE month < ? ORDER BY month DESC LIMIT 1').get(m) as
     | { month: string; run_id: string | null }
     | undefined;
-  const prevRun = prevRow ? postureAt(store, monthEnd(prevRow.month)) : null;
+  const prevRun = prevRow ? postureAt(store, monthEnd(prevRow.month), thresholds) : null;
 
-  const deltaToBaseline = latest && baseline ? computeDelta(baseline, latest) : null;
-  const drift = latest && prevRun ? computeDelta(prevRun, latest) : null;
+  const deltaToBaseline = latest && baseline ? computeDelta(baseline, latest, { thresholds }) : null;
+  const drift = latest && prevRun ? computeDelta(prevRun, latest, { thresholds }) : null;
   const regressions = regressionsOf(drift, deltaToBaseline);
   const parts: string[] = [];
   if (!latest) parts.push(`no completed run before the end of ${m}`);

@@ -10,7 +10,7 @@
 import type { PathauditConfig } from '../../config/schema/index.js';
 import type { Severity } from '../../probes/types.js';
 import type { Decision, FindingRecord, Posture, ResultRecord, RunDocument, RunSummary, SeverityCounts } from '../runner/document.js';
-import { buildBacklog, type BacklogItem } from './backlog.js';
+import { buildBacklog, SEVERITY_WEIGHT, type BacklogItem } from './backlog.js';
 
 export interface DecisionThresholds {
   /** A focused sprint is recommended at this many open critical findings or more. */
@@ -51,19 +51,34 @@ export function postureOf(findings: FindingRecord[], results: ResultRecord[]): P
   return 'hardened';
 }
 
-export function decide(counts: SeverityCounts, t: Partial<DecisionThresholds> = DEFAULT_THRESHOLDS): { decision: Decision; rule: string } {
+/**
+ * The next move and the rule that chose it. `basis` names the severities of
+ * the open findings that rule counted: the findings that triggered the move
+ * (the summary's top risks always include them).
+ */
+export function decide(counts: SeverityCounts, t: Partial<DecisionThresholds> = DEFAULT_THRESHOLDS): { decision: Decision; rule: string; basis: Severity[] } {
   const th = { ...DEFAULT_THRESHOLDS, ...t };
-  if (counts.critical >= th.sprintCritical || counts.high >= th.sprintHigh)
+  const onCritical = counts.critical >= th.sprintCritical;
+  if (onCritical || counts.high >= th.sprintHigh)
     return {
       decision: 'sprint',
       rule: `focused sprint: ${counts.critical} critical (threshold ${th.sprintCritical}) and ${counts.high} high (threshold ${th.sprintHigh}) open findings`,
+      basis: onCritical ? ['critical'] : ['high'],
     };
   if (counts.high + counts.medium >= th.fixInternallyMin)
     return {
       decision: 'fix-internally',
       rule: `fix internally: ${counts.high} high and ${counts.medium} medium open findings (threshold ${th.fixInternallyMin}), below the sprint thresholds`,
+      basis: ['high', 'medium'],
     };
-  return { decision: 'hold', rule: `hold: ${counts.high + counts.medium} open high/medium findings, below ${th.fixInternallyMin}; nothing calls for a change now` };
+  return { decision: 'hold', rule: `hold: ${counts.high + counts.medium} open high/medium findings, below ${th.fixInternallyMin}; nothing calls for a change now`, basis: [] };
+}
+
+/** The severities that triggered a stored summary's decision (runs stored before decisionBasis existed: as the default thresholds would). */
+export function basisOf(summary: RunSummary): Severity[] {
+  if (summary.decisionBasis) return summary.decisionBasis;
+  if (summary.decision === 'sprint') return summary.findings.critical >= DEFAULT_THRESHOLDS.sprintCritical ? ['critical'] : ['high'];
+  return summary.decision === 'fix-internally' ? ['high', 'medium'] : [];
 }
 
 const POSTURE_WORDS: Record<Posture, string> = { exposed: 'Exposed posture', hardened: 'Hardened path', degraded: 'Degraded posture' };
@@ -71,14 +86,14 @@ const POSTURE_WORDS: Record<Posture, string> = { exposed: 'Exposed posture', har
 export function summarize(findings: FindingRecord[], results: ResultRecord[], thresholds?: Partial<DecisionThresholds>): RunSummary {
   const counts = countBySeverity(findings);
   const posture = postureOf(findings, results);
-  const { decision, rule } = decide(counts, thresholds);
+  const { decision, rule, basis } = decide(counts, thresholds);
   const open = findings.filter((f) => !f.waived).length;
   const errors = new Set(results.filter((r) => r.status === 'error').map((r) => `${r.control} ${r.resource}`)).size;
   const lapsed = findings.filter((f) => f.waiver?.lapsed).length;
   let headline = `${POSTURE_WORDS[posture]} · ${open} finding${open === 1 ? '' : 's'}`;
   if (errors) headline += ` · ${errors} result${errors === 1 ? '' : 's'} could not be observed`;
   if (lapsed) headline += ` · ${lapsed} waiver${lapsed === 1 ? '' : 's'} lapsed`;
-  return { posture, findings: counts, decision, decisionRule: rule, headline };
+  return { posture, findings: counts, decision, decisionRule: rule, decisionBasis: basis, headline };
 }
 
 /** What a finding means for the business, in plain words (per control, else per check). */
@@ -105,6 +120,14 @@ export function plainWords(item: Pick<BacklogItem, 'control' | 'check'>): string
   return PLAIN_CONTROL[item.control] ?? PLAIN_CHECK[item.check] ?? 'a control on the path failed';
 }
 
+/** The command that runs what `doc` ran again: its bundle, its check list, or (a posture) every check it draws on. */
+export function rerunCommand(doc: RunDocument): string {
+  const { bundle, checks } = doc.run;
+  if (bundle === 'posture') return `pathaudit run --check ${checks.map((c) => c.check).join(',')}`;
+  if (bundle.startsWith('checks:')) return `pathaudit run --check ${bundle.slice('checks:'.length)}`;
+  return `pathaudit run --bundle ${bundle}`;
+}
+
 /** The one-page leadership view of a run (computed from the stored document, so old runs render the same way). */
 export interface LeadershipSummary {
   headline: string;
@@ -112,7 +135,7 @@ export interface LeadershipSummary {
   findings: SeverityCounts;
   decision: Decision;
   decisionRule: string;
-  /** Top risks in plain words, highest-ranked backlog items first. */
+  /** Top risks in plain words: every control whose findings triggered the next move, then the highest-ranked others, up to three lines. */
   topRisks: string[];
   /** What the next run should verify. */
   nextRun: string[];
@@ -133,7 +156,17 @@ export function leadershipSummary(doc: RunDocument, backlog: BacklogItem[] = bui
   const byControl = new Map<string, BacklogItem[]>();
   for (const b of backlog) byControl.set(b.control, [...(byControl.get(b.control) ?? []), b]);
   const groups = [...byControl.values()];
-  const topRisks = groups.slice(0, TOP_RISKS).map((g) => `${plainWords(g[0]!)} (${g[0]!.control} ${g[0]!.title} on ${g.map((b) => b.resource).join(', ')}; ${g[0]!.severity})`);
+  // What triggered the next move leads, whatever the ranking says: a loopback-only
+  // critical scores below an exposed high, but it is why the sprint was chosen.
+  const basis = new Set(basisOf(summary));
+  const triggers = groups.filter((g) => g.some((b) => basis.has(b.severity)));
+  const others = groups.filter((g) => !triggers.includes(g));
+  const risky = [...triggers, ...others.slice(0, Math.max(0, TOP_RISKS - triggers.length))];
+  const topRisks = risky.map((g) => {
+    const worst = [...g].sort((a, b) => SEVERITY_WEIGHT[b.severity] - SEVERITY_WEIGHT[a.severity])[0]!;
+    const stale = g.filter((b) => b.notRetested).length;
+    return `${plainWords(g[0]!)} (${g[0]!.control} ${g[0]!.title} on ${g.map((b) => b.resource).join(', ')}; ${worst.severity}${stale ? `; ${stale === g.length ? '' : `${stale} of them `}not re-tested since ${g.find((b) => b.notRetested)!.notRetested!.since}` : ''})`;
+  });
   const unobservedResults = doc.results.filter((r) => r.status === 'error');
   const nextRun: string[] = groups
     .slice(0, NEXT_RUN)
@@ -145,7 +178,7 @@ export function leadershipSummary(doc: RunDocument, backlog: BacklogItem[] = bui
     .filter((f) => f.waiver?.lapsed)
     .map((f) => `the waiver for ${f.control} on ${f.resource} lapsed on ${f.waiver!.expires} ("${f.waiver!.reason}"): it counts as a finding again`);
   for (const l of lapsedWaivers) nextRun.push(`renew or close out: ${l}`);
-  if (!nextRun.length) nextRun.push(`rerun \`${doc.run.bundle}\` on schedule to catch drift against this run`);
+  if (!nextRun.length) nextRun.push(`rerun \`${rerunCommand(doc)}\` on schedule to catch drift against this run`);
   return {
     headline: summary.headline,
     posture: summary.posture,

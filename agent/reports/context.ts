@@ -1,7 +1,11 @@
-// What a report shows beside the run itself: the delta (to the baseline unless
-// the caller chose one) and the posture history for the chart.
+// What a report shows beside the run itself: the path as the run left it (the
+// posture as of the run: its own results, plus the latest results of the
+// checks it did not re-test), the delta (to the baseline unless the caller
+// chose one) and the posture history for the chart.
 import { getBaseline } from '../evidence/baseline.js';
 import { computeDelta, type Delta } from '../evidence/delta.js';
+import { postureDocument } from '../evidence/posture.js';
+import type { DecisionThresholds } from '../evidence/summary.js';
 import type { RunDocument } from '../runner/document.js';
 import type { Store } from '../store/index.js';
 
@@ -21,6 +25,14 @@ export interface ReportContext {
   delta?: Delta | null;
   /** Posture over time, oldest first; undefined → read from the store (or this run alone). */
   history?: PosturePoint[];
+  /**
+   * The path as this run left it, which the leadership summary and the backlog
+   * are drawn from; undefined → the posture as of this run, from the store;
+   * null → this run alone.
+   */
+  path?: RunDocument | null;
+  /** The config's decision thresholds (default: DEFAULT_THRESHOLDS). */
+  thresholds?: Partial<DecisionThresholds>;
 }
 
 const HISTORY_RUNS = 30;
@@ -47,7 +59,26 @@ export function resolveDelta(doc: RunDocument, ctx: ReportContext): Delta | null
   const baselineId = getBaseline(ctx.store);
   if (!baselineId || baselineId === doc.run.id) return null;
   const baseline = ctx.store.runs.get(baselineId);
-  return baseline ? computeDelta(baseline, doc) : null;
+  return baseline ? computeDelta(baseline, doc, { thresholds: ctx.thresholds }) : null;
+}
+
+/**
+ * What the leadership summary and the backlog of a report about `doc` are
+ * drawn from: the posture as of the run when it draws on other runs too (the
+ * run re-tested only some checks, or a check of it could not observe), else
+ * the run itself.
+ */
+export function resolvePath(doc: RunDocument, ctx: ReportContext): RunDocument {
+  const path = ctx.path !== undefined ? ctx.path : ctx.store && doc.run.hash ? postureDocument(ctx.store, { asOf: doc.run.id, thresholds: ctx.thresholds }) : null;
+  if (!path) return doc;
+  const drawsOnOthers = path.run.checks.some((c) => c.runId !== doc.run.id) || path.findings.some((f) => f.notRetested);
+  return drawsOnOthers ? path : doc;
+}
+
+/** The runs a path view draws on, when it is not the run alone: "broker-cert: run …". */
+export function pathSources(doc: RunDocument, path: RunDocument): string[] {
+  if (path === doc) return [];
+  return path.run.checks.map((c) => `${c.check}: ${c.runId === doc.run.id ? 'this run' : `run ${c.runId}`}${c.outcome === 'completed' ? '' : ` (${c.outcome})`}${c.reason ? ` — ${c.reason}` : ''}`);
 }
 
 export function resolveHistory(doc: RunDocument, ctx: ReportContext): PosturePoint[] {

@@ -1,4 +1,5 @@
 // The backlog as CSV (RFC 4180, CRLF line ends), for a spreadsheet or a ticket import.
+// Columns are only ever added at the end, so an import mapping keeps working.
 import { buildBacklog } from '../evidence/backlog.js';
 import type { RunDocument } from '../runner/document.js';
 import { csvField } from './escape.js';
@@ -20,10 +21,14 @@ export const CSV_COLUMNS = [
   'standards',
   'fingerprint',
   'waiver_lapsed',
+  'verify_command',
+  'observed_in_run',
+  'not_retested_since',
 ] as const;
 
-export function renderCsv(doc: RunDocument): string {
-  const rows = buildBacklog(doc).map((b) => [
+/** The backlog of `path` (the posture as the run left it, or the run alone). */
+export function renderCsv(path: RunDocument): string {
+  const rows = buildBacklog(path).map((b) => [
     b.rank,
     b.score,
     b.severity,
@@ -40,6 +45,9 @@ export function renderCsv(doc: RunDocument): string {
     b.standards.join('; '),
     b.fingerprint,
     b.waiverLapsed ? 'yes' : 'no',
+    b.verification.command,
+    b.runId,
+    b.notRetested?.since ?? '',
   ]);
   return [CSV_COLUMNS as readonly (string | number)[], ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

@@ -5,7 +5,7 @@ import { buildBacklog } from '../evidence/backlog.js';
 import type { Delta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
 import type { Posture, RunDocument } from '../runner/document.js';
-import type { PosturePoint } from './context.js';
+import { pathSources, type PosturePoint } from './context.js';
 import { escapeHtml as h, truncate } from './escape.js';
 import { RANKING_RULE } from './md.js';
 
@@ -21,7 +21,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bott
 .headline{font-size:20px;font-weight:600}.posture{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;font-weight:600}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}th,td{border:1px solid #d5d8dc;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#eaeded}.ok{color:#1e8449}.bad{color:#c0392b;font-weight:600}.warn{color:#b9770e;font-weight:600}.err{color:#7d3c98;font-weight:600}.muted{color:#808b96}
-.regressed,.new{background:#fdedec}.improved{background:#e9f7ef}.not-comparable{background:#f4ecf7}
+.regressed,.new{background:#fdedec}.improved{background:#e9f7ef}.not-retested{background:#f4ecf7}
 code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}pre{white-space:pre-wrap;word-break:break-all;background:#f8f9f9;padding:6px;margin:4px 0}
 .sev{display:inline-block;min-width:60px;font-weight:600}.sev-critical{color:#922b21}.sev-high{color:#c0392b}.sev-medium{color:#b9770e}.sev-low{color:#566573}
 svg text{font:11px system-ui,sans-serif;fill:#566573}
@@ -67,17 +67,25 @@ function deltaSection(delta: Delta): string {
       (c) =>
         `<tr class="${c.change}"><td>${h(c.change)}</td><td>${h(c.control)}</td><td>${h(c.resource)}</td><td>${c.from ? h(`${c.from.status} (${c.from.severity})`) : '—'}</td><td>${c.to ? h(`${c.to.status} (${c.to.severity})`) : '—'}</td><td>${h(c.reason)}</td></tr>`,
     );
-  const frows = delta.findings.map((f) => `<tr class="${f.change === 'new' ? 'new' : f.change === 'resolved' ? 'improved' : ''}"><td>${h(f.change)}${f.waived ? ' (waived)' : ''}</td><td>${h(f.control)}</td><td>${h(f.resource)}</td><td>${h(f.severity)}</td><td>${h(f.title)}</td></tr>`);
+  const rowClass: Record<string, string> = { new: 'new', resolved: 'improved', 'not-retested': 'not-retested', persisting: '' };
+  const frows = delta.findings.map(
+    (f) =>
+      `<tr class="${rowClass[f.change]}"><td>${h(f.change)}${f.waived ? ' (waived)' : ''}</td><td>${h(f.control)}</td><td>${h(f.resource)}</td><td>${h(f.severity)}</td><td>${h(f.title)}</td><td>${h(f.reason)}</td></tr>`,
+  );
+  const notRetested = delta.notRetestedChecks.length
+    ? `<p><strong>Not re-tested</strong> (nothing here is counted as resolved):</p><ul>${delta.notRetestedChecks.map((c) => `<li>${h(c.reason)}</li>`).join('')}</ul>`
+    : '';
   return `<h2>Delta: ${h(delta.from.id)} → ${h(delta.to.id)}</h2>
-<div class="card"><div class="headline">${h(delta.headline)}</div><div class="meta">from ${h(delta.from.headline)} (${h(delta.from.startedAt)}) to ${h(delta.to.headline)} (${h(delta.to.startedAt)}) · ${delta.counts.unchanged} unchanged</div></div>
+<div class="card"><div class="headline">${h(delta.headline)}</div><div class="meta">from ${h(delta.from.headline)} (${h(delta.from.startedAt)}) to ${h(delta.to.headline)} (${h(delta.to.startedAt)}) · ${delta.counts.unchanged} unchanged</div>
+<p>Next move after ${h(delta.to.id)}: <strong>${h(DECISION_WORDS[delta.nextMove.decision])}</strong> — ${h(delta.nextMove.decisionRule)}</p>${notRetested}</div>
 ${rows.length ? `<table><thead><tr><th>change</th><th>control</th><th>resource</th><th>before</th><th>after</th><th>why</th></tr></thead><tbody>${rows.join('')}</tbody></table>` : '<p>No control result changed.</p>'}
-${frows.length ? `<h3>Findings</h3><table><thead><tr><th>finding</th><th>control</th><th>resource</th><th>severity</th><th>title</th></tr></thead><tbody>${frows.join('')}</tbody></table>` : ''}`;
+${frows.length ? `<h3>Findings</h3><table><thead><tr><th>finding</th><th>control</th><th>resource</th><th>severity</th><th>title</th><th>why</th></tr></thead><tbody>${frows.join('')}</tbody></table>` : ''}`;
 }
 
-export function renderHtml(doc: RunDocument, delta: Delta | null, history: PosturePoint[]): string {
+export function renderHtml(doc: RunDocument, delta: Delta | null, history: PosturePoint[], path: RunDocument = doc): string {
   const { run } = doc;
-  const backlog = buildBacklog(doc);
-  const lead = leadershipSummary(doc, backlog);
+  const backlog = buildBacklog(path);
+  const lead = leadershipSummary(path, backlog);
   const f = lead.findings;
   const list = (items: string[]) => `<ul>${items.map((i) => `<li>${h(i)}</li>`).join('')}</ul>`;
   const evidenceOf = (id: string) => {
@@ -93,7 +101,7 @@ export function renderHtml(doc: RunDocument, delta: Delta | null, history: Postu
   });
   const backlogRows = backlog.map(
     (b) =>
-      `<tr><td>${b.rank}</td><td>${b.score}</td><td class="sev-${b.severity}">${h(b.severity)}</td><td>${h(b.control)} ${h(b.title)}</td><td>${h(b.resource)}</td><td>${h(b.exposure)}</td><td>${h(b.effort)}</td><td>${h(b.owner)}</td><td><code>${h(b.verification.command)}</code> → ${h(b.control)} pass</td><td>${h(b.standards.join('; '))}</td></tr>`,
+      `<tr><td>${b.rank}</td><td>${b.score}</td><td class="sev-${b.severity}">${h(b.severity)}</td><td>${h(b.control)} ${h(b.title)}</td><td>${h(b.resource)}${b.notRetested ? ` <span class="warn">not re-tested since ${h(b.notRetested.since)}</span>` : b.runId !== doc.run.id ? ` <span class="meta">run ${h(b.runId)}</span>` : ''}</td><td>${h(b.exposure)}</td><td>${h(b.effort)}</td><td>${h(b.owner)}</td><td><code>${h(b.verification.command)}</code> → ${h(b.control)} pass</td><td>${h(b.standards.join('; '))}</td></tr>`,
   );
   const results = doc.results.map(
     (r) => `<tr><td class="${STATUS_CLASS[r.status] ?? ''}">${h(r.status)}</td><td>${h(r.control)}</td><td>${h(r.resource)}</td><td>${h(r.severity)}</td><td>${h(r.detail)}</td></tr>`,
@@ -106,6 +114,7 @@ export function renderHtml(doc: RunDocument, delta: Delta | null, history: Postu
 <h1>pathaudit report — ${h(run.gatewayId)} · ${h(run.bundle)}</h1>
 <div class="meta">run ${h(run.id)} · ${h(run.status)} · ${h(run.startedAt)} → ${h(run.finishedAt ?? '…')} · agent ${h(run.agentVersion)}${run.path?.name ? ` · path: ${h(run.path.name)}${run.path.pressure ? ` (${h(run.path.pressure)})` : ''}${run.path.deadline ? ` · decision by ${h(run.path.deadline)}` : ''}` : ''}</div>
 <h2>Leadership summary</h2>
+${path !== doc ? `<p class="meta">This run: ${h(doc.summary.headline)}. The summary, next move and backlog are the path as this run left it, drawn on:</p><ul class="meta">${pathSources(doc, path).map((s) => `<li>${h(s)}</li>`).join('')}</ul>` : ''}
 <div class="card"><span class="posture" style="background:${POSTURE_COLOR[lead.posture]}">${h(lead.posture)}</span> <span class="headline">${h(lead.headline)}</span>
 <p>Open findings: <strong>${f.critical}</strong> critical · <strong>${f.high}</strong> high · <strong>${f.medium}</strong> medium · <strong>${f.low}</strong> low · ${f.info} info</p>
 <p>Recommended next move: <strong>${h(DECISION_WORDS[lead.decision])}</strong> — ${h(lead.decisionRule)}</p>

@@ -5,7 +5,8 @@ import { buildBacklog, EXPOSURE_FACTOR, SEVERITY_WEIGHT } from '../evidence/back
 import type { Delta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
 import type { RunDocument } from '../runner/document.js';
-import { mdCell, mdText, truncate } from './escape.js';
+import { pathSources } from './context.js';
+import { mdCell, mdCode, mdText, truncate } from './escape.js';
 
 const DECISION_WORDS = { 'fix-internally': 'Fix internally', sprint: 'Focused sprint', hold: 'Hold' } as const;
 
@@ -19,6 +20,8 @@ function table(head: string[], rows: string[][]): string[] {
 
 export function renderDeltaMd(delta: Delta, heading = '##'): string[] {
   const lines = [`${heading} Delta: ${mdText(delta.from.id)} → ${mdText(delta.to.id)}`, '', `**${mdText(delta.headline)}**`, ''];
+  lines.push(`Next move after ${mdText(delta.to.id)}: **${DECISION_WORDS[delta.nextMove.decision]}** — ${mdText(delta.nextMove.decisionRule)}`, '');
+  if (delta.notRetestedChecks.length) lines.push('Not re-tested (nothing here is counted as resolved):', '', ...delta.notRetestedChecks.map((c) => `- ${mdText(c.reason)}`), '');
   const changed = delta.controls.filter((c) => c.change !== 'unchanged');
   if (changed.length)
     lines.push(
@@ -30,22 +33,27 @@ export function renderDeltaMd(delta: Delta, heading = '##'): string[] {
   else lines.push('No control result changed.');
   lines.push('', `Unchanged: ${delta.counts.unchanged}.`, '');
   if (delta.findings.length) {
-    lines.push(...table(['finding', 'control', 'resource', 'severity', 'title'], delta.findings.map((f) => [f.change + (f.waived ? ' (waived)' : ''), f.control, f.resource, f.severity, f.title])));
+    lines.push(...table(['finding', 'control', 'resource', 'severity', 'title', 'why'], delta.findings.map((f) => [f.change + (f.waived ? ' (waived)' : ''), f.control, f.resource, f.severity, f.title, f.reason])));
     lines.push('');
   }
   return lines;
 }
 
-export function renderMarkdown(doc: RunDocument, delta: Delta | null): string {
+export function renderMarkdown(doc: RunDocument, delta: Delta | null, path: RunDocument = doc): string {
   const { run } = doc;
-  const backlog = buildBacklog(doc);
-  const lead = leadershipSummary(doc, backlog);
+  const backlog = buildBacklog(path);
+  const lead = leadershipSummary(path, backlog);
   const f = lead.findings;
   const L: string[] = [];
   L.push(`# pathaudit report — ${mdText(run.gatewayId)} · ${mdText(run.bundle)}`, '');
-  L.push(`Run \`${run.id}\` · ${run.status} · ${run.startedAt} → ${run.finishedAt ?? '…'} · agent ${run.agentVersion}`);
+  L.push(`Run ${mdCode(run.id)} · ${run.status} · ${mdText(run.startedAt)} → ${mdText(run.finishedAt ?? '…')} · agent ${mdText(run.agentVersion)}`);
   if (run.path?.name) L.push(`Path: ${mdText(run.path.name)}${run.path.pressure ? ` — ${mdText(run.path.pressure)}` : ''}${run.path.deadline ? ` — decision by ${run.path.deadline}` : ''}`);
-  L.push('', '## Leadership summary', '', `**${mdText(lead.headline)}**`, '');
+  L.push('', '## Leadership summary', '');
+  if (path !== doc) {
+    L.push(`This run: ${mdText(doc.summary.headline)}. The summary, next move and backlog are the path as this run left it, drawn on:`, '');
+    L.push(...pathSources(doc, path).map((s) => `- ${mdText(s)}`), '');
+  }
+  L.push(`**${mdText(lead.headline)}**`, '');
   L.push(`- Posture: **${lead.posture}**`);
   L.push(`- Open findings: ${f.critical} critical · ${f.high} high · ${f.medium} medium · ${f.low} low · ${f.info} info`);
   L.push(`- Recommended next move: **${DECISION_WORDS[lead.decision]}** — ${mdText(lead.decisionRule)}`);
@@ -61,7 +69,18 @@ export function renderMarkdown(doc: RunDocument, delta: Delta | null): string {
     L.push(
       ...table(
         ['#', 'score', 'severity', 'control', 'resource', 'exposure', 'effort', 'owner', 'verify with', 'standards'],
-        backlog.map((b) => [String(b.rank), String(b.score), b.severity, `${b.control} ${b.title}`, b.resource, b.exposure, b.effort, b.owner, `${b.verification.command} → ${b.verification.control} pass`, b.standards.join('; ')]),
+        backlog.map((b) => [
+          String(b.rank),
+          String(b.score),
+          b.severity,
+          `${b.control} ${b.title}`,
+          `${b.resource}${b.notRetested ? ` (not re-tested since ${b.notRetested.since})` : b.runId !== doc.run.id ? ` (run ${b.runId})` : ''}`,
+          b.exposure,
+          b.effort,
+          b.owner,
+          `${b.verification.command} → ${b.verification.control} pass`,
+          b.standards.join('; '),
+        ]),
       ),
     );
   else L.push('Nothing to fix: no open finding.');
@@ -71,14 +90,14 @@ export function renderMarkdown(doc: RunDocument, delta: Delta | null): string {
     const state = x.waived ? ` — waived until ${x.waiver!.expires}` : x.waiver?.lapsed ? ` — waiver lapsed ${x.waiver.expires}` : '';
     L.push(`### ${x.severity.toUpperCase()} ${x.control} ${mdText(x.title)} — ${mdText(x.resource)}${state}`, '');
     L.push(`${mdText(x.detail)}`, '');
-    L.push(`- Fingerprint: \`${x.fingerprint}\``);
+    L.push(`- Fingerprint: ${mdCode(x.fingerprint)}`);
     L.push(`- Remediation: ${mdText(x.remediation)}`);
     L.push(`- Verification: ${mdText(x.verification)}`);
     if (x.standards.length) L.push(`- Standards: ${mdText(x.standards.join('; '))}`);
     L.push('- Evidence:');
     for (const id of x.evidence) {
       const e = doc.evidence.find((ev) => ev.id === id);
-      L.push(e ? `  - \`${id}\` (${e.kind}, sha256 \`${e.sha256.slice(0, 16)}…\`): \`${truncate(JSON.stringify(e.data), 300).replace(/`/g, "'")}\`` : `  - \`${id}\` (missing from the run)`);
+      L.push(e ? `  - ${mdCode(id)} (${mdText(e.kind)}, sha256 ${mdCode(`${e.sha256.slice(0, 16)}…`)}): ${mdCode(truncate(JSON.stringify(e.data), 300))}` : `  - ${mdCode(id)} (missing from the run)`);
     }
     L.push('');
   }
@@ -87,6 +106,6 @@ export function renderMarkdown(doc: RunDocument, delta: Delta | null): string {
   L.push('', '## Checks', '');
   L.push(...table(['check', 'outcome', 'ms', 'reason'], run.checks.map((c) => [c.check, c.outcome, String(c.durationMs), c.reason ?? ''])));
   L.push('', '## Integrity', '');
-  L.push(`- Run hash: \`${run.hash ?? 'not finished'}\``, `- Previous-run hash: \`${run.previousHash ?? 'none (first run)'}\``, `- Config hash: \`${run.configHash}\``, `- Evidence records: ${doc.evidence.length}`);
+  L.push(`- Run hash: ${mdCode(run.hash ?? 'not finished')}`, `- Previous-run hash: ${mdCode(run.previousHash ?? 'none (first run)')}`, `- Config hash: ${mdCode(run.configHash)}`, `- Evidence records: ${doc.evidence.length}`);
   return `${L.join('\n')}\n`;
 }

@@ -3,6 +3,8 @@
 import type { Delta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
 import type { RunDocument } from '../runner/document.js';
+import { pathSources } from './context.js';
+import { terminalLine } from './escape.js';
 
 const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skipped: 'SKIP', error: 'ERR ' };
 
@@ -13,47 +15,57 @@ function evidenceLine(doc: RunDocument, id: string): string {
   return `${e.kind} ${e.resource} sha256:${e.sha256.slice(0, 12)} ${data.length > 160 ? `${data.slice(0, 157)}...` : data}`;
 }
 
+const isFinding = (r: { status: string } | null) => r?.status === 'fail' || r?.status === 'warn';
+
 /**
  * The delta in terminal lines: headline, then what changed for the better or
- * worse (regressions first). New passing results and results no longer
- * observed are counted, not listed: a delta across bundles would drown in them.
+ * worse (regressions first). Results without a finding on either side that are
+ * new, gone or not re-tested are counted, not listed: a delta across bundles
+ * would drown in them. Findings not re-tested are listed, with why.
  */
 export function deltaLines(delta: Delta): string[] {
   const lines = [`delta ${delta.from.id} → ${delta.to.id}: ${delta.headline}`];
-  let quietNew = 0;
-  let quietGone = 0;
+  const quiet = { new: 0, gone: 0, 'not-retested': 0 };
   for (const c of delta.controls) {
     if (c.change === 'unchanged') continue;
-    if (c.change === 'new' && c.to?.status !== 'fail' && c.to?.status !== 'warn') {
-      quietNew += 1;
-      continue;
-    }
-    if (c.change === 'gone' && c.from?.status !== 'fail' && c.from?.status !== 'warn') {
-      quietGone += 1;
+    if ((c.change === 'new' || c.change === 'gone' || c.change === 'not-retested') && !isFinding(c.from) && !isFinding(c.to)) {
+      quiet[c.change] += 1;
       continue;
     }
     lines.push(`  ${c.change.toUpperCase().padEnd(14)} ${c.control} ${c.resource} — ${c.reason}`);
   }
-  if (quietNew) lines.push(`  ${quietNew} result(s) newly observed without a finding`);
-  if (quietGone) lines.push(`  ${quietGone} result(s) without a finding not observed in the later run`);
-  for (const f of delta.findings) if (f.change !== 'persisting') lines.push(`  finding ${f.change.padEnd(8)} ${f.severity.padEnd(8)} ${f.control} ${f.title} (${f.resource})`);
+  if (quiet.new) lines.push(`  ${quiet.new} result(s) newly observed without a finding`);
+  if (quiet.gone) lines.push(`  ${quiet.gone} result(s) without a finding gone (their check ran and no longer reports the resource)`);
+  if (quiet['not-retested']) lines.push(`  ${quiet['not-retested']} result(s) without a finding not re-tested`);
+  for (const c of delta.notRetestedChecks) lines.push(`  not re-tested: ${c.reason}`);
+  for (const f of delta.findings) {
+    if (f.change === 'persisting') continue;
+    lines.push(`  finding ${f.change.padEnd(12)} ${f.severity.padEnd(8)} ${f.control} ${f.title} (${f.resource})${f.change === 'not-retested' ? ` — ${f.reason}` : ''}`);
+  }
   const persisting = delta.findingCounts.persisting;
   if (persisting) lines.push(`  ${persisting} finding${persisting === 1 ? '' : 's'} persisting`);
-  return lines;
+  lines.push(`  next move after ${delta.to.id}: ${delta.nextMove.decision} — ${delta.nextMove.decisionRule}`);
+  return lines.map(terminalLine);
 }
 
-export function renderText(doc: RunDocument, delta: Delta | null = null): string {
-  const { run, summary } = doc;
+export function renderText(doc: RunDocument, delta: Delta | null = null, path: RunDocument = doc): string {
+  const { run } = doc;
+  const summary = path.summary;
   const lines: string[] = [];
   lines.push(`pathaudit ${run.bundle} · run ${run.id} · ${run.status}`);
   if (run.path?.name) lines.push(`path: ${run.path.name}${run.path.pressure ? ` (${run.path.pressure})` : ''}${run.path.deadline ? ` · decision by ${run.path.deadline}` : ''}`);
   lines.push(`gateway ${run.gatewayId} · ${run.startedAt} → ${run.finishedAt ?? '…'}`);
   lines.push('');
+  if (path !== doc) {
+    lines.push(`this run: ${doc.summary.headline}`);
+    lines.push('the path as this run left it (summary, next move and backlog draw on):');
+    for (const s of pathSources(doc, path)) lines.push(`  ${s}`);
+  }
   lines.push(summary.headline);
   const f = summary.findings;
   lines.push(`findings: ${f.critical} critical · ${f.high} high · ${f.medium} medium · ${f.low} low`);
   lines.push(`next move: ${summary.decision} — ${summary.decisionRule}`);
-  const lead = leadershipSummary(doc);
+  const lead = leadershipSummary(path);
   if (lead.topRisks.length) {
     lines.push('top risks:');
     lead.topRisks.forEach((r, i) => lines.push(`  ${i + 1}. ${r}`));
@@ -90,5 +102,6 @@ export function renderText(doc: RunDocument, delta: Delta | null = null): string
     lines.push('waived:');
     for (const x of waived) lines.push(`  ${x.control} ${x.resource} — ${x.waiver!.reason} (until ${x.waiver!.expires})`);
   }
-  return `${lines.join('\n')}\n`;
+  // Details, resources and evidence quote what the path sent: one line each, no terminal control.
+  return `${lines.map(terminalLine).join('\n')}\n`;
 }

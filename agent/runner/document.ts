@@ -13,6 +13,9 @@ export interface CheckOutcome {
   outcome: 'completed' | 'error' | 'timeout' | 'skipped';
   durationMs: number;
   reason?: string;
+  /** Posture documents only: the run this check's results come from, and when it started. */
+  runId?: string;
+  startedAt?: string;
 }
 
 export interface RunHeader {
@@ -41,6 +44,8 @@ export interface RunSummary {
   decision: Decision;
   /** The rule that produced the decision, in words. */
   decisionRule: string;
+  /** Severities of the open findings that rule counted (sprint on criticals: ["critical"]); empty for hold. */
+  decisionBasis?: Severity[];
   headline: string;
 }
 
@@ -53,6 +58,8 @@ export interface ResultRecord {
   detail: string;
   /** Evidence ids (`<check>:<key>`). */
   evidence: string[];
+  /** Only on a `skipped` result: the check observed the resource absent (see ControlResult.gone). Absent otherwise. */
+  gone?: true;
 }
 
 export interface WaiverRef {
@@ -77,6 +84,12 @@ export interface FindingRecord {
   evidence: string[];
   waived: boolean;
   waiver: WaiverRef | null;
+  /**
+   * Posture documents only: the finding is kept open from run `since` because
+   * the latest run of its check could not observe the control on this
+   * resource (error). It was not re-tested; `reason` says what failed.
+   */
+  notRetested?: { since: string; observedAt: string; reason: string };
 }
 
 export interface EvidenceRecord {

@@ -161,6 +161,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
 
   const controls = new Map<string, ControlMeta>();
   const results: ResultRecord[] = [];
+  const remediations = new Map<string, string>();
   const evidence: EvidenceRecord[] = [];
   for (const { check, outcome, evidence: raw } of collected) {
     for (const c of check.controls) controls.set(c.id, c);
@@ -187,12 +188,15 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
         severity: r.severity ?? controls.get(r.control)!.severity,
         detail: boundDetail(secrets.scrub(r.detail)),
         evidence: r.evidence.map((k) => `${check.id}:${k}`),
+        // "Gone" is an observation: only a skipped result backed by evidence may claim it.
+        ...(r.gone && r.status === 'skipped' && r.evidence.length ? { gone: true as const } : {}),
       });
+      if (r.remediation && (r.status === 'fail' || r.status === 'warn')) remediations.set(`${r.control}\u0000${r.resource}`, boundDetail(secrets.scrub(r.remediation)));
     }
     for (const e of own) evidence.push({ id: `${check.id}:${e.key}`, check: check.id, kind: e.kind, resource: e.resource, sha256: sha256Of(e.data), data: e.data });
   }
 
-  const findings = applyWaivers(findingsFrom(results, controls), config.waivers, evaluatedAt);
+  const findings = applyWaivers(findingsFrom(results, controls, remediations), config.waivers, evaluatedAt);
   const summary = summarize(findings, results, thresholdsFrom(config));
   const everyCheckFailed = collected.length > 0 && collected.every((c) => c.outcome.outcome === 'error' || c.outcome.outcome === 'timeout');
   const finishedAt = now();

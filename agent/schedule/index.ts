@@ -9,6 +9,7 @@ import type { PathauditConfig } from '../../config/schema/index.js';
 import { BusyError, StoppingError, type RunController } from '../daemon/runs.js';
 import { reasonOf } from '../errors.js';
 import { takeSnapshot } from '../evidence/snapshot.js';
+import type { DecisionThresholds } from '../evidence/summary.js';
 import type { Log } from '../log.js';
 import type { Store } from '../store/index.js';
 
@@ -18,6 +19,8 @@ export interface ScheduleDeps {
   runs: RunController;
   store: Store;
   log: Log;
+  /** The config's decision thresholds, for the snapshot's next moves. */
+  thresholds?: Partial<DecisionThresholds>;
 }
 
 export interface Schedules {
@@ -49,7 +52,7 @@ export function jobOf(s: Schedule, deps: ScheduleDeps, name: string): () => Prom
   }
   return async () => {
     try {
-      const snap = takeSnapshot(deps.store);
+      const snap = takeSnapshot(deps.store, undefined, new Date(), { thresholds: deps.thresholds });
       log.info({ month: snap.month }, 'monthly snapshot taken');
     } catch (err) {
       log.error({ err: reasonOf(err) }, 'monthly snapshot failed');

@@ -96,4 +96,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN owner TEXT;
   `,
+  // 7: the latest *observed* result of a control on a resource is one index
+  // seek: the posture keeps a finding open across later runs whose probe
+  // failed (error), and must find its last observation without walking every
+  // error row of a control that has been failing for months.
+  `
+  CREATE INDEX results_observed ON results(control, resource) WHERE status IN ('pass', 'fail', 'warn');
+  `,
+  // 8: a skipped result can say its check observed the resource absent (a
+  // closed listener): the delta then counts it gone, its findings resolved.
+  `
+  ALTER TABLE results ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

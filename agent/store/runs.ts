@@ -67,6 +67,8 @@ export interface ResultRow {
   severity: Severity;
   detail: string;
   evidence_json: string;
+  /** Absent from rows read by queries that do not select it. */
+  gone?: number;
 }
 
 export function resultOfRow(r: ResultRow): ResultRecord {
@@ -78,6 +80,7 @@ export function resultOfRow(r: ResultRow): ResultRecord {
     severity: r.severity,
     detail: r.detail,
     evidence: JSON.parse(r.evidence_json) as string[],
+    ...(r.gone ? { gone: true as const } : {}),
   };
 }
 
@@ -124,10 +127,10 @@ export class RunRepository {
       const linked: RunDocument = { ...d, run: { ...d.run, previousHash: prev?.hash ?? null, hash: null } };
       linked.run.hash = hashRun(linked);
       const insResult = this.db.prepare(
-        'INSERT INTO results (run_id, idx, control, check_id, resource, status, severity, detail, evidence_json) VALUES (?,?,?,?,?,?,?,?,?)',
+        'INSERT INTO results (run_id, idx, control, check_id, resource, status, severity, detail, evidence_json, gone) VALUES (?,?,?,?,?,?,?,?,?,?)',
       );
       linked.results.forEach((r, i) =>
-        insResult.run(d.run.id, i, r.control, r.check, r.resource, r.status, r.severity, r.detail, JSON.stringify(r.evidence)),
+        insResult.run(d.run.id, i, r.control, r.check, r.resource, r.status, r.severity, r.detail, JSON.stringify(r.evidence), r.gone ? 1 : 0),
       );
       const insFinding = this.db.prepare('INSERT INTO findings (run_id, fingerprint, control, resource, severity, waived, record_json) VALUES (?,?,?,?,?,?,?)');
       for (const f of linked.findings) insFinding.run(d.run.id, f.fingerprint, f.control, f.resource, f.severity, f.waived ? 1 : 0, JSON.stringify(f));

@@ -75,13 +75,25 @@ export const BrokerSection = Type.Object(
     ca_file: Type.Optional(FilePath('Trust anchor devices pin for the broker certificate')),
     cert_file: Type.Optional(FilePath('Broker certificate on disk (BC-08)')),
     key_file: Type.Optional(FilePath('Broker private key on disk: only its permissions are read (BC-09)')),
+    user: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 32,
+        pattern: '^[a-z_][a-z0-9_.-]*[$]?$',
+        description:
+          'The account the broker runs as, which must read broker.key_file (BC-09; Mosquitto reads its key after dropping privileges to it). Default: the owner of the running broker process (guardrails.process_names.broker), else mosquitto',
+      }),
+    ),
     expiry_warn_days: Type.Optional(
       Type.Object(
         {
           high: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'BC-02 high when the served certificate expires within this many days (default 30)' })),
           medium: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'BC-02 medium within this many days (default 60)' })),
         },
-        { additionalProperties: false, description: 'Expiry tiers for BC-02 (also used for the ingest endpoint)' },
+        {
+          additionalProperties: false,
+          description: 'Expiry tiers for BC-02 on every served certificate of the path: the broker TLS listeners and the https ingest endpoint (the one setting for both; ingest-auth does not judge certificates)',
+        },
       ),
     ),
     max_validity_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500, description: 'BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)' })),

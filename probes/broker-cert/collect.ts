@@ -7,7 +7,11 @@ import tls from 'node:tls';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { reasonOf } from '../../agent/errors.js';
 import { resourceOf, brokerResource } from '../broker-transport/collect.js';
+import { safeUrl } from '../http.js';
 import { describeFailure, tlsHandshake } from '../tls.js';
+import { collectAccounts } from '../gateway-guardrails/accounts.js';
+import { collectProcesses } from '../gateway-guardrails/processes.js';
+import { systemView } from '../gateway-guardrails/system.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { parseCertificate, readCertificates, verifyChain, type CertFacts, type ChainVerdict } from '../x509.js';
 
@@ -23,9 +27,12 @@ export interface Endpoint {
   caWhere: string;
   /** Certificate file on disk (broker only; BC-08). */
   certFile?: string;
+  /** The ingest client certificate to present, when the relay requires one (ingest.auth type client-cert): a relay that verifies clients may refuse the handshake without it. */
+  clientCert?: { certFile: string; keyFile: string };
 }
 
-export const ingestResource = (url: string) => `ingest ${url}`;
+/** The same resource id as ingest-auth's (without userinfo or query), so both checks speak of one endpoint. */
+export const ingestResource = (url: string) => `ingest ${safeUrl(url)}`;
 
 export function endpointsOf(config: PathauditConfig): Endpoint[] {
   const out: Endpoint[] = [];
@@ -40,7 +47,9 @@ export function endpointsOf(config: PathauditConfig): Endpoint[] {
   if (i && i.url.startsWith('https://')) {
     const u = new URL(i.url);
     const host = u.hostname.replace(/^\[|\]$/g, '');
-    out.push({ kind: 'ingest', resource: ingestResource(i.url), host, port: Number(u.port || 443), dialName: i.servername ?? host, caFile: i.ca_file, caWhere: 'ingest.ca_file' });
+    const a = i.auth;
+    const clientCert = a?.type === 'client-cert' && a.cert_file && a.key_file ? { certFile: a.cert_file, keyFile: a.key_file } : undefined;
+    out.push({ kind: 'ingest', resource: ingestResource(i.url), host, port: Number(u.port || 443), dialName: i.servername ?? host, caFile: i.ca_file, caWhere: 'ingest.ca_file', clientCert });
   }
   return out;
 }
@@ -87,6 +96,9 @@ export const chainKey = (e: Endpoint) => `chain ${e.resource}`;
 export const anchorKey = (file: string) => `trust-anchor ${file}`;
 export const diskCertKey = (file: string) => `cert-file ${file}`;
 export const keyFileKey = (file: string) => `key-file ${file}`;
+/** Local accounts (under guardrails.root) and the broker processes: who must read the key, and who can. */
+export const ACCOUNTS_KEY = 'accounts';
+export const BROKER_PROCESSES_KEY = 'broker-processes';
 export const keyFileResource = (file: string) => `key-file ${file}`;
 
 /** The certificates in a file, as evidence data plus the raw DER and PEM text (kept out of evidence: the facts say it). */
@@ -115,14 +127,23 @@ export function statKeyFile(file: string): KeyFileData {
 
 const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
 
+/** The client certificate and key an endpoint needs presented (read here, never put in evidence). */
+function clientIdentity(e: Endpoint, ctx: CollectContext): { cert?: string; key?: string } {
+  if (!e.clientCert) return {};
+  const key = ctx.secrets.has(e.clientCert.keyFile) ? ctx.secrets.get(e.clientCert.keyFile) : readFileSync(e.clientCert.keyFile, 'utf8');
+  ctx.secrets.register(key);
+  return { cert: readFileSync(e.clientCert.certFile, 'utf8'), key };
+}
+
 /** OpenSSL's own verdict on the served chain against the anchor (time included), for the evidence text. */
-function opensslVerify(e: Endpoint, caPem: string, ctx: CollectContext): Promise<ChainData['openssl']> {
+function opensslVerify(e: Endpoint, caPem: string, ctx: CollectContext, client: { cert?: string; key?: string }): Promise<ChainData['openssl']> {
   return new Promise((resolve) => {
     const socket = tls.connect({
       host: e.host,
       port: e.port,
       servername: isIp(e.dialName) ? undefined : e.dialName,
       ca: caPem,
+      ...client,
       rejectUnauthorized: false,
       // Hostname is BC-03's business; here only the chain is asked about.
       checkServerIdentity: () => undefined,
@@ -144,7 +165,14 @@ function opensslVerify(e: Endpoint, caPem: string, ctx: CollectContext): Promise
 async function collectEndpoint(e: Endpoint, anchors: Anchors, ctx: CollectContext): Promise<Evidence[]> {
   ctx.progress?.(`${e.resource}: served certificate`);
   const ev: Evidence[] = [];
-  const hs = await tlsHandshake({ host: e.host, port: e.port, servername: e.dialName, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal });
+  let client: { cert?: string; key?: string };
+  try {
+    client = clientIdentity(e, ctx);
+  } catch (err) {
+    const served: ServedData = { host: e.host, port: e.port, dialName: e.dialName, handshake: { ok: false, failure: `client certificate for the handshake unreadable: ${reasonOf(err)}` } };
+    return [{ key: servedKey(e), kind: 'tls-served-certificate', resource: e.resource, data: served }];
+  }
+  const hs = await tlsHandshake({ host: e.host, port: e.port, servername: e.dialName, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal }, client);
   const served: ServedData = { host: e.host, port: e.port, dialName: e.dialName, handshake: hs.ok ? { ok: true, protocol: hs.protocol } : { ok: false, failure: describeFailure(hs) } };
   ev.push({ key: servedKey(e), kind: 'tls-served-certificate', resource: e.resource, data: served });
   if (!hs.ok) return ev;
@@ -166,7 +194,7 @@ async function collectEndpoint(e: Endpoint, anchors: Anchors, ctx: CollectContex
   const anchor = e.caFile ? anchors.get(e.caFile) : undefined;
   if (e.caFile && anchor?.data.certificates) {
     const verdict = verifyChain(leafDer, chainDer, anchor.ders);
-    const openssl = await opensslVerify(e, anchor.pem, ctx);
+    const openssl = await opensslVerify(e, anchor.pem, ctx, client);
     ev.push({ key: chainKey(e), kind: 'x509-chain-validation', resource: e.resource, data: { anchorFile: e.caFile, verdict, openssl } satisfies ChainData });
   }
   return ev;
@@ -189,7 +217,14 @@ export async function collectBrokerCert(ctx: CollectContext): Promise<Evidence[]
   const b = config.broker;
   if (b?.cert_file && endpoints.some((e) => e.kind === 'broker'))
     ev.push({ key: diskCertKey(b.cert_file), kind: 'x509-file', resource: brokerResource(b), data: readCertFile(b.cert_file).data });
-  if (b?.key_file) ev.push({ key: keyFileKey(b.key_file), kind: 'file-mode', resource: keyFileResource(b.key_file), data: statKeyFile(b.key_file) });
+  if (b?.key_file) {
+    ev.push({ key: keyFileKey(b.key_file), kind: 'file-mode', resource: keyFileResource(b.key_file), data: statKeyFile(b.key_file) });
+    // Accounts are read where the guardrails read the system (guardrails.root, default /), so fixture trees can stand in for it.
+    const view = systemView(config.guardrails?.root, ctx.signal, ctx.stepTimeoutMs);
+    ev.push({ key: ACCOUNTS_KEY, kind: 'local-accounts', resource: keyFileResource(b.key_file), data: await collectAccounts(view) });
+    if (!b.user)
+      ev.push({ key: BROKER_PROCESSES_KEY, kind: 'process-owners', resource: keyFileResource(b.key_file), data: await collectProcesses(view, { broker: config.guardrails?.process_names?.broker, relay: [] }) });
+  }
 
   const perEndpoint = await Promise.all(endpoints.map((e) => collectEndpoint(e, anchors, ctx)));
   return [...ev, ...perEndpoint.flat()];

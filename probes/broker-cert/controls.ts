@@ -89,11 +89,13 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'BC-09',
-    title: 'Broker private key file readable by group or other',
+    title: 'Broker private key file not readable by the broker user alone',
     severity: 'high',
-    rationale: 'Any local account (or a compromised service in the group) that can read the key can impersonate the broker to every device.',
-    remediation: 'chmod 600 the key file (0640 only for a dedicated group holding the broker user alone is still reported) and chown it to the broker user or root.',
-    verification: `${RERUN}: BC-09 passes when the key file mode has no group/other read or write bits.`,
+    rationale:
+      'Any local account (or a compromised service in the group) that can read the key can impersonate the broker to every device. The broker user itself must read it: Mosquitto loads its key after dropping privileges to its `user`, so a key only root can read stops the broker at its next start.',
+    remediation:
+      'Make the key readable by the broker user (broker.user; default: the owner of the running broker process, else mosquitto) and no one else: `chown mosquitto: KEY && chmod 600 KEY`, or `chown root:mosquitto KEY && chmod 640 KEY` when group mosquitto holds only the broker user. Not root:root 0600: Mosquitto could not read it and would not start. Restart the broker afterwards and check it serves TLS. Each finding names the commands for its own file and user.',
+    verification: `${RERUN}: BC-09 passes when only the broker user (and root) can read the key file: owner-only for the broker user, or group-read by a group whose only member is the broker user.`,
     standards: [`${C} 1.8`, `${E} 5.4-1`, `${I} 4.1.3`],
     effort: 'small',
   },

@@ -5,7 +5,11 @@ import type { PathauditConfig } from '../../config/schema/index.js';
 import { brokerResource } from '../broker-transport/collect.js';
 import type { ControlResult, Evidence, EvaluateInput } from '../types.js';
 import { daysLeft, describeValidity, isExpired, isNotYetValid, matchName, weakKeyReason, weakSignatureReason, type CertFacts } from '../x509.js';
+import { accountsThatRead, membersOf, readersOf, type AccountFacts, type AccountsEvidence } from '../gateway-guardrails/accounts.js';
+import type { ProcessesEvidence } from '../gateway-guardrails/processes.js';
 import {
+  ACCOUNTS_KEY,
+  BROKER_PROCESSES_KEY,
   anchorKey,
   chainKey,
   diskCertKey,
@@ -114,16 +118,88 @@ function evaluateEndpoint(e: Endpoint, config: PathauditConfig, find: Find, now:
   return out;
 }
 
+/** Mosquitto's own default `user` (it drops to it when started as root). */
+export const DEFAULT_BROKER_USER = 'mosquitto';
+
+/**
+ * Who must read the key: broker.user; else the one account the running broker
+ * processes run as; else Mosquitto's default. Pure: the processes are evidence.
+ */
+export function brokerUserOf(config: PathauditConfig, processes: Evidence<ProcessesEvidence> | undefined): { user: string; source: string } {
+  if (config.broker?.user) return { user: config.broker.user, source: 'broker.user' };
+  const d = processes?.data;
+  if (!d) return { user: DEFAULT_BROKER_USER, source: 'default: the broker process was not looked up' };
+  if (d.state !== 'observed') return { user: DEFAULT_BROKER_USER, source: `default: the broker process was not looked up (${d.reason})` };
+  const brokers = d.processes.filter((p) => p.role === 'broker');
+  const users = [...new Set(brokers.map((p) => p.user ?? `uid ${p.euid}`))];
+  if (users.length === 1 && brokers[0]!.user) return { user: users[0]!, source: `the owner of the running ${brokers[0]!.name} process (pid ${brokers.map((p) => p.pid).join(', ')})` };
+  if (!brokers.length) return { user: DEFAULT_BROKER_USER, source: `default: no broker process running (looked for ${d.wanted.broker.join(', ')})` };
+  return { user: DEFAULT_BROKER_USER, source: `default: the broker processes run as ${users.join(' and ')}; set broker.user to say which one serves this path` };
+}
+
+const SAFE_ARG = /^[\w@%+=:,./-]+$/;
+const sh = (s: string) => (SAFE_ARG.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The commands that make the key the broker user's alone and keep the broker
+ * able to start: owner-only for the broker user, or root-owned with a group
+ * that holds the broker user alone (its own group, when it is the only member).
+ */
+export function keyFileFixes(file: string, user: string, accounts: AccountFacts | null): string[] {
+  const f = sh(file);
+  const fixes = [`chown ${sh(user)}: ${f} && chmod 600 ${f}`];
+  const account = accounts?.users.find((u) => u.name === user);
+  const own = account ? accounts!.groups.find((g) => g.gid === account.gid) : undefined;
+  if (user !== 'root' && own && membersOf(accounts!, own.gid).join() === user) fixes.push(`chown root:${sh(own.name)} ${f} && chmod 640 ${f}`);
+  return fixes;
+}
+
+function keyFileRemediation(file: string, user: string, accounts: AccountFacts | null): string {
+  const [owner, group] = keyFileFixes(file, user, accounts);
+  return (
+    `Make the key readable by the broker user ${user} and no one else: \`${owner}\`${group ? `, or keep root as owner with a group that holds only ${user}: \`${group}\`` : ''}. ` +
+    `Then restart the broker (Mosquitto: \`systemctl restart mosquitto\`) and check that it serves TLS.${user === 'root' ? '' : ` Not root:root 0600: Mosquitto reads its key after dropping privileges to ${user} and would not start.`}`
+  );
+}
+
 function evaluateKeyFile(config: PathauditConfig, find: Find): ControlResult {
   const b = config.broker;
   if (!b?.key_file) return { control: 'BC-09', resource: b ? brokerResource(b) : 'broker-cert', status: 'skipped', detail: 'broker.key_file not configured', evidence: [] };
-  const resource = keyFileResource(b.key_file);
-  const ev = find<KeyFileData>(keyFileKey(b.key_file));
-  if (!ev || ev.data.error) return { control: 'BC-09', resource, status: 'error', detail: `could not stat the key file: ${ev?.data.error ?? 'not observed'}`, evidence: ev ? [ev.key] : [] };
-  const d = ev.data;
-  const who = [d.groupReadable && 'group', d.otherReadable && 'other'].filter(Boolean);
-  if (who.length) return { control: 'BC-09', resource, status: 'fail', detail: `mode ${d.mode} (owner uid ${d.uid}, gid ${d.gid}): readable by ${who.join(' and ')}`, evidence: [ev.key] };
-  return { control: 'BC-09', resource, status: 'pass', detail: `mode ${d.mode} (owner uid ${d.uid}, gid ${d.gid}): no group/other read`, evidence: [ev.key] };
+  const file = b.key_file;
+  const resource = keyFileResource(file);
+  const ev = find<KeyFileData>(keyFileKey(file));
+  if (!ev || ev.data.error || ev.data.mode === undefined) return { control: 'BC-09', resource, status: 'error', detail: `could not stat the key file: ${ev?.data.error ?? 'not observed'}`, evidence: ev ? [ev.key] : [] };
+  const d = { mode: ev.data.mode, uid: ev.data.uid!, gid: ev.data.gid! };
+  const accountsEv = find<AccountsEvidence>(ACCOUNTS_KEY);
+  const accounts = accountsEv?.data.state === 'observed' ? accountsEv.data : null;
+  const processes = find<ProcessesEvidence>(BROKER_PROCESSES_KEY);
+  const { user, source } = brokerUserOf(config, processes);
+  const evidence = [ev.key, ...(accountsEv ? [accountsEv.key] : []), ...(processes ? [processes.key] : [])];
+  const r = readersOf(d, accounts);
+  const who = `mode ${d.mode}, owner ${r.ownerLabel}, group ${r.groupLabel}; broker user ${user} (${source})`;
+  const remediation = keyFileRemediation(file, user, accounts);
+  const fail = (detail: string): ControlResult => ({ control: 'BC-09', resource, status: 'fail', detail: `${who}: ${detail}`, evidence, remediation });
+  if (r.everyone) return fail('readable by every local account (other)');
+  const readers = accountsThatRead(r);
+  if (readers === null)
+    return fail(`readable by its group, whose members could not be read (${accountsEv && accountsEv.data.state !== 'observed' ? accountsEv.data.reason : 'no account evidence'}): counted as readable by others`);
+  const others = readers.filter((n) => n !== user);
+  if (others.length) return fail(`readable by ${others.join(', ')}, not only the broker user: any of them can impersonate the broker`);
+  const brokerKnown = user === 'root' || Boolean(accounts?.users.some((u) => u.name === user));
+  if (user !== 'root' && !readers.includes(user)) {
+    if (brokerKnown)
+      return {
+        control: 'BC-09',
+        resource,
+        status: 'warn',
+        severity: 'medium',
+        detail: `${who}: ${user} cannot read it — Mosquitto loads its key after dropping privileges to its user, so the broker's next start fails ("Unable to load server key file … Permission denied")`,
+        evidence,
+        remediation,
+      };
+    return { control: 'BC-09', resource, status: 'pass', detail: `${who}: readable by ${readers.join(', ') || 'root'} only; ${user} is not an account in /etc/passwd under ${config.guardrails?.root ?? '/'}, so whether the broker can read it was not judged`, evidence };
+  }
+  return { control: 'BC-09', resource, status: 'pass', detail: `${who}: readable by ${user === 'root' ? 'root' : user} only`, evidence };
 }
 
 export function evaluateBrokerCert({ config, evidence, now }: EvaluateInput): ControlResult[] {

@@ -30,7 +30,7 @@ const closed = (tcp: Evidence<TcpObservation>) => !tcp.data.reachable && tcp.dat
  * timeout or any other failure is not an observation: error.
  */
 function unreachable(tcp: Evidence<TcpObservation>, control: string, resource: string): ControlResult {
-  if (closed(tcp)) return { control, resource, status: 'skipped', detail: 'no listener: nothing to judge (the port refuses TCP connections, ECONNREFUSED)', evidence: [tcp.key] };
+  if (closed(tcp)) return { control, resource, status: 'skipped', detail: 'no listener: nothing to judge (the port refuses TCP connections, ECONNREFUSED)', evidence: [tcp.key], gone: true };
   return {
     control,
     resource,

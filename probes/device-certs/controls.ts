@@ -84,8 +84,9 @@ export const controls: ControlMeta[] = [
     severity: 'high',
     rationale: 'An identity publishing telemetry that nobody enrolled is either a forgotten device (no owner, no renewal) or an impostor.',
     remediation: 'Enrol the device in devices.inventory (and the device CA) or revoke its access on the broker.',
-    verification: 'Rerun a bundle with the telemetry check and device-certs (`full`): DC-08 passes when every device identity seen is in the inventory.',
+    verification: 'Rerun device-certs with telemetry in the same run (`pathaudit run --check device-certs,telemetry`, or `--bundle full`): DC-08 passes when every device identity seen is in the inventory.',
     standards: [`${E} 5.4-4`, `${N} device identification`, `${C} 1.8`],
     effort: 'small',
+    needs: ['telemetry'],
   },
 ];

@@ -2,6 +2,7 @@
 // (the configured root). A collector that throws becomes a `failed` record for
 // its source, so one broken source never hides the others.
 import type { CollectContext, Evidence } from '../types.js';
+import { collectAccounts } from './accounts.js';
 import { collectClock } from './clock.js';
 import { collectDisk, DEFAULT_DISKS, diskResource } from './disk.js';
 import { collectFileMode, fileResource } from './files.js';
@@ -45,6 +46,8 @@ export async function collectGuardrails(view: SystemView, config: CollectContext
       source(diskResource(d.mount), 'disk-free', diskResource(d.mount), step(`free space on ${d.mount}`, () => collectDisk(view, d.mount, d.min_free_percent))),
     ),
     ...[...new Set(g.secret_files ?? [])].map((f) => source(fileResource(f), 'file-mode', fileResource(f), () => collectFileMode(view, f))),
+    // Who "group" is: a secret at 0640 is fine only when its group holds the one service that reads it.
+    ...(g.secret_files?.length ? [source('accounts', 'local-accounts', 'accounts', step('local accounts', () => collectAccounts(view)))] : []),
   ];
   const evidence = await Promise.all(tasks);
   evidence.unshift({ key: 'root', kind: 'audit-root', resource: 'gateway', data: { root: view.root, live: view.live } satisfies RootFacts });

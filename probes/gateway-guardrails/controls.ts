@@ -114,12 +114,13 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'GG-10',
-    title: 'Secret or key file readable by group/other',
+    title: 'Secret or key file readable by more than its service account',
     severity: 'high',
     rationale:
       'Passwords, tokens and private keys readable by other accounts let any compromised service (or a curious operator) impersonate the broker, the relay or the agent.',
-    remediation: 'chmod 0600 the file (0640 with a dedicated group only when a second service must read it), owned by the service account that uses it; keep secret folders 0700.',
-    verification: rerun('GG-10', 'every configured secret file has no group/other read bit (`stat -c %a FILE` prints 600)'),
+    remediation:
+      'Let root and the one service account that uses the file read it, no one else: `chown SERVICE: FILE && chmod 600 FILE`, or `chown root:GROUP FILE && chmod 640 FILE` where GROUP holds only that account (scripts/install.sh does this for the API token: root:pathaudit 0640, group pathaudit holding only the pathaudit user). Keep secret folders closed to other (0750 root:GROUP, or 0700). The broker key named as broker.key_file is judged by BC-09.',
+    verification: rerun('GG-10', 'every configured secret file is readable by root and at most one other account: no other-read bit, and a group-read bit only for a group with a single member'),
     standards: [`${E} 5.4-1`, `${C} 1.5`, `${R} (d)`],
     effort: 'small',
   },

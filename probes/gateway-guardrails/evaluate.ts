@@ -1,7 +1,9 @@
 // gateway-guardrails judgement: a pure function of the evidence collected
 // through the root. A source that was absent is `skipped` with its reason, one
 // that failed is `error`; only an observation can pass or fail.
+import { normalize } from 'node:path';
 import type { ControlResult, Evidence, EvaluateInput } from '../types.js';
+import { accountsThatRead, readersOf, type AccountsEvidence } from './accounts.js';
 import { isLoopback } from '../net.js';
 import { DEFAULT_DISKS, diskResource, type DiskEvidence } from './disk.js';
 import { fileResource, type FileModeEvidence } from './files.js';
@@ -250,21 +252,46 @@ function evaluateGg09(find: Find): ControlResult[] {
   return out;
 }
 
-function evaluateGg10(find: Find, files: string[]): ControlResult[] {
+/**
+ * GG-10: a secret is readable by root and at most one other account — the
+ * service that uses it: 0600 owned by that account, or 0640 root:GROUP where
+ * the group's only member is that account (what scripts/install.sh does for
+ * the API token: root:pathaudit 0640). A file also named as broker.key_file is
+ * BC-09's, judged against the broker user: one file, one finding.
+ */
+function evaluateGg10(find: Find, files: string[], brokerKeyFile: string | undefined): ControlResult[] {
   if (!files.length) return [{ control: 'GG-10', resource: 'files', status: 'skipped', detail: 'no guardrails.secret_files configured', evidence: [] }];
+  const accountsEv = find<AccountsEvidence>('accounts');
+  const accounts = accountsEv?.data.state === 'observed' ? accountsEv.data : null;
+  const brokerKey = brokerKeyFile ? normalize(brokerKeyFile) : null;
   return files.map((f) => {
     const resource = fileResource(f);
+    if (brokerKey && normalize(f) === brokerKey)
+      return { control: 'GG-10', resource, status: 'skipped', detail: `judged by BC-09 (key-file ${brokerKeyFile}): the broker's key is judged against the user that must read it`, evidence: [] };
     const ev = find<FileModeEvidence>(resource);
     const none = unobserved('GG-10', resource, ev);
     if (none || ev!.data.state !== 'observed') return none!;
     const d = ev!.data;
     const mode = Number.parseInt(d.mode, 8);
-    const readers = [mode & 0o040 ? 'group' : null, mode & 0o004 ? 'other' : null].filter(Boolean);
     const writers = mode & 0o022 ? '; also writable beyond the owner' : '';
     const parent = d.parentMode && (Number.parseInt(d.parentMode, 8) & 0o005) === 0 ? `; its folder (${d.parentMode}) does not let other in, but one chmod away` : '';
-    return readers.length
-      ? { control: 'GG-10', resource, status: 'fail', detail: `mode ${d.mode}: readable by ${readers.join(' and ')} (owner uid ${d.uid}, gid ${d.gid})${writers}${parent}`, evidence: [ev!.key] }
-      : { control: 'GG-10', resource, status: 'pass', detail: `mode ${d.mode}: readable by its owner only (uid ${d.uid})${writers}`, evidence: [ev!.key] };
+    const r = readersOf(d, accounts);
+    const cites = r.groupReadable && accountsEv ? [ev!.key, accountsEv.key] : [ev!.key];
+    const who = `mode ${d.mode}, owner ${r.ownerLabel}, group ${r.groupLabel}`;
+    if (r.everyone) return { control: 'GG-10', resource, status: 'fail', detail: `${who}: readable by every local account (other)${writers}${parent}`, evidence: [ev!.key] };
+    const readers = accountsThatRead(r);
+    if (readers === null)
+      return {
+        control: 'GG-10',
+        resource,
+        status: 'fail',
+        detail: `${who}: readable by its group, whose members could not be read (${accountsEv && accountsEv.data.state !== 'observed' ? accountsEv.data.reason : 'no account evidence'}): counted as readable by others${writers}${parent}`,
+        evidence: cites,
+      };
+    if (readers.length > 1)
+      return { control: 'GG-10', resource, status: 'fail', detail: `${who}: readable by ${readers.join(', ')} — more than the one service account that uses it${writers}${parent}`, evidence: cites };
+    const by = !readers.length ? 'root only' : r.groupReadable && r.group?.includes(readers[0]!) ? `${readers[0]} (the only member of group ${r.groupLabel})` : `${readers[0]} only`;
+    return { control: 'GG-10', resource, status: 'pass', detail: `${who}: readable by ${by}${writers}`, evidence: cites };
   });
 }
 
@@ -282,6 +309,6 @@ export function evaluateGatewayGuardrails({ config, evidence, now }: EvaluateInp
     evaluateGg07(find),
     ...evaluateGg08(find, g.disk ?? DEFAULT_DISKS),
     ...evaluateGg09(find),
-    ...evaluateGg10(find, [...new Set(g.secret_files ?? [])]),
+    ...evaluateGg10(find, [...new Set(g.secret_files ?? [])], config.broker?.key_file),
   ];
 }

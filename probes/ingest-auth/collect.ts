@@ -10,12 +10,10 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../config/schema/defaults.js';
-import { reasonOf } from '../../agent/errors.js';
 import { httpRequest, safeUrl, type HttpObservation } from '../http.js';
 import { tcpConnect } from '../net.js';
-import { tlsHandshake, type TlsTarget } from '../tls.js';
+import type { TlsTarget } from '../tls.js';
 import { scanTls } from '../tls/scan.js';
-import { parseCertificate, readCertificates, verifyChain, type CertFacts, type ChainVerdict } from '../x509.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { hs256Jwt } from './jwt.js';
 import { strangerClientCertificate } from './stranger-cert.js';
@@ -58,17 +56,6 @@ export interface PlanEvidence {
   /** Cases sent, and the ones not applicable with why. */
   sent: RequestCase[];
   notApplicable: Array<{ case: RequestCase; reason: string }>;
-}
-
-export interface CertificateEvidence {
-  servedChain: string[];
-  leaf: CertFacts | null;
-  parseError: string | null;
-  /** The name devices dial (ingest.servername, else the URL's host). */
-  dialledName: string;
-  anchorFile: string | null;
-  chain: ChainVerdict | null;
-  chainError: string | null;
 }
 
 interface Credential {
@@ -200,47 +187,16 @@ const CASE_SHAPE: Record<Exclude<RequestCase, 'plaintext'>, { variant: Credentia
   'oversized-body': { variant: 'valid', body: 'oversized-json' },
 };
 
-async function collectCertificate(target: TlsTarget, ingest: IngestConfig, dialledName: string, cred: Credential | undefined): Promise<CertificateEvidence> {
-  const hs = await tlsHandshake(target, { cert: cred?.cert, key: cred?.key });
-  const out: CertificateEvidence = { servedChain: [], leaf: null, parseError: null, dialledName, anchorFile: ingest.ca_file ?? null, chain: null, chainError: null };
-  if (!hs.ok) {
-    out.parseError = `no TLS handshake to read the certificate from (${hs.stage}: ${hs.reason})`;
-    return out;
-  }
-  if (!hs.peerCertificateDer) {
-    out.parseError = 'the server presented no certificate';
-    return out;
-  }
-  const leafDer = Buffer.from(hs.peerCertificateDer, 'base64');
-  const chainDers = hs.peerChainDer.map((d) => Buffer.from(d, 'base64'));
-  try {
-    out.leaf = parseCertificate(leafDer);
-    out.servedChain = [out.leaf.subject, ...chainDers.map((d) => parseCertificate(d).subject)];
-  } catch (err) {
-    out.parseError = reasonOf(err);
-    return out;
-  }
-  if (ingest.ca_file) {
-    try {
-      out.chain = verifyChain(leafDer, chainDers, readCertificates(readFileSync(ingest.ca_file)).ders);
-    } catch (err) {
-      out.chainError = `${ingest.ca_file}: ${reasonOf(err)}`;
-    }
-  }
-  return out;
-}
-
-async function collectTls(url: URL, ingest: IngestConfig, resource: string, ctx: CollectContext, valid: Credential | undefined): Promise<Evidence[]> {
+// The served certificate is not read here: broker-cert judges it (BC-01..08 on the same resource).
+async function collectTls(url: URL, ingest: IngestConfig, resource: string, ctx: CollectContext): Promise<Evidence[]> {
   const port = Number(url.port || 443);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const target: TlsTarget = { host, port, servername: ingest.servername ?? host, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal };
   const ev: Evidence[] = [];
   // Enumerated from ServerHellos, which come before any client certificate: this works on an mTLS-only relay too.
+  // The served certificate is broker-cert's to judge (one finding per defect).
   ctx.progress?.(`${resource}: TLS versions and cipher suites`);
   ev.push({ key: `tls-scan ${resource}`, kind: 'tls-scan', resource, data: await scanTls(target) });
-  ctx.progress?.(`${resource}: served certificate`);
-  const cert = await collectCertificate(target, ingest, ingest.servername ?? host, valid?.kind === 'client-cert' ? valid : undefined);
-  ev.push({ key: `tls-certificate ${resource}`, kind: 'tls-certificate', resource, data: cert });
   return ev;
 }
 
@@ -301,7 +257,7 @@ export async function collectIngestAuth(ctx: CollectContext): Promise<Evidence[]
   });
   if (!tcp.reachable) return ev;
 
-  const tlsTask = https ? collectTls(url, ingest, resource, ctx, creds.get('valid')) : Promise.resolve([]);
+  const tlsTask = https ? collectTls(url, ingest, resource, ctx) : Promise.resolve([]);
   const requests = (async () => {
     const out: Evidence[] = [];
     for (const kase of sent) {

@@ -57,13 +57,13 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'IA-05',
-    title: 'Ingest TLS weak (protocol, cipher suites or certificate)',
+    title: 'Ingest TLS weak (protocol or cipher suites)',
     severity: 'high',
     rationale:
-      'The same rules as for the broker: TLS below 1.2, suites without forward secrecy or AEAD, and an expired, soon-expiring, mismatched, untrusted, weak-key or SHA-1 certificate each let an attacker on the path read or impersonate the ingest endpoint, or stop devices from connecting.',
+      'The same rules as for the broker: TLS below 1.2 and suites without forward secrecy or AEAD let an attacker on the path read or tamper with telemetry and credentials. The certificate the ingest endpoint serves is judged once, by broker-cert (BC-01..BC-08 on the same `ingest …` resource), so an expired certificate is one finding, not two.',
     remediation:
-      'Set the relay (or its reverse proxy) to TLS 1.2+ with ECDHE+AEAD suites only, and serve a certificate from the CA devices pin, with the name devices dial in its SAN, a 2048+ bit RSA or P-256+ key, a SHA-256 signature, and automated renewal.',
-    verification: 'Rerun `pathaudit run --check ingest-auth`: IA-05 passes when the evidence shows only TLS 1.2/1.3 accepted, only AEAD forward-secret suites, and no certificate weakness.',
+      'Set the relay (or its reverse proxy) to TLS 1.2+ with ECDHE+AEAD suites only (nginx: `ssl_protocols TLSv1.2 TLSv1.3;` and an ECDHE+AESGCM/CHACHA20 `ssl_ciphers` list; Node: `minVersion: "TLSv1.2"`). Certificate findings are broker-cert\'s, with their own remediation.',
+    verification: 'Rerun `pathaudit run --check ingest-auth`: IA-05 passes when the evidence shows only TLS 1.2/1.3 accepted and only AEAD forward-secret suites (certificate findings are broker-cert\'s, proved by its own rerun).',
     standards: [`${E} 5.5-1`, `${I} 4.1.3`, `${C} 1.8`, `${C} 4.3`, `${R} (e)`],
     effort: 'medium',
   },

@@ -5,8 +5,7 @@ import { CLIENT_CERTIFICATE_ALERTS, UNTRUSTED_CERTIFICATE_ALERTS } from '../tls-
 import { judgeCipherSuites, judgeProtocolVersions } from '../tls/judge.js';
 import type { TlsScan } from '../tls/scan.js';
 import type { ControlResult, EvaluateInput, Evidence, Severity } from '../types.js';
-import { certificateWeaknesses, daysLeft, isExpired, matchName } from '../x509.js';
-import { ingestResource, type CertificateEvidence, type PlanEvidence, type RequestCase, type RequestEvidence } from './collect.js';
+import { ingestResource, type PlanEvidence, type RequestCase, type RequestEvidence } from './collect.js';
 
 type Find = <D>(key: string) => Evidence<D> | undefined;
 
@@ -184,7 +183,7 @@ interface Issue {
   key: string;
 }
 
-function tlsIssues(x: Ctx, now: Date): { issues: Issue[]; unobserved: string[]; notes: string[]; keys: string[] } {
+function tlsIssues(x: Ctx): { issues: Issue[]; unobserved: string[]; notes: string[]; keys: string[] } {
   const { resource, find } = x;
   const issues: Issue[] = [];
   const unobserved: string[] = [];
@@ -200,38 +199,23 @@ function tlsIssues(x: Ctx, now: Date): { issues: Issue[]; unobserved: string[]; 
   else if (suites.status === 'error') unobserved.push(suites.detail);
   else notes.push(`${suites.accepted} accepted suite(s), none in a weak class`);
 
-  const cert = find<CertificateEvidence>(`tls-certificate ${resource}`)!;
-  keys.push(cert.key);
-  const c = cert.data;
-  if (!c.leaf) unobserved.push(`served certificate not read: ${c.parseError}`);
-  else {
-    for (const w of certificateWeaknesses(c.leaf, now)) issues.push({ severity: /^expired/.test(w) ? 'critical' : 'high', text: `certificate ${w}`, key: cert.key });
-    const left = daysLeft(c.leaf, now);
-    if (!isExpired(c.leaf, now) && left <= 60)
-      issues.push({ severity: left <= 30 ? 'high' : 'medium', text: `certificate expires in ${left} day(s) (${c.leaf.notAfter})`, key: cert.key });
-    const name = matchName(c.leaf, c.dialledName);
-    if (!name.matched)
-      issues.push({ severity: 'high', text: `certificate does not cover "${c.dialledName}" (SAN dns: ${c.leaf.san.dns.join(', ') || 'none'}; ip: ${c.leaf.san.ip.join(', ') || 'none'})`, key: cert.key });
-    else notes.push(`certificate covers "${c.dialledName}" via ${name.via}`);
-    if (c.chainError) unobserved.push(`trust anchor unreadable: ${c.chainError}`);
-    else if (c.chain && !c.chain.valid) issues.push({ severity: 'high', text: `certificate chain does not reach the trust anchor ${c.anchorFile}: ${c.chain.error}`, key: cert.key });
-    else if (c.chain) notes.push(`chain validates to ${c.chain.path[c.chain.path.length - 1]}`);
-    else notes.push('chain not judged (no ingest.ca_file)');
-  }
+  // The served certificate is broker-cert's to judge (BC-01..08 on this same
+  // resource): one defect, one finding.
+  notes.push(`served certificate judged by broker-cert (BC-01..BC-08 on ${resource})`);
   return { issues, unobserved, notes, keys };
 }
 
-function evaluateIa05(x: Ctx, now: Date): ControlResult {
+function evaluateIa05(x: Ctx): ControlResult {
   const { resource } = x;
   if (x.plan.data.scheme === 'http') return { control: 'IA-05', resource, status: 'skipped', detail: 'plain http URL: there is no TLS to judge (see IA-04)', evidence: [] };
-  const { issues, unobserved, notes, keys } = tlsIssues(x, now);
+  const { issues, unobserved, notes, keys } = tlsIssues(x);
   if (issues.length)
     return {
       control: 'IA-05',
       resource,
       status: 'fail',
       severity: worst(issues.map((i) => i.severity)),
-      detail: `ingest TLS weak: ${issues.map((i) => i.text).join('; ')}`,
+      detail: `ingest TLS weak: ${issues.map((i) => i.text).join('; ')} (the served certificate is judged by broker-cert)`,
       evidence: [...new Set(issues.map((i) => i.key))],
     };
   if (unobserved.length) return { control: 'IA-05', resource, status: 'error', detail: `ingest TLS not fully observed: ${unobserved.join('; ')}`, evidence: keys };
@@ -295,7 +279,7 @@ function evaluateIa07(x: Ctx): ControlResult {
   return { control: 'IA-07', resource, status: 'pass', detail: `no version banner or stack trace in ${answered.length} response(s)`, evidence: answered.map((e) => e.key) };
 }
 
-export function evaluateIngestAuth({ config, evidence, now }: EvaluateInput): ControlResult[] {
+export function evaluateIngestAuth({ config, evidence }: EvaluateInput): ControlResult[] {
   const ingest = config.ingest!;
   const resource = ingestResource(ingest);
   const byKey = new Map(evidence.map((e) => [e.key, e]));
@@ -308,5 +292,5 @@ export function evaluateIngestAuth({ config, evidence, now }: EvaluateInput): Co
     return ids.map((control) => ({ control, resource, status: 'error', detail, evidence: [tcp.key] }));
   }
   const x: Ctx = { resource, plan, find, request: (c) => find<RequestEvidence>(`request ${c} ${resource}`) };
-  return [evaluateIa01(x), evaluateIa02(x), evaluateIa03(x), evaluateIa04(x), evaluateIa05(x, now), evaluateIa06(x), evaluateIa07(x)];
+  return [evaluateIa01(x), evaluateIa02(x), evaluateIa03(x), evaluateIa04(x), evaluateIa05(x), evaluateIa06(x), evaluateIa07(x)];
 }

@@ -4,7 +4,7 @@
 // (object and YAML file) so the CLI, tests and the demo audit it like a real
 // gateway.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -138,7 +138,29 @@ export function layRootfs(dir: string, profile: Profile): string {
   rmSync(root, { recursive: true, force: true });
   cpSync(fixtureTree(`gateway-${profile}`), root, { recursive: true, verbatimSymlinks: true });
   for (const f of FIXTURE_SECRET_FILES) chmodSync(join(root, f), profile === 'weak' ? 0o644 : 0o600);
+  labBrokerAccount(root);
   return root;
+}
+
+/**
+ * The lab's broker (aedes, in this process) runs as whoever runs the lab, and
+ * the lab's key file belongs to them: the image's /etc/passwd names that
+ * account (added when the image has no entry for its uid), and the lab config
+ * gives it as broker.user — the account BC-09 judges the key against.
+ */
+export function labBrokerAccount(root: string): string {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const passwd = join(root, 'etc', 'passwd');
+  const known = readFileSync(passwd, 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f[2] === String(uid));
+  if (known) return known[0]!;
+  const name = 'labbroker';
+  appendFileSync(passwd, `${name}:x:${uid}:${gid}:pathaudit lab broker:/nonexistent:/usr/sbin/nologin\n`);
+  appendFileSync(join(root, 'etc', 'group'), `${name}:x:${gid}:\n`);
+  return name;
 }
 
 function writeSecret(dir: string, name: string, value: string): string {
@@ -183,6 +205,7 @@ export async function startLabGateway(opts: LabGatewayOptions): Promise<LabGatew
   const setKeyMode = (profile: Profile) => chmodSync(keyFile, profile === 'weak' ? 0o644 : 0o600);
   setKeyMode(opts.profile);
 
+  const rootfs = layRootfs(opts.dir, opts.profile);
   const config: PathauditConfig = {
     gateway: { id: `lab-${opts.profile}`, site: 'loopback lab' },
     path: { name: 'telemetry ingest path (lab)', pressure: 'demo', deadline: '2026-12-15' },
@@ -194,6 +217,7 @@ export async function startLabGateway(opts: LabGatewayOptions): Promise<LabGatew
       ca_file: join(opts.dir, 'trust', 'broker-ca.pem'),
       cert_file: certFile,
       key_file: keyFile,
+      user: labBrokerAccount(rootfs),
     },
     // One URL for both profiles (the weak relay answers TLS and plain HTTP on
     // the same port), so resource ids and deltas stay comparable after hardening.
@@ -210,7 +234,7 @@ export async function startLabGateway(opts: LabGatewayOptions): Promise<LabGatew
           telemetry: { topics: ['devices/+/telemetry'], window_s: 3, publish_interval_s: 1, listener: 'mqtts' },
         }
       : {}),
-    guardrails: { root: layRootfs(opts.dir, opts.profile), allowed_listeners: LAB_ALLOWED_LISTENERS, secret_files: FIXTURE_SECRET_FILES },
+    guardrails: { root: rootfs, allowed_listeners: LAB_ALLOWED_LISTENERS, secret_files: FIXTURE_SECRET_FILES },
     store: { path: join(opts.dir, 'pathaudit.db') },
     ...opts.config,
   };

@@ -6,6 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { getBaseline } from '../../agent/evidence/baseline.js';
+import { computeDelta } from '../../agent/evidence/delta.js';
+import { openStore } from '../../agent/store/index.js';
 import { tempDir } from '../helpers/lab.js';
 import { CHROMIUM, openInChromium, pageRequests } from '../helpers/chromium.js';
 
@@ -41,6 +44,32 @@ t.test('the demo tells Audit, Sprint and Retainer with their figures and leaves 
   t.equal(bundles.length, 4, 'one bundle per run');
   t.equal((out.match(/signed and verified, key sha256:[0-9a-f]{64}/g) ?? []).length, 4, 'each bundle verified before the demo says so');
   t.match(readFileSync(join(cwd, 'out', 'backlog.csv'), 'utf8'), /^rank,/);
+
+  // The sprint's headline is true: every finding it calls resolved has a pass, or a resource its check no longer finds, behind it.
+  const store = openStore(join(cwd, 'out', 'lab', 'pathaudit.db'));
+  try {
+    const baseline = store.runs.get(getBaseline(store)!)!;
+    const sprint = store.runs.list({ limit: 10, offset: 0 }).items.find((i) => i.bundle.startsWith('checks:'));
+    t.ok(sprint, 'the sprint rerun is a run of the checks with open findings');
+    const rerun = store.runs.get(sprint!.id)!;
+    const delta = computeDelta(baseline, rerun);
+    t.match(out, new RegExp(`delta to the baseline: ${delta.headline.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`), 'the demo prints this delta');
+    t.equal(delta.findingCounts['not-retested'], 0, 'the rerun re-tested every finding of the baseline');
+    const resolved = delta.findings.filter((f) => f.change === 'resolved');
+    t.equal(resolved.length, baseline.findings.length, `all ${baseline.findings.length} baseline findings resolved`);
+    for (const f of resolved) {
+      const after = rerun.results.filter((r) => r.control === f.control && r.resource === f.resource);
+      const completed = rerun.run.checks.some((c) => c.check === f.check && c.outcome === 'completed');
+      // Backed by a pass, or by the resource gone after its check completed:
+      // no longer reported, or observed absent (a closed listener's skipped result, with its evidence).
+      const pass = after.length === 1 && after[0]!.status === 'pass';
+      const gone = completed && (after.length === 0 || (after.length === 1 && after[0]!.gone === true && after[0]!.evidence.length > 0));
+      const how = pass ? 'pass in the rerun' : after.length ? `${after[0]!.status}${after[0]!.gone ? ', observed gone,' : ''} in the rerun` : completed ? `${f.check} completed and no longer reports it` : 'NOT observed';
+      t.ok(pass || gone, `${f.control} ${f.resource}: ${how}`);
+    }
+  } finally {
+    store.close();
+  }
 
   const again = demo(cwd);
   t.equal(again.status, 0, 'a second run in the same folder works (no port or file clashes)');

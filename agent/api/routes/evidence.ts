@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildBacklog } from '../../evidence/backlog.js';
 import { getBaseline, setBaseline } from '../../evidence/baseline.js';
 import { computeDelta } from '../../evidence/delta.js';
+import { postureDocument } from '../../evidence/posture.js';
 import { getSnapshot } from '../../evidence/snapshot.js';
+import { thresholdsFrom } from '../../evidence/summary.js';
 import type { RunDocument } from '../../runner/document.js';
 import type { ApiContext } from '../context.js';
 import { notFound } from '../http-errors.js';
@@ -27,15 +29,17 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/v1/backlog',
     {
       schema: {
-        summary: 'Findings of a run ranked for action (default: the latest finished run)',
+        summary: 'Open findings of the posture (the latest result of every check) ranked for action; ?run= gives the posture as that run left it',
         tags: ['evidence'],
         querystring: BacklogQuery,
-        response: { 200: Document('{ runId, items: BacklogItem[] }'), ...errors(400, 401, 404, 409) },
+        response: { 200: Document('{ runId, drawsOn: [{ check, runId, startedAt, outcome, reason? }], items: BacklogItem[] }'), ...errors(400, 401, 404, 409) },
       },
     },
     async (req, reply) => {
-      const doc = req.query.run ? finishedRun(ctx, req.query.run) : latestFinished(ctx);
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify({ runId: doc.run.id, items: buildBacklog(doc) }));
+      const asOf = req.query.run ? finishedRun(ctx, req.query.run) : latestFinished(ctx);
+      const posture = postureDocument(ctx.store, { asOf: asOf.run.id, thresholds: thresholdsFrom(ctx.config().config) }) ?? asOf;
+      const drawsOn = posture.run.checks.map((c) => ({ check: c.check, runId: c.runId ?? asOf.run.id, startedAt: c.startedAt ?? asOf.run.startedAt, outcome: c.outcome, ...(c.reason ? { reason: c.reason } : {}) }));
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify({ runId: asOf.run.id, drawsOn, items: buildBacklog(posture) }));
     },
   );
 
@@ -75,7 +79,7 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req, reply) => {
       const from = req.query.from === 'baseline' ? baselineRun(ctx) : finishedRun(ctx, req.query.from);
       const to = req.query.to === 'latest' ? latestFinished(ctx) : finishedRun(ctx, req.query.to);
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(computeDelta(from, to)));
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(computeDelta(from, to, { thresholds: thresholdsFrom(ctx.config().config) })));
     },
   );
 

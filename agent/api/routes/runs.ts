@@ -79,7 +79,8 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
       // The export refuses to sign anything that contains a known secret value.
       // (tar, signing and the report renderers load on the first bundle request.)
       const [{ exportBundle }, { keyFileOf }] = await Promise.all([import('../../evidence/bundle.js'), import('../../evidence/signing.js')]);
-      const data = await exportBundle(ctx.store, doc.run.id, keyFileOf(loaded), { secrets: loaded.secrets });
+      const { thresholdsFrom } = await import('../../evidence/summary.js');
+      const data = await exportBundle(ctx.store, doc.run.id, keyFileOf(loaded), { secrets: loaded.secrets, thresholds: thresholdsFrom(loaded.config) });
       return reply
         .type('application/gzip')
         .header('content-disposition', `attachment; filename="${doc.run.id}.tar.gz"`)
@@ -100,8 +101,8 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const doc = finishedRun(ctx, req.params.id);
-      const { renderReport } = await import('../../reports/index.js');
-      const report = renderReport(doc, req.query.format as ReportFormat, { store: ctx.store });
+      const [{ renderReport }, { thresholdsFrom }] = await Promise.all([import('../../reports/index.js'), import('../../evidence/summary.js')]);
+      const report = renderReport(doc, req.query.format as ReportFormat, { store: ctx.store, thresholds: thresholdsFrom(ctx.config().config) });
       return reply
         .type(report.contentType)
         .header('content-disposition', `inline; filename="${doc.run.id}.${report.extension}"`)

@@ -1,6 +1,10 @@
 // The backlog ranking rule: severity × exposure × confidence, ties by effort.
 import t from 'tap';
-import { addressOfResource, buildBacklog } from '../../../agent/evidence/backlog.js';
+import { Command } from 'commander';
+import { addressOfResource, buildBacklog, checksToVerify, retestPlan, verifyPlan } from '../../../agent/evidence/backlog.js';
+import { planRun } from '../../../agent/runner/bundles.js';
+import type { LoadedConfig } from '../../../agent/config/load.js';
+import { CHECK_INFOS } from '../../../probes/catalogue.js';
 import { fingerprintOf } from '../../../agent/evidence/findings.js';
 import type { EvidenceRecord, FindingRecord, RunDocument } from '../../../agent/runner/document.js';
 import type { Severity } from '../../../probes/types.js';
@@ -38,7 +42,14 @@ t.test('a listener bound beyond loopback outranks the same weakness on loopback;
     ],
   );
   t.match(items[0]!.exposureBasis, /bind mqtts 127\.0\.0\.1:9883: bound beyond loopback/);
-  t.same(items[0]!.verification, { bundle: 'hardening-verification', control: 'BT-03', resource: 'mqtts 127.0.0.1:9883', command: 'pathaudit run --bundle hardening-verification', expect: 'BT-03 pass on mqtts 127.0.0.1:9883 — rerun' });
+  t.same(items[0]!.verification, {
+    bundle: 'hardening-verification',
+    checks: ['broker-transport', 'gateway-guardrails', 'ingest-auth'],
+    control: 'BT-03',
+    resource: 'mqtts 127.0.0.1:9883',
+    command: 'pathaudit run --bundle hardening-verification',
+    expect: 'BT-03 pass on mqtts 127.0.0.1:9883 — rerun',
+  });
 });
 
 t.test('a warn and a finding without evidence rank lower; waived findings stay out; lapsed ones come back', async (t) => {
@@ -59,4 +70,44 @@ t.test('resource ids name their address', async (t) => {
   t.equal(addressOfResource('ingest https://10.1.2.3:8443/v1/ingest'), '10.1.2.3');
   t.equal(addressOfResource('socket [::1]:1883'), '[::1]');
   t.equal(addressOfResource('device stm32-01'), null);
+});
+
+/** What `pathaudit run …` would execute for a verify command: parsed as the CLI parses it, planned as the runner plans it. */
+function planOf(command: string): string[] {
+  const argv = command.split(' ');
+  if (argv[0] !== 'pathaudit' || argv[1] !== 'run') throw new Error(`not a run command: ${command}`);
+  const flags = new Command('run').option('--bundle <name>').option('--check <ids>').exitOverride().parse(argv.slice(2), { from: 'user' }).opts<{ bundle?: string; check?: string }>();
+  return planRun({ loaded: { config: {} } as unknown as LoadedConfig, bundle: flags.bundle ?? null, checks: flags.check ?? null }).checks;
+}
+
+t.test('every control of the catalogue: its verify command plans a run of its check and of every check it needs in the same run', async (t) => {
+  let controls = 0;
+  for (const check of CHECK_INFOS)
+    for (const c of check.controls) {
+      controls += 1;
+      const plan = verifyPlan(c.id);
+      const planned = planOf(plan.command);
+      t.same(planned, plan.checks, `${c.id}: the command runs the checks the plan says (${plan.command})`);
+      for (const needed of [check.id, ...(c.needs ?? [])]) t.ok(planned.includes(needed), `${c.id}: \`${plan.command}\` runs ${needed}`);
+      // A `pathaudit run …` named in the control's own verification text must run it too.
+      for (const m of c.verification.matchAll(/`(pathaudit run [^`]+)`/g)) {
+        const named = planOf(m[1]!);
+        for (const needed of checksToVerify(c.id)) t.ok(named.includes(needed), `${c.id}: its verification text's \`${m[1]}\` runs ${needed}`);
+      }
+    }
+  t.ok(controls >= 48, `walked ${controls} controls`);
+  t.same(verifyPlan('DC-08'), { bundle: 'checks:device-certs,telemetry', checks: ['device-certs', 'telemetry'], command: 'pathaudit run --check device-certs,telemetry' }, 'DC-08 needs telemetry in the same run');
+  t.equal(verifyPlan('DC-01').command, 'pathaudit run --bundle certificate-hygiene');
+  t.equal(verifyPlan('BC-09').command, 'pathaudit run --check broker-cert', 'hardening-verification does not run broker-cert');
+  t.equal(verifyPlan('TI-01').command, 'pathaudit run --bundle telemetry-trust');
+});
+
+t.test('one rerun re-tests every row of a backlog: the checks of all their plans', async (t) => {
+  const items = buildBacklog(doc([finding('BT-02', 'mqtt 127.0.0.1:1883', 'critical'), { ...finding('BC-09', 'key-file /k', 'high'), check: 'broker-cert' }, { ...finding('DC-08', 'device x', 'high'), check: 'device-certs' }]));
+  t.same(retestPlan(items), {
+    bundle: 'checks:broker-transport,broker-cert,device-certs,telemetry,ingest-auth,gateway-guardrails',
+    checks: ['broker-transport', 'broker-cert', 'device-certs', 'telemetry', 'ingest-auth', 'gateway-guardrails'],
+    command: 'pathaudit run --check broker-transport,broker-cert,device-certs,telemetry,ingest-auth,gateway-guardrails',
+  });
+  t.equal(retestPlan([]), null);
 });

@@ -1,6 +1,6 @@
 // The evidence-lifecycle commands driven through the real CLI entry point
 // (in-process main(), real lab, real SQLite store, real files).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { main } from '../../../agent/cli/main.js';
@@ -61,6 +61,9 @@ t.test('run → baseline → harden → delta → report → bundle export/verif
   t.match(io.out, /^delta run-\S+ → run-\S+: \d+ controls improved · 0 regressions/);
 
   const reportFile = join(gw.dir, 'out', 'report.html');
+  t.equal(await cli('report', 'latest', '--format', 'html', '--out', reportFile, '--config', cfg), 2, '--out into a folder that does not exist is refused');
+  t.match(io.err, /--out .*out\/report\.html: the folder .*out does not exist/);
+  mkdirSync(join(gw.dir, 'out'));
   t.equal(await cli('report', 'latest', '--format', 'html', '--out', reportFile, '--config', cfg), 0);
   t.match(readFileSync(reportFile, 'utf8'), /^<!DOCTYPE html>/);
   t.equal(await cli('report', 'latest', '--format', 'pdf', '--config', cfg), 2, 'unknown format is a usage error');

@@ -2,7 +2,9 @@
 // and GG-10 (secret file modes) on temp trees; GG-06 pending updates and GG-07
 // through the same parsers the live collectors feed, on real command output.
 import t from 'tap';
+import { collectGuardrails } from '../../../probes/gateway-guardrails/collect.js';
 import { evaluateGatewayGuardrails } from '../../../probes/gateway-guardrails/evaluate.js';
+import { systemView } from '../../../probes/gateway-guardrails/system.js';
 import { parseChronycTracking, parseTimedatectlShow, type ClockEvidence } from '../../../probes/gateway-guardrails/clock.js';
 import { decodeThrottled, parseThrottled } from '../../../probes/gateway-guardrails/thermal.js';
 import { parseAptConf, parseAptSimulation, type AptEvidence } from '../../../probes/gateway-guardrails/updates.js';
@@ -134,16 +136,52 @@ t.test('a thermal zone at its passive trip point yields GG-09 fail on thermal; b
   t.match(only((await audit({ root: buildTree(t, zone(51000)) })).results, 'GG-09', 'thermal'), { status: 'pass', detail: /51 °C/ });
 });
 
-t.test('a secret file with mode 0640 yields GG-10 fail; 0600 pass; a missing one is skipped', async (t) => {
+t.test('a secret file with mode 0640 and no way to tell its group yields GG-10 fail; 0600 pass; a missing one is skipped', async (t) => {
   const root = buildTree(t, {
     'etc/gw/ingest-token': { text: 'x', mode: 0o640 },
     'etc/gw/api-token': { text: 'x', mode: 0o600 },
   });
   const { results, evidence } = await audit({ root, secret_files: ['/etc/gw/ingest-token', '/etc/gw/api-token', '/etc/gw/absent'] });
-  t.match(only(results, 'GG-10', 'file /etc/gw/ingest-token'), { status: 'fail', detail: /mode 0640: readable by group/ });
+  t.match(only(results, 'GG-10', 'file /etc/gw/ingest-token'), { status: 'fail', detail: /mode 0640.*readable by its group, whose members could not be read \(no \/etc\/passwd under/ });
   t.match(only(results, 'GG-10', 'file /etc/gw/api-token'), { status: 'pass', detail: /mode 0600/ });
   t.match(only(results, 'GG-10', 'file /etc/gw/absent'), { status: 'skipped', detail: /does not exist under/ });
   t.notMatch(JSON.stringify(evidence), /"x"/, 'contents are never read into evidence');
+});
+
+/**
+ * /etc/passwd and /etc/group for a tree, with `service` holding this process's
+ * uid and gid (so the files the test writes are "owned" by it, root or not,
+ * without chown) and `pi` another account.
+ */
+function accountsTree(service: string, extraMembers: string[] = []) {
+  const uid = process.getuid!();
+  const gid = process.getgid!();
+  const other = uid === 1000 ? 1001 : 1000;
+  return {
+    'etc/passwd': `${service}:x:${uid}:${gid}::/nonexistent:/usr/sbin/nologin\npi:x:${other}:${other}::/home/pi:/bin/bash\n`,
+    'etc/group': `${service}:x:${gid}:${extraMembers.join(',')}\npi:x:${other}:\n`,
+  };
+}
+
+t.test('GG-10 and the installer agree: 0640 with a group whose only member is the service passes; a group with a second member fails', async (t) => {
+  const solo = buildTree(t, { ...accountsTree('pathaudit'), 'etc/pathaudit/secrets/api-token': { text: 'x', mode: 0o640 } });
+  const r = only((await audit({ root: solo, secret_files: ['/etc/pathaudit/secrets/api-token'] })).results, 'GG-10');
+  t.match(r, { status: 'pass', detail: /mode 0640, owner pathaudit \(uid \d+\), group pathaudit \(gid \d+\): readable by pathaudit \(the only member of group pathaudit/ });
+  t.same(r.evidence, ['file /etc/pathaudit/secrets/api-token', 'accounts'], 'cites the mode and the accounts it was judged against');
+
+  const shared = buildTree(t, { ...accountsTree('pathaudit', ['pi']), 'etc/pathaudit/secrets/api-token': { text: 'x', mode: 0o640 } });
+  const s = only((await audit({ root: shared, secret_files: ['/etc/pathaudit/secrets/api-token'] })).results, 'GG-10');
+  t.match(s, { status: 'fail', detail: /readable by pathaudit, pi — more than the one service account that uses it/ });
+});
+
+t.test('the broker key listed in secret_files is BC-09\'s: GG-10 skips it with the reason, one file, one finding', async (t) => {
+  const root = buildTree(t, { 'etc/mosquitto/certs/server.key': { text: 'x', mode: 0o644 }, 'etc/gw/token': { text: 'x', mode: 0o644 } });
+  const config = { guardrails: { root, secret_files: ['/etc/mosquitto/certs/server.key', '/etc/gw/token'] }, broker: { host: '127.0.0.1', listeners: [{ name: 'mqtt', port: 1883, tls: false }], key_file: '/etc/mosquitto/certs/server.key' } };
+  const view = systemView(root, new AbortController().signal, 3000);
+  const evidence = await collectGuardrails(view, config);
+  const results = evaluateGatewayGuardrails({ config, evidence, runEvidence: evidence, now: new Date() });
+  t.match(only(results, 'GG-10', 'file /etc/mosquitto/certs/server.key'), { status: 'skipped', detail: /judged by BC-09 \(key-file \/etc\/mosquitto\/certs\/server\.key\)/ });
+  t.match(only(results, 'GG-10', 'file /etc/gw/token'), { status: 'fail' }, 'the other secret is still GG-10\'s');
 });
 
 t.test('a secret file reached through an absolute symlink is judged inside the image, not on this machine', async (t) => {

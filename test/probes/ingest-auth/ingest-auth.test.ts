@@ -2,8 +2,12 @@
 // HTTPS with certificates made at test time: every IA control fails once and
 // passes once, each time for the reason the evidence shows.
 import net from 'node:net';
+import tls from 'node:tls';
 import t from 'tap';
-import { evidenceOf, resultOf } from '../../helpers/lab.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { evidenceOf, freePort, load, resultOf, runChecks, tempDir } from '../../helpers/lab.js';
 import { httpRequest } from '../../../probes/http.js';
 import { hs256Jwt } from '../../../probes/ingest-auth/jwt.js';
 import { createCa, deviceCert } from '../../../scripts/lab/certs.js';
@@ -137,25 +141,47 @@ t.test('legacy TLS and weak suites on the ingest port: IA-05 fails with the acce
   t.ok(ia05.evidence.some((id) => id.includes('tls-scan')), 'cites the TLS scan');
 });
 
-t.test('an expired ingest certificate: IA-05 fails as critical through the shared certificate judgement', async (t) => {
+t.test('an expired ingest certificate is one finding: BC-01 on the ingest resource; IA-05 refers to broker-cert and stays on protocols and suites', async (t) => {
   const expiredPki = await relayPki({ notAfterDays: -2 });
-  const { doc } = await relayRun(t, { profile: 'hardened', pki: expiredPki });
+  const { doc, relay } = await relayRun(t, { profile: 'hardened', pki: expiredPki, checks: ['broker-cert', 'ingest-auth'] });
+  t.same(
+    doc.findings.map((f) => [f.control, f.resource, f.severity]),
+    [['BC-01', `ingest ${relay.url}`, 'critical']],
+    'exactly one finding, on the same resource id ingest-auth uses',
+  );
+  t.match(resultOf(doc, 'BC-01').detail, /expired/);
   const ia05 = resultOf(doc, 'IA-05');
-  t.equal(ia05.status, 'fail');
-  t.equal(ia05.severity, 'critical');
-  t.match(ia05.detail, /certificate expired/);
-  t.ok(ia05.evidence.some((id) => id.includes('tls-certificate')));
+  t.equal(ia05.status, 'pass', ia05.detail);
+  t.match(ia05.detail, /served certificate judged by broker-cert \(BC-01\.\.BC-08 on ingest https:/);
+  t.equal(ia05.resource, resultOf(doc, 'BC-01').resource, 'both checks name the endpoint the same way');
+  t.notOk(doc.evidence.some((e) => e.kind === 'tls-certificate'), 'ingest-auth no longer reads the certificate');
 });
 
-t.test('a certificate without the name devices dial, and a foreign trust anchor: IA-05 fails on both', async (t) => {
+t.test('a certificate without the name devices dial, and a foreign trust anchor: BC-03 and BC-04 fail on the ingest endpoint, IA-05 does not repeat them', async (t) => {
   const other = await relayPki();
   const { relay, token } = await startRelay(t, { profile: 'hardened', pki });
   // Devices dial other.example and pin a different CA.
-  const { doc } = await auditIngest(t, relay.url, other, { servername: 'other.example' }, { 'ingest-token': token });
-  const ia05 = resultOf(doc, 'IA-05');
-  t.equal(ia05.status, 'fail');
-  t.match(ia05.detail, /does not cover "other.example"/);
-  t.match(ia05.detail, /does not reach the trust anchor/);
+  const { doc } = await auditIngest(t, relay.url, other, { servername: 'other.example' }, { 'ingest-token': token }, ['broker-cert', 'ingest-auth']);
+  t.match(resultOf(doc, 'BC-03', 'ingest '), { status: 'fail', detail: /devices dial "other\.example"/ });
+  t.match(resultOf(doc, 'BC-04', 'ingest '), { status: 'fail', detail: /does not validate to ingest\.ca_file/ });
+  t.equal(resultOf(doc, 'IA-05').status, 'pass');
+  t.same(doc.findings.map((f) => f.control).sort(), ['BC-03', 'BC-04']);
+});
+
+t.test('expiry tiers of the ingest certificate come from broker.expiry_warn_days, the one setting', async (t) => {
+  const soon = await relayPki({ notAfterDays: 45 });
+  const { relay } = await startRelay(t, { profile: 'hardened', pki: soon });
+  const dir = tempDir(t, 'pathaudit-tiers-');
+  writeFileSync(join(dir, 'ingest-ca.pem'), soon.ca.certPem);
+  const judge = async (tiers?: { high: number; medium: number }) => {
+    const file = join(dir, 'pathaudit.yaml');
+    const broker = { host: '127.0.0.1', listeners: [{ name: 'mqtt', port: await freePort(), tls: false }], ...(tiers ? { expiry_warn_days: tiers } : {}) };
+    writeFileSync(file, stringify({ gateway: { id: 'tiers' }, broker, ingest: { url: relay.url, servername: 'gateway.local', ca_file: 'ingest-ca.pem' } }));
+    return resultOf(await runChecks(load(file), ['broker-cert']), 'BC-02', 'ingest ');
+  };
+  t.match(await judge(), { status: 'fail', severity: 'medium' }, '45 days left: medium under the default 30/60');
+  t.match(await judge({ high: 50, medium: 90 }), { status: 'fail', severity: 'high' }, 'within broker.expiry_warn_days.high 50: high');
+  t.match(await judge({ high: 10, medium: 20 }), { status: 'pass' }, 'beyond 20 days: pass');
 });
 
 t.test('no body limit and a stack trace on bad JSON: IA-06 fails on both bodies; 400/413 pass', async (t) => {
@@ -247,4 +273,28 @@ t.test('client-certificate relay: no certificate gets 401, a certificate from an
   t.equal(resultOf(doc, 'IA-06').status, 'pass', 'bodies judged with the certificate presented');
   const keyBody = device.keyPem.split('\n').slice(1, 3).join('');
   t.notOk(json.includes(keyBody), 'the private key is not in the run document');
+});
+
+t.test('a relay that refuses TLS without a client certificate: broker-cert presents the configured one to read the served certificate', async (t) => {
+  const deviceCa = await createCa('CN=pathaudit test device CA');
+  const device = await deviceCert(deviceCa, 'pathaudit-probe');
+  // What nginx does with `ssl_verify_client on` on TLS 1.2: no client certificate, no handshake (TLS 1.3 would
+  // finish the handshake first and refuse afterwards, which hides the problem).
+  const server = tls.createServer({ cert: pki.server.certPem, key: pki.server.keyPem, requestCert: true, rejectUnauthorized: true, ca: deviceCa.certPem, maxVersion: 'TLSv1.2' }, (s) => s.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `https://127.0.0.1:${(server.address() as net.AddressInfo).port}/v1/ingest`;
+  const { doc, json } = await auditIngest(
+    t,
+    url,
+    pki,
+    { auth: { type: 'client-cert', cert_file: 'secrets/device.crt', key_file: 'secrets/device.key' } },
+    { 'device.crt': device.certPem, 'device.key': device.keyPem },
+    ['broker-cert'],
+  );
+  t.match(resultOf(doc, 'BC-01', 'ingest '), { status: 'pass' }, resultOf(doc, 'BC-01', 'ingest ').detail);
+  t.match(resultOf(doc, 'BC-04', 'ingest '), { status: 'pass' }, 'OpenSSL verified the chain with the client certificate presented');
+  t.notOk(json.includes(device.keyPem.split('\n').slice(1, 3).join('')), 'the private key is not in the run document');
+  const without = await auditIngest(t, url, pki, { auth: null }, {}, ['broker-cert']);
+  t.match(resultOf(without.doc, 'BC-01', 'ingest '), { status: 'error', detail: /no TLS handshake/ }, 'without it the handshake is refused: error, never pass');
 });

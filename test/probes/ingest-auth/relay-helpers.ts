@@ -40,6 +40,8 @@ export interface RelayScenario {
   jwtSecret?: string;
   /** Extra keys merged over the generated ingest section. */
   ingest?: Partial<NonNullable<PathauditConfig['ingest']>>;
+  /** Checks to run (default ingest-auth). */
+  checks?: string[];
 }
 
 export async function startRelay(t: Test, s: RelayScenario): Promise<{ relay: LabRelay; token: string }> {
@@ -49,8 +51,15 @@ export async function startRelay(t: Test, s: RelayScenario): Promise<{ relay: La
   return { relay, token };
 }
 
-/** Writes a config for `url`, loads it like the CLI does and runs ingest-auth. */
-export async function auditIngest(t: Test, url: string, pki: RelayPki, ingest: Partial<NonNullable<PathauditConfig['ingest']>> & { auth?: NonNullable<PathauditConfig['ingest']>['auth'] | null }, secrets: Record<string, string> = {}) {
+/** Writes a config for `url`, loads it like the CLI does and runs ingest-auth (or the checks named). */
+export async function auditIngest(
+  t: Test,
+  url: string,
+  pki: RelayPki,
+  ingest: Omit<Partial<NonNullable<PathauditConfig['ingest']>>, 'auth'> & { auth?: NonNullable<PathauditConfig['ingest']>['auth'] | null },
+  secrets: Record<string, string> = {},
+  checks: string[] = ['ingest-auth'],
+) {
   const dir = tempDir(t, 'pathaudit-ia-');
   mkdirSync(join(dir, 'secrets'), { mode: 0o700 });
   for (const [name, value] of Object.entries(secrets)) writeFileSync(join(dir, 'secrets', name), `${value}\n`, { mode: 0o600 });
@@ -60,14 +69,14 @@ export async function auditIngest(t: Test, url: string, pki: RelayPki, ingest: P
   if (auth !== null) section.auth = auth ?? { type: 'bearer', token_file: 'secrets/ingest-token' };
   const file = join(dir, 'pathaudit.yaml');
   writeFileSync(file, stringify({ gateway: { id: 'ia-test' }, ingest: section, runner: { step_timeout_ms: 3000, check_timeout_s: 20 } }));
-  const doc = await runChecks(load(file), ['ingest-auth']);
+  const doc = await runChecks(load(file), checks);
   return { doc, json: JSON.stringify(doc), dir };
 }
 
 /** Starts a relay and audits it with a bearer config (the common case). */
 export async function relayRun(t: Test, s: RelayScenario): Promise<RelayRun> {
   const { relay, token } = await startRelay(t, s);
-  const { doc, json, dir } = await auditIngest(t, relay.url, s.pki, s.ingest ?? {}, { 'ingest-token': s.configToken ?? token });
+  const { doc, json, dir } = await auditIngest(t, relay.url, s.pki, s.ingest ?? {}, { 'ingest-token': s.configToken ?? token }, s.checks);
   return { relay, doc, json, token, dir };
 }
 
