@@ -3,12 +3,13 @@
 import brokerCert from './broker-cert/index.js';
 import brokerTransport from './broker-transport/index.js';
 import deviceCerts from './device-certs/index.js';
+import deviceLink from './device-link/index.js';
 import gatewayGuardrails from './gateway-guardrails/index.js';
 import ingestAuth from './ingest-auth/index.js';
 import telemetry from './telemetry/index.js';
 import type { Check } from './types.js';
 
-export const CHECKS: readonly Check[] = [brokerTransport, brokerCert, deviceCerts, telemetry, ingestAuth, gatewayGuardrails];
+export const CHECKS: readonly Check[] = [brokerTransport, brokerCert, deviceCerts, telemetry, ingestAuth, gatewayGuardrails, deviceLink];
 export { CHECK_IDS } from './catalogue.js';
 
 export function checkById(id: string): Check | undefined {

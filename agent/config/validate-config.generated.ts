@@ -5,7 +5,7 @@ import __ucs2length from 'ajv/dist/runtime/ucs2length.js';
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"gateway":{"type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":128,"description":"Gateway id (default: the host name)"},"site":{"type":"string","maxLength":128}},"additionalProperties":false},"path":{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"description":"The path under audit, in words"},"pressure":{"type":"string","maxLength":200,"description":"Why the audit is happening now"},"deadline":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Decision deadline (YYYY-MM-DD)"}},"additionalProperties":false},"broker":{"type":"object","required":["host","listeners"],"properties":{"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Address the probe dials (normally loopback: the broker runs on this gateway)"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial: used for SNI and SAN checks"},"listeners":{"type":"array","items":{"type":"object","required":["name","port","tls"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_.-]+$","description":"Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Listener port"},"tls":{"type":"boolean","description":"Whether the listener is expected to speak TLS"},"websocket":{"type":"boolean","description":"MQTT over WebSocket instead of raw TCP (default false)"},"ws_path":{"type":"string","pattern":"^/","description":"WebSocket path (default /mqtt)"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Overrides broker.host for this listener"}},"additionalProperties":false},"minItems":1,"maxItems":32,"description":"Every listener the broker exposes on this path"},"auth":{"type":"object","required":["username","password_file"],"properties":{"username":{"type":"string","minLength":1,"maxLength":256,"description":"Probe identity"},"password_file":{"type":"string","minLength":1,"description":"Password of the probe identity (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false,"description":"The probe identity: used for BT-06 and as the known-good login"},"protocol":{"anyOf":[{"type":"string","const":"auto"},{"type":"string","const":"3.1.1"},{"type":"string","const":"5"}],"description":"MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)"},"default_credentials":{"anyOf":[{"type":"boolean","const":false},{"type":"array","items":{"type":"object","required":["username","password"],"properties":{"username":{"type":"string","maxLength":256},"password":{"type":"string","maxLength":256}},"additionalProperties":false},"maxItems":16}],"description":"Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor devices pin for the broker certificate"},"cert_file":{"type":"string","minLength":1,"description":"Broker certificate on disk (BC-08)"},"key_file":{"type":"string","minLength":1,"description":"Broker private key on disk: only its permissions are read (BC-09)"},"expiry_warn_days":{"type":"object","properties":{"high":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 high when the served certificate expires within this many days (default 30)"},"medium":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 medium within this many days (default 60)"}},"additionalProperties":false,"description":"Expiry tiers for BC-02 (also used for the ingest endpoint)"},"max_validity_days":{"type":"integer","minimum":1,"maximum":36500,"description":"BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)"}},"additionalProperties":false},"ingest":{"type":"object","required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://","description":"Ingest endpoint (http or https URL); the resource id is `ingest <url>`"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial, as for the broker"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor for the ingest certificate"},"probe_path":{"type":"string","pattern":"^/","maxLength":1024,"description":"Path the probe requests go to, on the host and port of url (default: the path of url). Every probe request carries the header `X-Pathaudit-Probe: 1` and `\"pathaudit_probe\": true` in its body"},"max_body_bytes":{"type":"integer","minimum":1,"maximum":16777216,"description":"Largest body the relay is meant to accept; the oversized-body request (IA-06) sends 1 KiB more than this (default 1048576)"},"auth":{"type":"object","required":["type"],"properties":{"type":{"anyOf":[{"type":"string","const":"bearer"},{"type":"string","const":"basic"},{"type":"string","const":"client-cert"},{"type":"string","const":"jwt"}],"description":"How devices authenticate to the relay: bearer (static token), basic (user + password), client-cert (mutual TLS), jwt (HS256 bearer JWT minted by the probe with jwt_secret_file; adds the expired-credential request for IA-02)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token (type bearer) (path to a file; the value is never copied into evidence, logs or reports)"},"username":{"type":"string","maxLength":256,"description":"User name (type basic)"},"password_file":{"type":"string","minLength":1,"description":"Basic auth password (type basic) (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate, PEM (type client-cert)"},"key_file":{"type":"string","minLength":1,"description":"Client private key, PEM (type client-cert) (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_secret_file":{"type":"string","minLength":1,"description":"HS256 key the relay verifies JWTs with (type jwt); the probe signs a valid token and an expired one with it (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_claims":{"type":"object","patternProperties":{"^[A-Za-z0-9_]{1,64}$":{"type":"string","maxLength":256}},"maxProperties":16,"description":"Extra claims the relay requires in a JWT, e.g. { iss: gateway, aud: ingest } (type jwt); exp and iat are set by the probe"}},"additionalProperties":false,"description":"The valid credential of the path, read from files; the probe also derives malformed, wrong and (jwt) expired ones from its kind"}},"additionalProperties":false},"devices":{"type":"object","properties":{"ca_file":{"type":"string","minLength":1,"description":"Device CA certificate"},"cert_dir":{"type":"string","minLength":1,"description":"Directory of device certificates (*.pem, *.crt)"},"inventory":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1,"maxLength":128},"cert":{"type":"string","minLength":1,"description":"Device certificate"}},"additionalProperties":false},"maxItems":100000},"expiry_warn_days":{"type":"integer","minimum":0,"maximum":3650,"description":"DC-02: a device certificate expiring within this many days fails (default 30)"}},"additionalProperties":false},"telemetry":{"type":"object","required":["topics"],"properties":{"topics":{"type":"array","items":{"type":"string","minLength":1},"minItems":1,"maxItems":64,"description":"Topic filters the devices publish telemetry on"},"device_id":{"anyOf":[{"type":"object","required":["topic_level"],"properties":{"topic_level":{"type":"integer","minimum":0,"maximum":32}},"additionalProperties":false},{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer into the payload"}},"additionalProperties":false}],"description":"Where the device id is read: a topic level (0-based) or a JSON pointer. Default: the level of the first `+` in topics[0]"},"sequence":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the sequence number, a non-negative integer (default /seq)"},"timestamp":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the device timestamp: epoch s, epoch ms or RFC 3339, detected per message (default /ts)"},"window_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Observation window (default 30). Must fit the check budget (runner.check_timeout_s) with 1 s to spare"},"listener":{"type":"string","minLength":1,"maxLength":64,"description":"Name of the broker listener to subscribe through (default: the first TLS listener, else the first one)"},"qos":{"anyOf":[{"type":"number","const":0},{"type":"number","const":1},{"type":"number","const":2}],"description":"QoS of the probe subscription (default 1: devices publish at QoS 1, so a lower one would hide their redeliveries)"},"publish_interval_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Longest expected interval between two messages of one device (default 10). A window shorter than this cannot tell a silent device from a slow one: TI-03 is then skipped"},"duplicate_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-01 fails when duplicates / messages received exceeds this fraction (default 0.01). Same sequence with a different payload always fails (high)"},"gap_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-02 fails when missing sequence numbers / expected messages exceeds this fraction (default 0.001)"},"skew_threshold_s":{"type":"number","exclusiveMinimum":0,"maximum":31536000,"description":"TI-04 fails when the median |device time − arrival time| exceeds this (default 10)"},"sequence_max":{"type":"integer","minimum":255,"maximum":9007199254740991,"description":"Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)"},"max_devices":{"type":"integer","minimum":1,"maximum":100000,"description":"Distinct device ids tracked in one window (default 10000); more are counted, not tracked"}},"additionalProperties":false},"guardrails":{"type":"object","properties":{"root":{"type":"string","minLength":1,"description":"Root the guardrails read the system through (default /). Any other root is an image or fixture: only files under it are read, live-only sources are skipped"},"allowed_listeners":{"type":"array","items":{"type":"integer","minimum":1,"maximum":65535},"maxItems":256,"description":"Ports allowed to listen beyond loopback (GG-03)"},"secret_files":{"type":"array","items":{"type":"string","minLength":1,"description":"Secret or key file on the audited system, read under root; only its mode is read (GG-10)"},"maxItems":256},"process_names":{"type":"object","properties":{"broker":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Broker process names (default mosquitto, emqx, nanomq, vernemq)"},"relay":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Ingest relay process names (no default: relays have no standard name)"}},"additionalProperties":false,"description":"Processes whose owner GG-05 checks"},"disk":{"type":"array","items":{"type":"object","required":["mount","min_free_percent"],"properties":{"mount":{"type":"string","minLength":1,"pattern":"^/","description":"Mount point on the live system"},"min_free_percent":{"type":"number","minimum":0,"maximum":100,"description":"Minimum free space (percent of the file system available to unprivileged users)"}},"additionalProperties":false},"maxItems":32,"description":"Mounts whose free space GG-08 checks (default: / with 10 %)"}},"additionalProperties":false},"bundles":{"type":"object","patternProperties":{"^[a-z0-9][a-z0-9-]{0,63}$":{"type":"array","items":{"type":"string","minLength":1},"minItems":1}},"description":"Operator-defined bundles: name (lower-case, digits, dashes) → check ids","additionalProperties":false},"schedules":{"type":"array","items":{"anyOf":[{"type":"object","required":["bundle","cron"],"properties":{"bundle":{"type":"string","minLength":1},"cron":{"type":"string","minLength":1,"description":"Cron expression (node-cron syntax)"},"timezone":{"type":"string"},"jitter_s":{"type":"integer","minimum":0,"maximum":3600}},"additionalProperties":false},{"type":"object","required":["snapshot","cron"],"properties":{"snapshot":{"type":"string","const":"monthly"},"cron":{"type":"string","minLength":1},"timezone":{"type":"string"}},"additionalProperties":false}]},"maxItems":64},"api":{"type":"object","properties":{"listen":{"type":"string","pattern":"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$","description":"host:port (default 127.0.0.1:7878)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token for the API (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false},"store":{"type":"object","properties":{"path":{"type":"string","minLength":1,"description":"SQLite file (default ./pathaudit.db for the CLI)"},"retention_days":{"type":"integer","minimum":1,"maximum":36500},"key_file":{"type":"string","minLength":1,"description":"Gateway Ed25519 signing key (default: next to the store, made on first use)"}},"additionalProperties":false},"waivers":{"type":"array","items":{"type":"object","required":["control","reason","expires"],"properties":{"control":{"type":"string","pattern":"^[A-Z]{2}-\\d{2}$","description":"Control id, e.g. GG-04"},"resource":{"type":"string","minLength":1,"description":"Resource id (e.g. \"mqtt 127.0.0.1:1883\"); omitted: the control on every resource"},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the risk is accepted, in words a reviewer can check"},"expires":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Last day the waiver holds (UTC) (YYYY-MM-DD)"}},"additionalProperties":false},"maxItems":1000},"runner":{"type":"object","properties":{"check_timeout_s":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Time budget per check (default 10)"},"step_timeout_ms":{"type":"integer","minimum":50,"maximum":60000,"description":"Time budget per network step (default 3000)"}},"additionalProperties":false},"decision":{"type":"object","properties":{"sprint_critical":{"type":"integer","minimum":1,"maximum":1000,"description":"Open critical findings at which a focused sprint is recommended (default 1)"},"sprint_high":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high findings at which a focused sprint is recommended (default 3)"},"fix_internally_min":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high + medium findings at which fixing internally is recommended rather than hold (default 1)"}},"additionalProperties":false,"description":"Thresholds of the recommended next move (fix internally / focused sprint / hold)"}},"additionalProperties":false,"$id":"https://pathaudit.dev/schema/config.json","title":"pathaudit configuration","description":"Every section is optional; a check whose section is missing reports its controls skipped."};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"gateway":{"type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":128,"description":"Gateway id (default: the host name)"},"site":{"type":"string","maxLength":128}},"additionalProperties":false},"path":{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"description":"The path under audit, in words"},"pressure":{"type":"string","maxLength":200,"description":"Why the audit is happening now"},"deadline":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Decision deadline (YYYY-MM-DD)"}},"additionalProperties":false},"broker":{"type":"object","required":["host","listeners"],"properties":{"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Address the probe dials (normally loopback: the broker runs on this gateway)"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial: used for SNI and SAN checks"},"listeners":{"type":"array","items":{"type":"object","required":["name","port","tls"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_.-]+$","description":"Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Listener port"},"tls":{"type":"boolean","description":"Whether the listener is expected to speak TLS"},"websocket":{"type":"boolean","description":"MQTT over WebSocket instead of raw TCP (default false)"},"ws_path":{"type":"string","pattern":"^/","description":"WebSocket path (default /mqtt)"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Overrides broker.host for this listener"}},"additionalProperties":false},"minItems":1,"maxItems":32,"description":"Every listener the broker exposes on this path"},"auth":{"type":"object","required":["username","password_file"],"properties":{"username":{"type":"string","minLength":1,"maxLength":256,"description":"Probe identity"},"password_file":{"type":"string","minLength":1,"description":"Password of the probe identity (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false,"description":"The probe identity: used for BT-06 and as the known-good login"},"protocol":{"anyOf":[{"type":"string","const":"auto"},{"type":"string","const":"3.1.1"},{"type":"string","const":"5"}],"description":"MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)"},"default_credentials":{"anyOf":[{"type":"boolean","const":false},{"type":"array","items":{"type":"object","required":["username","password"],"properties":{"username":{"type":"string","maxLength":256},"password":{"type":"string","maxLength":256}},"additionalProperties":false},"maxItems":16}],"description":"Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor devices pin for the broker certificate"},"cert_file":{"type":"string","minLength":1,"description":"Broker certificate on disk (BC-08)"},"key_file":{"type":"string","minLength":1,"description":"Broker private key on disk: only its permissions are read (BC-09)"},"expiry_warn_days":{"type":"object","properties":{"high":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 high when the served certificate expires within this many days (default 30)"},"medium":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 medium within this many days (default 60)"}},"additionalProperties":false,"description":"Expiry tiers for BC-02 (also used for the ingest endpoint)"},"max_validity_days":{"type":"integer","minimum":1,"maximum":36500,"description":"BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)"},"log_file":{"type":"string","minLength":1,"description":"The broker's own log (Mosquitto `log_dest file`), read by broker-sessions together with its rotated `.1` (or `.1.gz`) file"},"log_window_h":{"type":"number","exclusiveMinimum":0,"maximum":168,"description":"broker-sessions judges the log lines of this many past hours (default 24, at most 168)"},"log_timestamp_format":{"type":"string","minLength":2,"maxLength":64,"description":"The broker's `log_timestamp_format` (strftime: %Y %m %d %H %M %S %z %F %T %e %b %y %s %%). Default: detected per line, epoch seconds or ISO 8601 (%Y-%m-%dT%H:%M:%S, optionally with %z)"},"log_max_mb":{"type":"integer","minimum":1,"maximum":4096,"description":"Largest amount of log (MiB, the log and its rotated file together, decompressed) broker-sessions reads; a larger log is an error (default 256)"},"auth_failure_threshold":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-02 fails when one address or one client id has this many authentication failures in the window (default 5)"},"tls_failure_threshold":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-03 fails when one address has this many certificate failures in TLS handshakes in the window (default 5)"},"max_reconnects":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-05 fails when one client id connects more than this many times in the window (default 20)"}},"additionalProperties":false},"ingest":{"type":"object","required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://","description":"Ingest endpoint (http or https URL); the resource id is `ingest <url>`"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial, as for the broker"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor for the ingest certificate"},"probe_path":{"type":"string","pattern":"^/","maxLength":1024,"description":"Path the probe requests go to, on the host and port of url (default: the path of url). Every probe request carries the header `X-Pathaudit-Probe: 1` and `\"pathaudit_probe\": true` in its body"},"max_body_bytes":{"type":"integer","minimum":1,"maximum":16777216,"description":"Largest body the relay is meant to accept; the oversized-body request (IA-06) sends 1 KiB more than this (default 1048576)"},"auth":{"type":"object","required":["type"],"properties":{"type":{"anyOf":[{"type":"string","const":"bearer"},{"type":"string","const":"basic"},{"type":"string","const":"client-cert"},{"type":"string","const":"jwt"}],"description":"How devices authenticate to the relay: bearer (static token), basic (user + password), client-cert (mutual TLS), jwt (HS256 bearer JWT minted by the probe with jwt_secret_file; adds the expired-credential request for IA-02)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token (type bearer) (path to a file; the value is never copied into evidence, logs or reports)"},"username":{"type":"string","maxLength":256,"description":"User name (type basic)"},"password_file":{"type":"string","minLength":1,"description":"Basic auth password (type basic) (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate, PEM (type client-cert)"},"key_file":{"type":"string","minLength":1,"description":"Client private key, PEM (type client-cert) (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_secret_file":{"type":"string","minLength":1,"description":"HS256 key the relay verifies JWTs with (type jwt); the probe signs a valid token and an expired one with it (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_claims":{"type":"object","patternProperties":{"^[A-Za-z0-9_]{1,64}$":{"type":"string","maxLength":256}},"maxProperties":16,"description":"Extra claims the relay requires in a JWT, e.g. { iss: gateway, aud: ingest } (type jwt); exp and iat are set by the probe"}},"additionalProperties":false,"description":"The valid credential of the path, read from files; the probe also derives malformed, wrong and (jwt) expired ones from its kind"}},"additionalProperties":false},"devices":{"type":"object","properties":{"ca_file":{"type":"string","minLength":1,"description":"Device CA certificate"},"cert_dir":{"type":"string","minLength":1,"description":"Directory of device certificates (*.pem, *.crt)"},"inventory":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1,"maxLength":128},"cert":{"type":"string","minLength":1,"description":"Device certificate"},"usb_serial":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x20-\\x7e]+$","description":"USB serial number the device reports when attached to the gateway (sysfs `serial`; DL-01 fails when no attached device has it)"},"client_id":{"type":"string","minLength":1,"maxLength":256,"description":"MQTT client id the device connects with (default: the id); broker-sessions BS-04 knows the device by it"}},"additionalProperties":false},"maxItems":100000},"expiry_warn_days":{"type":"integer","minimum":0,"maximum":3650,"description":"DC-02: a device certificate expiring within this many days fails (default 30)"},"serial_group":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]*\\$?$","description":"DL-04: the only group that may write to serial nodes (ttyACM*, ttyUSB*, ttyAMA*) (default dialout)"},"allowed_usb":{"type":"array","items":{"type":"string","pattern":"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$","description":"vendor:product id, four hex digits each (e.g. 12d1:1506)"},"maxItems":256,"description":"DL-05: USB mass-storage or HID devices allowed on this gateway besides the inventory (\"vid:pid\")"}},"additionalProperties":false},"telemetry":{"type":"object","required":["topics"],"properties":{"topics":{"type":"array","items":{"type":"string","minLength":1},"minItems":1,"maxItems":64,"description":"Topic filters the devices publish telemetry on"},"device_id":{"anyOf":[{"type":"object","required":["topic_level"],"properties":{"topic_level":{"type":"integer","minimum":0,"maximum":32}},"additionalProperties":false},{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer into the payload"}},"additionalProperties":false}],"description":"Where the device id is read: a topic level (0-based) or a JSON pointer. Default: the level of the first `+` in topics[0]"},"sequence":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the sequence number, a non-negative integer (default /seq)"},"timestamp":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the device timestamp: epoch s, epoch ms or RFC 3339, detected per message (default /ts)"},"window_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Observation window (default 30). Must fit the check budget (runner.check_timeout_s) with 1 s to spare"},"listener":{"type":"string","minLength":1,"maxLength":64,"description":"Name of the broker listener to subscribe through (default: the first TLS listener, else the first one)"},"qos":{"anyOf":[{"type":"number","const":0},{"type":"number","const":1},{"type":"number","const":2}],"description":"QoS of the probe subscription (default 1: devices publish at QoS 1, so a lower one would hide their redeliveries)"},"publish_interval_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Longest expected interval between two messages of one device (default 10). A window shorter than this cannot tell a silent device from a slow one: TI-03 is then skipped"},"duplicate_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-01 fails when duplicates / messages received exceeds this fraction (default 0.01). Same sequence with a different payload always fails (high)"},"gap_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-02 fails when missing sequence numbers / expected messages exceeds this fraction (default 0.001)"},"skew_threshold_s":{"type":"number","exclusiveMinimum":0,"maximum":31536000,"description":"TI-04 fails when the median |device time − arrival time| exceeds this (default 10)"},"sequence_max":{"type":"integer","minimum":255,"maximum":9007199254740991,"description":"Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)"},"firmware":{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the firmware version in the payload (a string such as \"2.4.1\"; a leading \"v\" is accepted)"},"minimum":{"type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$","description":"TI-07: the lowest firmware version allowed on the path, a semantic version (e.g. 2.4.0); devices reporting a lower one fail"}},"additionalProperties":false,"description":"Firmware policy (TI-07, TI-08): where devices report their firmware version, and the minimum"},"max_devices":{"type":"integer","minimum":1,"maximum":100000,"description":"Distinct device ids tracked in one window (default 10000); more are counted, not tracked"}},"additionalProperties":false},"guardrails":{"type":"object","properties":{"root":{"type":"string","minLength":1,"description":"Root the guardrails read the system through (default /). Any other root is an image or fixture: only files under it are read, live-only sources are skipped"},"allowed_listeners":{"type":"array","items":{"type":"integer","minimum":1,"maximum":65535},"maxItems":256,"description":"Ports allowed to listen beyond loopback (GG-03)"},"secret_files":{"type":"array","items":{"type":"string","minLength":1,"description":"Secret or key file on the audited system, read under root; only its mode is read (GG-10)"},"maxItems":256},"process_names":{"type":"object","properties":{"broker":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Broker process names (default mosquitto, emqx, nanomq, vernemq)"},"relay":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Ingest relay process names (no default: relays have no standard name)"}},"additionalProperties":false,"description":"Processes whose owner GG-05 checks"},"disk":{"type":"array","items":{"type":"object","required":["mount","min_free_percent"],"properties":{"mount":{"type":"string","minLength":1,"pattern":"^/","description":"Mount point on the live system"},"min_free_percent":{"type":"number","minimum":0,"maximum":100,"description":"Minimum free space (percent of the file system available to unprivileged users)"}},"additionalProperties":false},"maxItems":32,"description":"Mounts whose free space GG-08 checks (default: / with 10 %)"}},"additionalProperties":false},"bundles":{"type":"object","patternProperties":{"^[a-z0-9][a-z0-9-]{0,63}$":{"type":"array","items":{"type":"string","minLength":1},"minItems":1}},"description":"Operator-defined bundles: name (lower-case, digits, dashes) → check ids","additionalProperties":false},"schedules":{"type":"array","items":{"anyOf":[{"type":"object","required":["bundle","cron"],"properties":{"bundle":{"type":"string","minLength":1},"cron":{"type":"string","minLength":1,"description":"Cron expression (node-cron syntax)"},"timezone":{"type":"string"},"jitter_s":{"type":"integer","minimum":0,"maximum":3600}},"additionalProperties":false},{"type":"object","required":["snapshot","cron"],"properties":{"snapshot":{"type":"string","const":"monthly"},"cron":{"type":"string","minLength":1},"timezone":{"type":"string"}},"additionalProperties":false}]},"maxItems":64},"api":{"type":"object","properties":{"listen":{"type":"string","pattern":"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$","description":"host:port (default 127.0.0.1:7878)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token for the API (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false},"store":{"type":"object","properties":{"path":{"type":"string","minLength":1,"description":"SQLite file (default ./pathaudit.db for the CLI)"},"retention_days":{"type":"integer","minimum":1,"maximum":36500},"key_file":{"type":"string","minLength":1,"description":"Gateway Ed25519 signing key (default: next to the store, made on first use)"}},"additionalProperties":false},"waivers":{"type":"array","items":{"type":"object","required":["control","reason","expires"],"properties":{"control":{"type":"string","pattern":"^[A-Z]{2}-\\d{2}$","description":"Control id, e.g. GG-04"},"resource":{"type":"string","minLength":1,"description":"Resource id (e.g. \"mqtt 127.0.0.1:1883\"); omitted: the control on every resource"},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the risk is accepted, in words a reviewer can check"},"expires":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Last day the waiver holds (UTC) (YYYY-MM-DD)"}},"additionalProperties":false},"maxItems":1000},"runner":{"type":"object","properties":{"check_timeout_s":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Time budget per check (default 10)"},"step_timeout_ms":{"type":"integer","minimum":50,"maximum":60000,"description":"Time budget per network step (default 3000)"}},"additionalProperties":false},"decision":{"type":"object","properties":{"sprint_critical":{"type":"integer","minimum":1,"maximum":1000,"description":"Open critical findings at which a focused sprint is recommended (default 1)"},"sprint_high":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high findings at which a focused sprint is recommended (default 3)"},"fix_internally_min":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high + medium findings at which fixing internally is recommended rather than hold (default 1)"}},"additionalProperties":false,"description":"Thresholds of the recommended next move (fix internally / focused sprint / hold)"}},"additionalProperties":false,"$id":"https://pathaudit.dev/schema/config.json","title":"pathaudit configuration","description":"Every section is optional; a check whose section is missing reports its controls skipped."};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = __ucs2length.default;
 const pattern0 = new RegExp("^\\d{4}-\\d{2}-\\d{2}$", "u");
@@ -14,11 +14,15 @@ const pattern3 = new RegExp("^[A-Za-z0-9_.-]+$", "u");
 const pattern4 = new RegExp("^/", "u");
 const pattern6 = new RegExp("^https?://", "u");
 const pattern9 = new RegExp("^[A-Za-z0-9_]{1,64}$", "u");
-const pattern10 = new RegExp("^(/.*)?$", "u");
-const pattern13 = new RegExp("^[^/\\s]+$", "u");
-const pattern16 = new RegExp("^[a-z0-9][a-z0-9-]{0,63}$", "u");
-const pattern18 = new RegExp("^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$", "u");
-const pattern19 = new RegExp("^[A-Z]{2}-\\d{2}$", "u");
+const pattern10 = new RegExp("^[\\x20-\\x7e]+$", "u");
+const pattern11 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]*\\$?$", "u");
+const pattern12 = new RegExp("^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$", "u");
+const pattern13 = new RegExp("^(/.*)?$", "u");
+const pattern17 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$", "u");
+const pattern18 = new RegExp("^[^/\\s]+$", "u");
+const pattern21 = new RegExp("^[a-z0-9][a-z0-9-]{0,63}$", "u");
+const pattern23 = new RegExp("^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$", "u");
+const pattern24 = new RegExp("^[A-Z]{2}-\\d{2}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://pathaudit.dev/schema/config.json" */;
@@ -1225,9 +1229,11 @@ errors++;
 }
 }
 }
-}
-else {
-const err98 = {instancePath:instancePath+"/broker",schemaPath:"#/properties/broker/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data7.log_file !== undefined){
+let data33 = data7.log_file;
+if(typeof data33 === "string"){
+if(func3(data33) < 1){
+const err98 = {instancePath:instancePath+"/broker/log_file",schemaPath:"#/properties/broker/properties/log_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1237,11 +1243,8 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data.ingest !== undefined){
-let data33 = data.ingest;
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-if(data33.url === undefined){
-const err99 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+else {
+const err99 = {instancePath:instancePath+"/broker/log_file",schemaPath:"#/properties/broker/properties/log_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1250,9 +1253,12 @@ vErrors.push(err99);
 }
 errors++;
 }
-for(const key8 in data33){
-if(!((((((key8 === "url") || (key8 === "servername")) || (key8 === "ca_file")) || (key8 === "probe_path")) || (key8 === "max_body_bytes")) || (key8 === "auth"))){
-const err100 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+if(data7.log_window_h !== undefined){
+let data34 = data7.log_window_h;
+if(typeof data34 == "number"){
+if(data34 > 168 || isNaN(data34)){
+const err100 = {instancePath:instancePath+"/broker/log_window_h",schemaPath:"#/properties/broker/properties/log_window_h/maximum",keyword:"maximum",params:{comparison: "<=", limit: 168},message:"must be <= 168"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1261,12 +1267,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-if(data33.url !== undefined){
-let data34 = data33.url;
-if(typeof data34 === "string"){
-if(!pattern6.test(data34)){
-const err101 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(data34 <= 0 || isNaN(data34)){
+const err101 = {instancePath:instancePath+"/broker/log_window_h",schemaPath:"#/properties/broker/properties/log_window_h/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1277,7 +1279,7 @@ errors++;
 }
 }
 else {
-const err102 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err102 = {instancePath:instancePath+"/broker/log_window_h",schemaPath:"#/properties/broker/properties/log_window_h/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1287,11 +1289,11 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data33.servername !== undefined){
-let data35 = data33.servername;
+if(data7.log_timestamp_format !== undefined){
+let data35 = data7.log_timestamp_format;
 if(typeof data35 === "string"){
-if(func3(data35) > 253){
-const err103 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(func3(data35) > 64){
+const err103 = {instancePath:instancePath+"/broker/log_timestamp_format",schemaPath:"#/properties/broker/properties/log_timestamp_format/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1300,8 +1302,8 @@ vErrors.push(err103);
 }
 errors++;
 }
-if(func3(data35) < 1){
-const err104 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(func3(data35) < 2){
+const err104 = {instancePath:instancePath+"/broker/log_timestamp_format",schemaPath:"#/properties/broker/properties/log_timestamp_format/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1310,8 +1312,9 @@ vErrors.push(err104);
 }
 errors++;
 }
-if(!pattern1.test(data35)){
-const err105 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:\\[\\]-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:\\[\\]-]+$"+"\""};
+}
+else {
+const err105 = {instancePath:instancePath+"/broker/log_timestamp_format",schemaPath:"#/properties/broker/properties/log_timestamp_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1321,8 +1324,10 @@ vErrors.push(err105);
 errors++;
 }
 }
-else {
-const err106 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.log_max_mb !== undefined){
+let data36 = data7.log_max_mb;
+if(!((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36)))){
+const err106 = {instancePath:instancePath+"/broker/log_max_mb",schemaPath:"#/properties/broker/properties/log_max_mb/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1331,12 +1336,9 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-if(data33.ca_file !== undefined){
-let data36 = data33.ca_file;
-if(typeof data36 === "string"){
-if(func3(data36) < 1){
-const err107 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(typeof data36 == "number"){
+if(data36 > 4096 || isNaN(data36)){
+const err107 = {instancePath:instancePath+"/broker/log_max_mb",schemaPath:"#/properties/broker/properties/log_max_mb/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1345,9 +1347,8 @@ vErrors.push(err107);
 }
 errors++;
 }
-}
-else {
-const err108 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data36 < 1 || isNaN(data36)){
+const err108 = {instancePath:instancePath+"/broker/log_max_mb",schemaPath:"#/properties/broker/properties/log_max_mb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1357,11 +1358,11 @@ vErrors.push(err108);
 errors++;
 }
 }
-if(data33.probe_path !== undefined){
-let data37 = data33.probe_path;
-if(typeof data37 === "string"){
-if(func3(data37) > 1024){
-const err109 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+}
+if(data7.auth_failure_threshold !== undefined){
+let data37 = data7.auth_failure_threshold;
+if(!((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37)))){
+const err109 = {instancePath:instancePath+"/broker/auth_failure_threshold",schemaPath:"#/properties/broker/properties/auth_failure_threshold/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1370,8 +1371,9 @@ vErrors.push(err109);
 }
 errors++;
 }
-if(!pattern4.test(data37)){
-const err110 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(typeof data37 == "number"){
+if(data37 > 1000000 || isNaN(data37)){
+const err110 = {instancePath:instancePath+"/broker/auth_failure_threshold",schemaPath:"#/properties/broker/properties/auth_failure_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1380,9 +1382,8 @@ vErrors.push(err110);
 }
 errors++;
 }
-}
-else {
-const err111 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data37 < 1 || isNaN(data37)){
+const err111 = {instancePath:instancePath+"/broker/auth_failure_threshold",schemaPath:"#/properties/broker/properties/auth_failure_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1392,10 +1393,11 @@ vErrors.push(err111);
 errors++;
 }
 }
-if(data33.max_body_bytes !== undefined){
-let data38 = data33.max_body_bytes;
+}
+if(data7.tls_failure_threshold !== undefined){
+let data38 = data7.tls_failure_threshold;
 if(!((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38)))){
-const err112 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err112 = {instancePath:instancePath+"/broker/tls_failure_threshold",schemaPath:"#/properties/broker/properties/tls_failure_threshold/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1405,8 +1407,8 @@ vErrors.push(err112);
 errors++;
 }
 if(typeof data38 == "number"){
-if(data38 > 16777216 || isNaN(data38)){
-const err113 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
+if(data38 > 1000000 || isNaN(data38)){
+const err113 = {instancePath:instancePath+"/broker/tls_failure_threshold",schemaPath:"#/properties/broker/properties/tls_failure_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1416,7 +1418,7 @@ vErrors.push(err113);
 errors++;
 }
 if(data38 < 1 || isNaN(data38)){
-const err114 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const err114 = {instancePath:instancePath+"/broker/tls_failure_threshold",schemaPath:"#/properties/broker/properties/tls_failure_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1427,11 +1429,10 @@ errors++;
 }
 }
 }
-if(data33.auth !== undefined){
-let data39 = data33.auth;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-if(data39.type === undefined){
-const err115 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data7.max_reconnects !== undefined){
+let data39 = data7.max_reconnects;
+if(!((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39)))){
+const err115 = {instancePath:instancePath+"/broker/max_reconnects",schemaPath:"#/properties/broker/properties/max_reconnects/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1440,9 +1441,9 @@ vErrors.push(err115);
 }
 errors++;
 }
-for(const key9 in data39){
-if(!((((((((key9 === "type") || (key9 === "token_file")) || (key9 === "username")) || (key9 === "password_file")) || (key9 === "cert_file")) || (key9 === "key_file")) || (key9 === "jwt_secret_file")) || (key9 === "jwt_claims"))){
-const err116 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(typeof data39 == "number"){
+if(data39 > 1000000 || isNaN(data39)){
+const err116 = {instancePath:instancePath+"/broker/max_reconnects",schemaPath:"#/properties/broker/properties/max_reconnects/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1451,14 +1452,8 @@ vErrors.push(err116);
 }
 errors++;
 }
-}
-if(data39.type !== undefined){
-let data40 = data39.type;
-const _errs102 = errors;
-let valid16 = false;
-const _errs103 = errors;
-if(typeof data40 !== "string"){
-const err117 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data39 < 1 || isNaN(data39)){
+const err117 = {instancePath:instancePath+"/broker/max_reconnects",schemaPath:"#/properties/broker/properties/max_reconnects/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1467,8 +1462,11 @@ vErrors.push(err117);
 }
 errors++;
 }
-if("bearer" !== data40){
-const err118 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/const",keyword:"const",params:{allowedValue: "bearer"},message:"must be equal to constant"};
+}
+}
+}
+else {
+const err118 = {instancePath:instancePath+"/broker",schemaPath:"#/properties/broker/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1477,12 +1475,12 @@ vErrors.push(err118);
 }
 errors++;
 }
-var _valid2 = _errs103 === errors;
-valid16 = valid16 || _valid2;
-if(!valid16){
-const _errs105 = errors;
-if(typeof data40 !== "string"){
-const err119 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.ingest !== undefined){
+let data40 = data.ingest;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.url === undefined){
+const err119 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1491,8 +1489,9 @@ vErrors.push(err119);
 }
 errors++;
 }
-if("basic" !== data40){
-const err120 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/const",keyword:"const",params:{allowedValue: "basic"},message:"must be equal to constant"};
+for(const key8 in data40){
+if(!((((((key8 === "url") || (key8 === "servername")) || (key8 === "ca_file")) || (key8 === "probe_path")) || (key8 === "max_body_bytes")) || (key8 === "auth"))){
+const err120 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1501,12 +1500,12 @@ vErrors.push(err120);
 }
 errors++;
 }
-var _valid2 = _errs105 === errors;
-valid16 = valid16 || _valid2;
-if(!valid16){
-const _errs107 = errors;
-if(typeof data40 !== "string"){
-const err121 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data40.url !== undefined){
+let data41 = data40.url;
+if(typeof data41 === "string"){
+if(!pattern6.test(data41)){
+const err121 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1515,8 +1514,9 @@ vErrors.push(err121);
 }
 errors++;
 }
-if("client-cert" !== data40){
-const err122 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/const",keyword:"const",params:{allowedValue: "client-cert"},message:"must be equal to constant"};
+}
+else {
+const err122 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1525,12 +1525,12 @@ vErrors.push(err122);
 }
 errors++;
 }
-var _valid2 = _errs107 === errors;
-valid16 = valid16 || _valid2;
-if(!valid16){
-const _errs109 = errors;
-if(typeof data40 !== "string"){
-const err123 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data40.servername !== undefined){
+let data42 = data40.servername;
+if(typeof data42 === "string"){
+if(func3(data42) > 253){
+const err123 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1539,8 +1539,8 @@ vErrors.push(err123);
 }
 errors++;
 }
-if("jwt" !== data40){
-const err124 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/const",keyword:"const",params:{allowedValue: "jwt"},message:"must be equal to constant"};
+if(func3(data42) < 1){
+const err124 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1549,13 +1549,8 @@ vErrors.push(err124);
 }
 errors++;
 }
-var _valid2 = _errs109 === errors;
-valid16 = valid16 || _valid2;
-}
-}
-}
-if(!valid16){
-const err125 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(!pattern1.test(data42)){
+const err125 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:\\[\\]-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:\\[\\]-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1564,23 +1559,9 @@ vErrors.push(err125);
 }
 errors++;
 }
-else {
-errors = _errs102;
-if(vErrors !== null){
-if(_errs102){
-vErrors.length = _errs102;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data39.token_file !== undefined){
-let data41 = data39.token_file;
-if(typeof data41 === "string"){
-if(func3(data41) < 1){
-const err126 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err126 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1590,8 +1571,11 @@ vErrors.push(err126);
 errors++;
 }
 }
-else {
-const err127 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data40.ca_file !== undefined){
+let data43 = data40.ca_file;
+if(typeof data43 === "string"){
+if(func3(data43) < 1){
+const err127 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1601,11 +1585,8 @@ vErrors.push(err127);
 errors++;
 }
 }
-if(data39.username !== undefined){
-let data42 = data39.username;
-if(typeof data42 === "string"){
-if(func3(data42) > 256){
-const err128 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+else {
+const err128 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1615,8 +1596,11 @@ vErrors.push(err128);
 errors++;
 }
 }
-else {
-const err129 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data40.probe_path !== undefined){
+let data44 = data40.probe_path;
+if(typeof data44 === "string"){
+if(func3(data44) > 1024){
+const err129 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1625,12 +1609,8 @@ vErrors.push(err129);
 }
 errors++;
 }
-}
-if(data39.password_file !== undefined){
-let data43 = data39.password_file;
-if(typeof data43 === "string"){
-if(func3(data43) < 1){
-const err130 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern4.test(data44)){
+const err130 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1641,7 +1621,7 @@ errors++;
 }
 }
 else {
-const err131 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err131 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1651,11 +1631,10 @@ vErrors.push(err131);
 errors++;
 }
 }
-if(data39.cert_file !== undefined){
-let data44 = data39.cert_file;
-if(typeof data44 === "string"){
-if(func3(data44) < 1){
-const err132 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data40.max_body_bytes !== undefined){
+let data45 = data40.max_body_bytes;
+if(!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))){
+const err132 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1664,9 +1643,9 @@ vErrors.push(err132);
 }
 errors++;
 }
-}
-else {
-const err133 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data45 == "number"){
+if(data45 > 16777216 || isNaN(data45)){
+const err133 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1675,12 +1654,8 @@ vErrors.push(err133);
 }
 errors++;
 }
-}
-if(data39.key_file !== undefined){
-let data45 = data39.key_file;
-if(typeof data45 === "string"){
-if(func3(data45) < 1){
-const err134 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data45 < 1 || isNaN(data45)){
+const err134 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1690,8 +1665,12 @@ vErrors.push(err134);
 errors++;
 }
 }
-else {
-const err135 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data40.auth !== undefined){
+let data46 = data40.auth;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+if(data46.type === undefined){
+const err135 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1700,12 +1679,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-if(data39.jwt_secret_file !== undefined){
-let data46 = data39.jwt_secret_file;
-if(typeof data46 === "string"){
-if(func3(data46) < 1){
-const err136 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key9 in data46){
+if(!((((((((key9 === "type") || (key9 === "token_file")) || (key9 === "username")) || (key9 === "password_file")) || (key9 === "cert_file")) || (key9 === "key_file")) || (key9 === "jwt_secret_file")) || (key9 === "jwt_claims"))){
+const err136 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1715,8 +1691,13 @@ vErrors.push(err136);
 errors++;
 }
 }
-else {
-const err137 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46.type !== undefined){
+let data47 = data46.type;
+const _errs116 = errors;
+let valid16 = false;
+const _errs117 = errors;
+if(typeof data47 !== "string"){
+const err137 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1725,12 +1706,8 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-if(data39.jwt_claims !== undefined){
-let data47 = data39.jwt_claims;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(Object.keys(data47).length > 16){
-const err138 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"};
+if("bearer" !== data47){
+const err138 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/const",keyword:"const",params:{allowedValue: "bearer"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1739,12 +1716,12 @@ vErrors.push(err138);
 }
 errors++;
 }
-for(const key10 in data47){
-if(pattern9.test(key10)){
-let data48 = data47[key10];
-if(typeof data48 === "string"){
-if(func3(data48) > 256){
-const err139 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+var _valid2 = _errs117 === errors;
+valid16 = valid16 || _valid2;
+if(!valid16){
+const _errs119 = errors;
+if(typeof data47 !== "string"){
+const err139 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1753,9 +1730,8 @@ vErrors.push(err139);
 }
 errors++;
 }
-}
-else {
-const err140 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if("basic" !== data47){
+const err140 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/const",keyword:"const",params:{allowedValue: "basic"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1764,11 +1740,12 @@ vErrors.push(err140);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err141 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid2 = _errs119 === errors;
+valid16 = valid16 || _valid2;
+if(!valid16){
+const _errs121 = errors;
+if(typeof data47 !== "string"){
+const err141 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1777,10 +1754,8 @@ vErrors.push(err141);
 }
 errors++;
 }
-}
-}
-else {
-const err142 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if("client-cert" !== data47){
+const err142 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/const",keyword:"const",params:{allowedValue: "client-cert"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1789,10 +1764,12 @@ vErrors.push(err142);
 }
 errors++;
 }
-}
-}
-else {
-const err143 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid2 = _errs121 === errors;
+valid16 = valid16 || _valid2;
+if(!valid16){
+const _errs123 = errors;
+if(typeof data47 !== "string"){
+const err143 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1801,13 +1778,8 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-if(data.devices !== undefined){
-let data49 = data.devices;
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-for(const key11 in data49){
-if(!((((key11 === "ca_file") || (key11 === "cert_dir")) || (key11 === "inventory")) || (key11 === "expiry_warn_days"))){
-const err144 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if("jwt" !== data47){
+const err144 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/const",keyword:"const",params:{allowedValue: "jwt"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1816,12 +1788,13 @@ vErrors.push(err144);
 }
 errors++;
 }
+var _valid2 = _errs123 === errors;
+valid16 = valid16 || _valid2;
 }
-if(data49.ca_file !== undefined){
-let data50 = data49.ca_file;
-if(typeof data50 === "string"){
-if(func3(data50) < 1){
-const err145 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+if(!valid16){
+const err145 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1830,9 +1803,23 @@ vErrors.push(err145);
 }
 errors++;
 }
+else {
+errors = _errs116;
+if(vErrors !== null){
+if(_errs116){
+vErrors.length = _errs116;
 }
 else {
-const err146 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+}
+if(data46.token_file !== undefined){
+let data48 = data46.token_file;
+if(typeof data48 === "string"){
+if(func3(data48) < 1){
+const err146 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1842,11 +1829,8 @@ vErrors.push(err146);
 errors++;
 }
 }
-if(data49.cert_dir !== undefined){
-let data51 = data49.cert_dir;
-if(typeof data51 === "string"){
-if(func3(data51) < 1){
-const err147 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err147 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1856,8 +1840,11 @@ vErrors.push(err147);
 errors++;
 }
 }
-else {
-const err148 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46.username !== undefined){
+let data49 = data46.username;
+if(typeof data49 === "string"){
+if(func3(data49) > 256){
+const err148 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1867,11 +1854,8 @@ vErrors.push(err148);
 errors++;
 }
 }
-if(data49.inventory !== undefined){
-let data52 = data49.inventory;
-if(Array.isArray(data52)){
-if(data52.length > 100000){
-const err149 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"};
+else {
+const err149 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1880,12 +1864,12 @@ vErrors.push(err149);
 }
 errors++;
 }
-const len2 = data52.length;
-for(let i2=0; i2<len2; i2++){
-let data53 = data52[i2];
-if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
-if(data53.id === undefined){
-const err150 = {instancePath:instancePath+"/devices/inventory/" + i2,schemaPath:"#/properties/devices/properties/inventory/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+}
+if(data46.password_file !== undefined){
+let data50 = data46.password_file;
+if(typeof data50 === "string"){
+if(func3(data50) < 1){
+const err150 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1894,9 +1878,9 @@ vErrors.push(err150);
 }
 errors++;
 }
-for(const key12 in data53){
-if(!((key12 === "id") || (key12 === "cert"))){
-const err151 = {instancePath:instancePath+"/devices/inventory/" + i2,schemaPath:"#/properties/devices/properties/inventory/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+else {
+const err151 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1906,11 +1890,11 @@ vErrors.push(err151);
 errors++;
 }
 }
-if(data53.id !== undefined){
-let data54 = data53.id;
-if(typeof data54 === "string"){
-if(func3(data54) > 128){
-const err152 = {instancePath:instancePath+"/devices/inventory/" + i2+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(data46.cert_file !== undefined){
+let data51 = data46.cert_file;
+if(typeof data51 === "string"){
+if(func3(data51) < 1){
+const err152 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1919,8 +1903,9 @@ vErrors.push(err152);
 }
 errors++;
 }
-if(func3(data54) < 1){
-const err153 = {instancePath:instancePath+"/devices/inventory/" + i2+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err153 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1930,8 +1915,11 @@ vErrors.push(err153);
 errors++;
 }
 }
-else {
-const err154 = {instancePath:instancePath+"/devices/inventory/" + i2+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46.key_file !== undefined){
+let data52 = data46.key_file;
+if(typeof data52 === "string"){
+if(func3(data52) < 1){
+const err154 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1941,11 +1929,8 @@ vErrors.push(err154);
 errors++;
 }
 }
-if(data53.cert !== undefined){
-let data55 = data53.cert;
-if(typeof data55 === "string"){
-if(func3(data55) < 1){
-const err155 = {instancePath:instancePath+"/devices/inventory/" + i2+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err155 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1955,8 +1940,11 @@ vErrors.push(err155);
 errors++;
 }
 }
-else {
-const err156 = {instancePath:instancePath+"/devices/inventory/" + i2+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46.jwt_secret_file !== undefined){
+let data53 = data46.jwt_secret_file;
+if(typeof data53 === "string"){
+if(func3(data53) < 1){
+const err156 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1966,9 +1954,8 @@ vErrors.push(err156);
 errors++;
 }
 }
-}
 else {
-const err157 = {instancePath:instancePath+"/devices/inventory/" + i2,schemaPath:"#/properties/devices/properties/inventory/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err157 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1978,9 +1965,11 @@ vErrors.push(err157);
 errors++;
 }
 }
-}
-else {
-const err158 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data46.jwt_claims !== undefined){
+let data54 = data46.jwt_claims;
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+if(Object.keys(data54).length > 16){
+const err158 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1989,11 +1978,12 @@ vErrors.push(err158);
 }
 errors++;
 }
-}
-if(data49.expiry_warn_days !== undefined){
-let data56 = data49.expiry_warn_days;
-if(!((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56)))){
-const err159 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key10 in data54){
+if(pattern9.test(key10)){
+let data55 = data54[key10];
+if(typeof data55 === "string"){
+if(func3(data55) > 256){
+const err159 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2002,9 +1992,9 @@ vErrors.push(err159);
 }
 errors++;
 }
-if(typeof data56 == "number"){
-if(data56 > 3650 || isNaN(data56)){
-const err160 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650"};
+}
+else {
+const err160 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2013,8 +2003,11 @@ vErrors.push(err160);
 }
 errors++;
 }
-if(data56 < 0 || isNaN(data56)){
-const err161 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+}
+else {
+const err161 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2025,9 +2018,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err162 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err162 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2037,11 +2029,9 @@ vErrors.push(err162);
 errors++;
 }
 }
-if(data.telemetry !== undefined){
-let data57 = data.telemetry;
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.topics === undefined){
-const err163 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/required",keyword:"required",params:{missingProperty: "topics"},message:"must have required property '"+"topics"+"'"};
+}
+else {
+const err163 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2050,9 +2040,13 @@ vErrors.push(err163);
 }
 errors++;
 }
-for(const key13 in data57){
-if(!(func2.call(schema11.properties.telemetry.properties, key13))){
-const err164 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+if(data.devices !== undefined){
+let data56 = data.devices;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key11 in data56){
+if(!((((((key11 === "ca_file") || (key11 === "cert_dir")) || (key11 === "inventory")) || (key11 === "expiry_warn_days")) || (key11 === "serial_group")) || (key11 === "allowed_usb"))){
+const err164 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2062,11 +2056,11 @@ vErrors.push(err164);
 errors++;
 }
 }
-if(data57.topics !== undefined){
-let data58 = data57.topics;
-if(Array.isArray(data58)){
-if(data58.length > 64){
-const err165 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data56.ca_file !== undefined){
+let data57 = data56.ca_file;
+if(typeof data57 === "string"){
+if(func3(data57) < 1){
+const err165 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2075,8 +2069,9 @@ vErrors.push(err165);
 }
 errors++;
 }
-if(data58.length < 1){
-const err166 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err166 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2085,12 +2080,12 @@ vErrors.push(err166);
 }
 errors++;
 }
-const len3 = data58.length;
-for(let i3=0; i3<len3; i3++){
-let data59 = data58[i3];
-if(typeof data59 === "string"){
-if(func3(data59) < 1){
-const err167 = {instancePath:instancePath+"/telemetry/topics/" + i3,schemaPath:"#/properties/telemetry/properties/topics/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data56.cert_dir !== undefined){
+let data58 = data56.cert_dir;
+if(typeof data58 === "string"){
+if(func3(data58) < 1){
+const err167 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2101,7 +2096,7 @@ errors++;
 }
 }
 else {
-const err168 = {instancePath:instancePath+"/telemetry/topics/" + i3,schemaPath:"#/properties/telemetry/properties/topics/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err168 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2111,9 +2106,11 @@ vErrors.push(err168);
 errors++;
 }
 }
-}
-else {
-const err169 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data56.inventory !== undefined){
+let data59 = data56.inventory;
+if(Array.isArray(data59)){
+if(data59.length > 100000){
+const err169 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2122,15 +2119,12 @@ vErrors.push(err169);
 }
 errors++;
 }
-}
-if(data57.device_id !== undefined){
-let data60 = data57.device_id;
-const _errs153 = errors;
-let valid25 = false;
-const _errs154 = errors;
+const len2 = data59.length;
+for(let i2=0; i2<len2; i2++){
+let data60 = data59[i2];
 if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.topic_level === undefined){
-const err170 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/required",keyword:"required",params:{missingProperty: "topic_level"},message:"must have required property '"+"topic_level"+"'"};
+if(data60.id === undefined){
+const err170 = {instancePath:instancePath+"/devices/inventory/" + i2,schemaPath:"#/properties/devices/properties/inventory/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2139,9 +2133,9 @@ vErrors.push(err170);
 }
 errors++;
 }
-for(const key14 in data60){
-if(!(key14 === "topic_level")){
-const err171 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+for(const key12 in data60){
+if(!((((key12 === "id") || (key12 === "cert")) || (key12 === "usb_serial")) || (key12 === "client_id"))){
+const err171 = {instancePath:instancePath+"/devices/inventory/" + i2,schemaPath:"#/properties/devices/properties/inventory/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2151,10 +2145,11 @@ vErrors.push(err171);
 errors++;
 }
 }
-if(data60.topic_level !== undefined){
-let data61 = data60.topic_level;
-if(!((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61)))){
-const err172 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data60.id !== undefined){
+let data61 = data60.id;
+if(typeof data61 === "string"){
+if(func3(data61) > 128){
+const err172 = {instancePath:instancePath+"/devices/inventory/" + i2+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2163,9 +2158,8 @@ vErrors.push(err172);
 }
 errors++;
 }
-if(typeof data61 == "number"){
-if(data61 > 32 || isNaN(data61)){
-const err173 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32},message:"must be <= 32"};
+if(func3(data61) < 1){
+const err173 = {instancePath:instancePath+"/devices/inventory/" + i2+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2174,8 +2168,9 @@ vErrors.push(err173);
 }
 errors++;
 }
-if(data61 < 0 || isNaN(data61)){
-const err174 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err174 = {instancePath:instancePath+"/devices/inventory/" + i2+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2185,10 +2180,11 @@ vErrors.push(err174);
 errors++;
 }
 }
-}
-}
-else {
-const err175 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data60.cert !== undefined){
+let data62 = data60.cert;
+if(typeof data62 === "string"){
+if(func3(data62) < 1){
+const err175 = {instancePath:instancePath+"/devices/inventory/" + i2+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2197,13 +2193,9 @@ vErrors.push(err175);
 }
 errors++;
 }
-var _valid3 = _errs154 === errors;
-valid25 = valid25 || _valid3;
-if(!valid25){
-const _errs159 = errors;
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.pointer === undefined){
-const err176 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'"};
+}
+else {
+const err176 = {instancePath:instancePath+"/devices/inventory/" + i2+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2212,9 +2204,12 @@ vErrors.push(err176);
 }
 errors++;
 }
-for(const key15 in data60){
-if(!(key15 === "pointer")){
-const err177 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+}
+if(data60.usb_serial !== undefined){
+let data63 = data60.usb_serial;
+if(typeof data63 === "string"){
+if(func3(data63) > 128){
+const err177 = {instancePath:instancePath+"/devices/inventory/" + i2+"/usb_serial",schemaPath:"#/properties/devices/properties/inventory/items/properties/usb_serial/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2223,12 +2218,8 @@ vErrors.push(err177);
 }
 errors++;
 }
-}
-if(data60.pointer !== undefined){
-let data62 = data60.pointer;
-if(typeof data62 === "string"){
-if(!pattern10.test(data62)){
-const err178 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
+if(func3(data63) < 1){
+const err178 = {instancePath:instancePath+"/devices/inventory/" + i2+"/usb_serial",schemaPath:"#/properties/devices/properties/inventory/items/properties/usb_serial/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2237,9 +2228,8 @@ vErrors.push(err178);
 }
 errors++;
 }
-}
-else {
-const err179 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern10.test(data63)){
+const err179 = {instancePath:instancePath+"/devices/inventory/" + i2+"/usb_serial",schemaPath:"#/properties/devices/properties/inventory/items/properties/usb_serial/pattern",keyword:"pattern",params:{pattern: "^[\\x20-\\x7e]+$"},message:"must match pattern \""+"^[\\x20-\\x7e]+$"+"\""};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2249,9 +2239,8 @@ vErrors.push(err179);
 errors++;
 }
 }
-}
 else {
-const err180 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err180 = {instancePath:instancePath+"/devices/inventory/" + i2+"/usb_serial",schemaPath:"#/properties/devices/properties/inventory/items/properties/usb_serial/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2260,11 +2249,12 @@ vErrors.push(err180);
 }
 errors++;
 }
-var _valid3 = _errs159 === errors;
-valid25 = valid25 || _valid3;
 }
-if(!valid25){
-const err181 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data60.client_id !== undefined){
+let data64 = data60.client_id;
+if(typeof data64 === "string"){
+if(func3(data64) > 256){
+const err181 = {instancePath:instancePath+"/devices/inventory/" + i2+"/client_id",schemaPath:"#/properties/devices/properties/inventory/items/properties/client_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2273,23 +2263,8 @@ vErrors.push(err181);
 }
 errors++;
 }
-else {
-errors = _errs153;
-if(vErrors !== null){
-if(_errs153){
-vErrors.length = _errs153;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data57.sequence !== undefined){
-let data63 = data57.sequence;
-if(typeof data63 === "string"){
-if(!pattern10.test(data63)){
-const err182 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
+if(func3(data64) < 1){
+const err182 = {instancePath:instancePath+"/devices/inventory/" + i2+"/client_id",schemaPath:"#/properties/devices/properties/inventory/items/properties/client_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2300,7 +2275,7 @@ errors++;
 }
 }
 else {
-const err183 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err183 = {instancePath:instancePath+"/devices/inventory/" + i2+"/client_id",schemaPath:"#/properties/devices/properties/inventory/items/properties/client_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2310,11 +2285,9 @@ vErrors.push(err183);
 errors++;
 }
 }
-if(data57.timestamp !== undefined){
-let data64 = data57.timestamp;
-if(typeof data64 === "string"){
-if(!pattern10.test(data64)){
-const err184 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
+}
+else {
+const err184 = {instancePath:instancePath+"/devices/inventory/" + i2,schemaPath:"#/properties/devices/properties/inventory/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2324,8 +2297,9 @@ vErrors.push(err184);
 errors++;
 }
 }
+}
 else {
-const err185 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err185 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2335,11 +2309,10 @@ vErrors.push(err185);
 errors++;
 }
 }
-if(data57.window_s !== undefined){
-let data65 = data57.window_s;
-if(typeof data65 == "number"){
-if(data65 > 86400 || isNaN(data65)){
-const err186 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
+if(data56.expiry_warn_days !== undefined){
+let data65 = data56.expiry_warn_days;
+if(!((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65)))){
+const err186 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2348,8 +2321,9 @@ vErrors.push(err186);
 }
 errors++;
 }
-if(data65 <= 0 || isNaN(data65)){
-const err187 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(typeof data65 == "number"){
+if(data65 > 3650 || isNaN(data65)){
+const err187 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2358,9 +2332,8 @@ vErrors.push(err187);
 }
 errors++;
 }
-}
-else {
-const err188 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data65 < 0 || isNaN(data65)){
+const err188 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2370,11 +2343,12 @@ vErrors.push(err188);
 errors++;
 }
 }
-if(data57.listener !== undefined){
-let data66 = data57.listener;
+}
+if(data56.serial_group !== undefined){
+let data66 = data56.serial_group;
 if(typeof data66 === "string"){
-if(func3(data66) > 64){
-const err189 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(func3(data66) > 32){
+const err189 = {instancePath:instancePath+"/devices/serial_group",schemaPath:"#/properties/devices/properties/serial_group/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2384,7 +2358,7 @@ vErrors.push(err189);
 errors++;
 }
 if(func3(data66) < 1){
-const err190 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err190 = {instancePath:instancePath+"/devices/serial_group",schemaPath:"#/properties/devices/properties/serial_group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2393,9 +2367,8 @@ vErrors.push(err190);
 }
 errors++;
 }
-}
-else {
-const err191 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern11.test(data66)){
+const err191 = {instancePath:instancePath+"/devices/serial_group",schemaPath:"#/properties/devices/properties/serial_group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*\\$?$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*\\$?$"+"\""};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2405,13 +2378,8 @@ vErrors.push(err191);
 errors++;
 }
 }
-if(data57.qos !== undefined){
-let data67 = data57.qos;
-const _errs173 = errors;
-let valid28 = false;
-const _errs174 = errors;
-if(!(typeof data67 == "number")){
-const err192 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
+else {
+const err192 = {instancePath:instancePath+"/devices/serial_group",schemaPath:"#/properties/devices/properties/serial_group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2420,8 +2388,12 @@ vErrors.push(err192);
 }
 errors++;
 }
-if(0 !== data67){
-const err193 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/const",keyword:"const",params:{allowedValue: 0},message:"must be equal to constant"};
+}
+if(data56.allowed_usb !== undefined){
+let data67 = data56.allowed_usb;
+if(Array.isArray(data67)){
+if(data67.length > 256){
+const err193 = {instancePath:instancePath+"/devices/allowed_usb",schemaPath:"#/properties/devices/properties/allowed_usb/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2430,12 +2402,12 @@ vErrors.push(err193);
 }
 errors++;
 }
-var _valid4 = _errs174 === errors;
-valid28 = valid28 || _valid4;
-if(!valid28){
-const _errs176 = errors;
-if(!(typeof data67 == "number")){
-const err194 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const len3 = data67.length;
+for(let i3=0; i3<len3; i3++){
+let data68 = data67[i3];
+if(typeof data68 === "string"){
+if(!pattern12.test(data68)){
+const err194 = {instancePath:instancePath+"/devices/allowed_usb/" + i3,schemaPath:"#/properties/devices/properties/allowed_usb/items/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$"},message:"must match pattern \""+"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$"+"\""};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2444,8 +2416,9 @@ vErrors.push(err194);
 }
 errors++;
 }
-if(1 !== data67){
-const err195 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
+}
+else {
+const err195 = {instancePath:instancePath+"/devices/allowed_usb/" + i3,schemaPath:"#/properties/devices/properties/allowed_usb/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2454,12 +2427,10 @@ vErrors.push(err195);
 }
 errors++;
 }
-var _valid4 = _errs176 === errors;
-valid28 = valid28 || _valid4;
-if(!valid28){
-const _errs178 = errors;
-if(!(typeof data67 == "number")){
-const err196 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+}
+else {
+const err196 = {instancePath:instancePath+"/devices/allowed_usb",schemaPath:"#/properties/devices/properties/allowed_usb/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2468,8 +2439,10 @@ vErrors.push(err196);
 }
 errors++;
 }
-if(2 !== data67){
-const err197 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
+}
+}
+else {
+const err197 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2478,12 +2451,12 @@ vErrors.push(err197);
 }
 errors++;
 }
-var _valid4 = _errs178 === errors;
-valid28 = valid28 || _valid4;
 }
-}
-if(!valid28){
-const err198 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data.telemetry !== undefined){
+let data69 = data.telemetry;
+if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
+if(data69.topics === undefined){
+const err198 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/required",keyword:"required",params:{missingProperty: "topics"},message:"must have required property '"+"topics"+"'"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2492,23 +2465,9 @@ vErrors.push(err198);
 }
 errors++;
 }
-else {
-errors = _errs173;
-if(vErrors !== null){
-if(_errs173){
-vErrors.length = _errs173;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data57.publish_interval_s !== undefined){
-let data68 = data57.publish_interval_s;
-if(typeof data68 == "number"){
-if(data68 > 86400 || isNaN(data68)){
-const err199 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
+for(const key13 in data69){
+if(!(func2.call(schema11.properties.telemetry.properties, key13))){
+const err199 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2517,8 +2476,12 @@ vErrors.push(err199);
 }
 errors++;
 }
-if(data68 <= 0 || isNaN(data68)){
-const err200 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+if(data69.topics !== undefined){
+let data70 = data69.topics;
+if(Array.isArray(data70)){
+if(data70.length > 64){
+const err200 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2527,9 +2490,8 @@ vErrors.push(err200);
 }
 errors++;
 }
-}
-else {
-const err201 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data70.length < 1){
+const err201 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2538,12 +2500,12 @@ vErrors.push(err201);
 }
 errors++;
 }
-}
-if(data57.duplicate_threshold !== undefined){
-let data69 = data57.duplicate_threshold;
-if(typeof data69 == "number"){
-if(data69 > 1 || isNaN(data69)){
-const err202 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+const len4 = data70.length;
+for(let i4=0; i4<len4; i4++){
+let data71 = data70[i4];
+if(typeof data71 === "string"){
+if(func3(data71) < 1){
+const err202 = {instancePath:instancePath+"/telemetry/topics/" + i4,schemaPath:"#/properties/telemetry/properties/topics/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2552,8 +2514,9 @@ vErrors.push(err202);
 }
 errors++;
 }
-if(data69 < 0 || isNaN(data69)){
-const err203 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err203 = {instancePath:instancePath+"/telemetry/topics/" + i4,schemaPath:"#/properties/telemetry/properties/topics/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2563,8 +2526,9 @@ vErrors.push(err203);
 errors++;
 }
 }
+}
 else {
-const err204 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err204 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2574,11 +2538,14 @@ vErrors.push(err204);
 errors++;
 }
 }
-if(data57.gap_threshold !== undefined){
-let data70 = data57.gap_threshold;
-if(typeof data70 == "number"){
-if(data70 > 1 || isNaN(data70)){
-const err205 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+if(data69.device_id !== undefined){
+let data72 = data69.device_id;
+const _errs177 = errors;
+let valid27 = false;
+const _errs178 = errors;
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.topic_level === undefined){
+const err205 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/required",keyword:"required",params:{missingProperty: "topic_level"},message:"must have required property '"+"topic_level"+"'"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2587,8 +2554,9 @@ vErrors.push(err205);
 }
 errors++;
 }
-if(data70 < 0 || isNaN(data70)){
-const err206 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+for(const key14 in data72){
+if(!(key14 === "topic_level")){
+const err206 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2598,8 +2566,10 @@ vErrors.push(err206);
 errors++;
 }
 }
-else {
-const err207 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data72.topic_level !== undefined){
+let data73 = data72.topic_level;
+if(!((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73)))){
+const err207 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2608,12 +2578,9 @@ vErrors.push(err207);
 }
 errors++;
 }
-}
-if(data57.skew_threshold_s !== undefined){
-let data71 = data57.skew_threshold_s;
-if(typeof data71 == "number"){
-if(data71 > 31536000 || isNaN(data71)){
-const err208 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 31536000},message:"must be <= 31536000"};
+if(typeof data73 == "number"){
+if(data73 > 32 || isNaN(data73)){
+const err208 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32},message:"must be <= 32"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2622,8 +2589,8 @@ vErrors.push(err208);
 }
 errors++;
 }
-if(data71 <= 0 || isNaN(data71)){
-const err209 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(data73 < 0 || isNaN(data73)){
+const err209 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2633,8 +2600,10 @@ vErrors.push(err209);
 errors++;
 }
 }
+}
+}
 else {
-const err210 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err210 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2643,11 +2612,13 @@ vErrors.push(err210);
 }
 errors++;
 }
-}
-if(data57.sequence_max !== undefined){
-let data72 = data57.sequence_max;
-if(!((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72)))){
-const err211 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid3 = _errs178 === errors;
+valid27 = valid27 || _valid3;
+if(!valid27){
+const _errs183 = errors;
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.pointer === undefined){
+const err211 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2656,9 +2627,9 @@ vErrors.push(err211);
 }
 errors++;
 }
-if(typeof data72 == "number"){
-if(data72 > 9007199254740991 || isNaN(data72)){
-const err212 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+for(const key15 in data72){
+if(!(key15 === "pointer")){
+const err212 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2667,8 +2638,12 @@ vErrors.push(err212);
 }
 errors++;
 }
-if(data72 < 255 || isNaN(data72)){
-const err213 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 255},message:"must be >= 255"};
+}
+if(data72.pointer !== undefined){
+let data74 = data72.pointer;
+if(typeof data74 === "string"){
+if(!pattern13.test(data74)){
+const err213 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2678,11 +2653,8 @@ vErrors.push(err213);
 errors++;
 }
 }
-}
-if(data57.max_devices !== undefined){
-let data73 = data57.max_devices;
-if(!((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73)))){
-const err214 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err214 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2691,9 +2663,10 @@ vErrors.push(err214);
 }
 errors++;
 }
-if(typeof data73 == "number"){
-if(data73 > 100000 || isNaN(data73)){
-const err215 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};
+}
+}
+else {
+const err215 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2702,8 +2675,11 @@ vErrors.push(err215);
 }
 errors++;
 }
-if(data73 < 1 || isNaN(data73)){
-const err216 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+var _valid3 = _errs183 === errors;
+valid27 = valid27 || _valid3;
+}
+if(!valid27){
+const err216 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2712,11 +2688,23 @@ vErrors.push(err216);
 }
 errors++;
 }
-}
-}
+else {
+errors = _errs177;
+if(vErrors !== null){
+if(_errs177){
+vErrors.length = _errs177;
 }
 else {
-const err217 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+}
+}
+if(data69.sequence !== undefined){
+let data75 = data69.sequence;
+if(typeof data75 === "string"){
+if(!pattern13.test(data75)){
+const err217 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2726,12 +2714,8 @@ vErrors.push(err217);
 errors++;
 }
 }
-if(data.guardrails !== undefined){
-let data74 = data.guardrails;
-if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
-for(const key16 in data74){
-if(!(((((key16 === "root") || (key16 === "allowed_listeners")) || (key16 === "secret_files")) || (key16 === "process_names")) || (key16 === "disk"))){
-const err218 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+else {
+const err218 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2741,11 +2725,11 @@ vErrors.push(err218);
 errors++;
 }
 }
-if(data74.root !== undefined){
-let data75 = data74.root;
-if(typeof data75 === "string"){
-if(func3(data75) < 1){
-const err219 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data69.timestamp !== undefined){
+let data76 = data69.timestamp;
+if(typeof data76 === "string"){
+if(!pattern13.test(data76)){
+const err219 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2756,7 +2740,7 @@ errors++;
 }
 }
 else {
-const err220 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err220 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2766,11 +2750,11 @@ vErrors.push(err220);
 errors++;
 }
 }
-if(data74.allowed_listeners !== undefined){
-let data76 = data74.allowed_listeners;
-if(Array.isArray(data76)){
-if(data76.length > 256){
-const err221 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+if(data69.window_s !== undefined){
+let data77 = data69.window_s;
+if(typeof data77 == "number"){
+if(data77 > 86400 || isNaN(data77)){
+const err221 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2779,11 +2763,8 @@ vErrors.push(err221);
 }
 errors++;
 }
-const len4 = data76.length;
-for(let i4=0; i4<len4; i4++){
-let data77 = data76[i4];
-if(!((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77)))){
-const err222 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i4,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data77 <= 0 || isNaN(data77)){
+const err222 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2792,9 +2773,9 @@ vErrors.push(err222);
 }
 errors++;
 }
-if(typeof data77 == "number"){
-if(data77 > 65535 || isNaN(data77)){
-const err223 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i4,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+}
+else {
+const err223 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2803,8 +2784,12 @@ vErrors.push(err223);
 }
 errors++;
 }
-if(data77 < 1 || isNaN(data77)){
-const err224 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i4,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data69.listener !== undefined){
+let data78 = data69.listener;
+if(typeof data78 === "string"){
+if(func3(data78) > 64){
+const err224 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2813,11 +2798,8 @@ vErrors.push(err224);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err225 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(func3(data78) < 1){
+const err225 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2827,11 +2809,8 @@ vErrors.push(err225);
 errors++;
 }
 }
-if(data74.secret_files !== undefined){
-let data78 = data74.secret_files;
-if(Array.isArray(data78)){
-if(data78.length > 256){
-const err226 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+else {
+const err226 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2840,12 +2819,14 @@ vErrors.push(err226);
 }
 errors++;
 }
-const len5 = data78.length;
-for(let i5=0; i5<len5; i5++){
-let data79 = data78[i5];
-if(typeof data79 === "string"){
-if(func3(data79) < 1){
-const err227 = {instancePath:instancePath+"/guardrails/secret_files/" + i5,schemaPath:"#/properties/guardrails/properties/secret_files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data69.qos !== undefined){
+let data79 = data69.qos;
+const _errs197 = errors;
+let valid30 = false;
+const _errs198 = errors;
+if(!(typeof data79 == "number")){
+const err227 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2854,9 +2835,8 @@ vErrors.push(err227);
 }
 errors++;
 }
-}
-else {
-const err228 = {instancePath:instancePath+"/guardrails/secret_files/" + i5,schemaPath:"#/properties/guardrails/properties/secret_files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(0 !== data79){
+const err228 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/const",keyword:"const",params:{allowedValue: 0},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -2865,10 +2845,12 @@ vErrors.push(err228);
 }
 errors++;
 }
-}
-}
-else {
-const err229 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid4 = _errs198 === errors;
+valid30 = valid30 || _valid4;
+if(!valid30){
+const _errs200 = errors;
+if(!(typeof data79 == "number")){
+const err229 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -2877,13 +2859,8 @@ vErrors.push(err229);
 }
 errors++;
 }
-}
-if(data74.process_names !== undefined){
-let data80 = data74.process_names;
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-for(const key17 in data80){
-if(!((key17 === "broker") || (key17 === "relay"))){
-const err230 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(1 !== data79){
+const err230 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -2892,12 +2869,12 @@ vErrors.push(err230);
 }
 errors++;
 }
-}
-if(data80.broker !== undefined){
-let data81 = data80.broker;
-if(Array.isArray(data81)){
-if(data81.length > 16){
-const err231 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+var _valid4 = _errs200 === errors;
+valid30 = valid30 || _valid4;
+if(!valid30){
+const _errs202 = errors;
+if(!(typeof data79 == "number")){
+const err231 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -2906,12 +2883,8 @@ vErrors.push(err231);
 }
 errors++;
 }
-const len6 = data81.length;
-for(let i6=0; i6<len6; i6++){
-let data82 = data81[i6];
-if(typeof data82 === "string"){
-if(func3(data82) > 64){
-const err232 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i6,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(2 !== data79){
+const err232 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -2920,8 +2893,12 @@ vErrors.push(err232);
 }
 errors++;
 }
-if(func3(data82) < 1){
-const err233 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i6,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+var _valid4 = _errs202 === errors;
+valid30 = valid30 || _valid4;
+}
+}
+if(!valid30){
+const err233 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -2930,8 +2907,23 @@ vErrors.push(err233);
 }
 errors++;
 }
-if(!pattern13.test(data82)){
-const err234 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i6,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
+else {
+errors = _errs197;
+if(vErrors !== null){
+if(_errs197){
+vErrors.length = _errs197;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data69.publish_interval_s !== undefined){
+let data80 = data69.publish_interval_s;
+if(typeof data80 == "number"){
+if(data80 > 86400 || isNaN(data80)){
+const err234 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -2940,9 +2932,8 @@ vErrors.push(err234);
 }
 errors++;
 }
-}
-else {
-const err235 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i6,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data80 <= 0 || isNaN(data80)){
+const err235 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -2952,9 +2943,8 @@ vErrors.push(err235);
 errors++;
 }
 }
-}
 else {
-const err236 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err236 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -2964,11 +2954,11 @@ vErrors.push(err236);
 errors++;
 }
 }
-if(data80.relay !== undefined){
-let data83 = data80.relay;
-if(Array.isArray(data83)){
-if(data83.length > 16){
-const err237 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(data69.duplicate_threshold !== undefined){
+let data81 = data69.duplicate_threshold;
+if(typeof data81 == "number"){
+if(data81 > 1 || isNaN(data81)){
+const err237 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -2977,12 +2967,8 @@ vErrors.push(err237);
 }
 errors++;
 }
-const len7 = data83.length;
-for(let i7=0; i7<len7; i7++){
-let data84 = data83[i7];
-if(typeof data84 === "string"){
-if(func3(data84) > 64){
-const err238 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(data81 < 0 || isNaN(data81)){
+const err238 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -2991,8 +2977,9 @@ vErrors.push(err238);
 }
 errors++;
 }
-if(func3(data84) < 1){
-const err239 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err239 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3001,8 +2988,12 @@ vErrors.push(err239);
 }
 errors++;
 }
-if(!pattern13.test(data84)){
-const err240 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
+}
+if(data69.gap_threshold !== undefined){
+let data82 = data69.gap_threshold;
+if(typeof data82 == "number"){
+if(data82 > 1 || isNaN(data82)){
+const err240 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3011,9 +3002,8 @@ vErrors.push(err240);
 }
 errors++;
 }
-}
-else {
-const err241 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data82 < 0 || isNaN(data82)){
+const err241 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3023,9 +3013,8 @@ vErrors.push(err241);
 errors++;
 }
 }
-}
 else {
-const err242 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err242 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3035,9 +3024,11 @@ vErrors.push(err242);
 errors++;
 }
 }
-}
-else {
-const err243 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data69.skew_threshold_s !== undefined){
+let data83 = data69.skew_threshold_s;
+if(typeof data83 == "number"){
+if(data83 > 31536000 || isNaN(data83)){
+const err243 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 31536000},message:"must be <= 31536000"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3046,12 +3037,8 @@ vErrors.push(err243);
 }
 errors++;
 }
-}
-if(data74.disk !== undefined){
-let data85 = data74.disk;
-if(Array.isArray(data85)){
-if(data85.length > 32){
-const err244 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
+if(data83 <= 0 || isNaN(data83)){
+const err244 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3060,12 +3047,9 @@ vErrors.push(err244);
 }
 errors++;
 }
-const len8 = data85.length;
-for(let i8=0; i8<len8; i8++){
-let data86 = data85[i8];
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-if(data86.mount === undefined){
-const err245 = {instancePath:instancePath+"/guardrails/disk/" + i8,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "mount"},message:"must have required property '"+"mount"+"'"};
+}
+else {
+const err245 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3074,8 +3058,11 @@ vErrors.push(err245);
 }
 errors++;
 }
-if(data86.min_free_percent === undefined){
-const err246 = {instancePath:instancePath+"/guardrails/disk/" + i8,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "min_free_percent"},message:"must have required property '"+"min_free_percent"+"'"};
+}
+if(data69.sequence_max !== undefined){
+let data84 = data69.sequence_max;
+if(!((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84)))){
+const err246 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3084,9 +3071,9 @@ vErrors.push(err246);
 }
 errors++;
 }
-for(const key18 in data86){
-if(!((key18 === "mount") || (key18 === "min_free_percent"))){
-const err247 = {instancePath:instancePath+"/guardrails/disk/" + i8,schemaPath:"#/properties/guardrails/properties/disk/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(typeof data84 == "number"){
+if(data84 > 9007199254740991 || isNaN(data84)){
+const err247 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3095,12 +3082,8 @@ vErrors.push(err247);
 }
 errors++;
 }
-}
-if(data86.mount !== undefined){
-let data87 = data86.mount;
-if(typeof data87 === "string"){
-if(func3(data87) < 1){
-const err248 = {instancePath:instancePath+"/guardrails/disk/" + i8+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data84 < 255 || isNaN(data84)){
+const err248 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 255},message:"must be >= 255"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3109,8 +3092,13 @@ vErrors.push(err248);
 }
 errors++;
 }
-if(!pattern4.test(data87)){
-const err249 = {instancePath:instancePath+"/guardrails/disk/" + i8+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+}
+}
+if(data69.firmware !== undefined){
+let data85 = data69.firmware;
+if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
+if(data85.pointer === undefined){
+const err249 = {instancePath:instancePath+"/telemetry/firmware",schemaPath:"#/properties/telemetry/properties/firmware/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3119,9 +3107,9 @@ vErrors.push(err249);
 }
 errors++;
 }
-}
-else {
-const err250 = {instancePath:instancePath+"/guardrails/disk/" + i8+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key16 in data85){
+if(!((key16 === "pointer") || (key16 === "minimum"))){
+const err250 = {instancePath:instancePath+"/telemetry/firmware",schemaPath:"#/properties/telemetry/properties/firmware/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3131,11 +3119,11 @@ vErrors.push(err250);
 errors++;
 }
 }
-if(data86.min_free_percent !== undefined){
-let data88 = data86.min_free_percent;
-if(typeof data88 == "number"){
-if(data88 > 100 || isNaN(data88)){
-const err251 = {instancePath:instancePath+"/guardrails/disk/" + i8+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+if(data85.pointer !== undefined){
+let data86 = data85.pointer;
+if(typeof data86 === "string"){
+if(!pattern13.test(data86)){
+const err251 = {instancePath:instancePath+"/telemetry/firmware/pointer",schemaPath:"#/properties/telemetry/properties/firmware/properties/pointer/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3144,8 +3132,9 @@ vErrors.push(err251);
 }
 errors++;
 }
-if(data88 < 0 || isNaN(data88)){
-const err252 = {instancePath:instancePath+"/guardrails/disk/" + i8+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err252 = {instancePath:instancePath+"/telemetry/firmware/pointer",schemaPath:"#/properties/telemetry/properties/firmware/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3155,8 +3144,11 @@ vErrors.push(err252);
 errors++;
 }
 }
-else {
-const err253 = {instancePath:instancePath+"/guardrails/disk/" + i8+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data85.minimum !== undefined){
+let data87 = data85.minimum;
+if(typeof data87 === "string"){
+if(!pattern17.test(data87)){
+const err253 = {instancePath:instancePath+"/telemetry/firmware/minimum",schemaPath:"#/properties/telemetry/properties/firmware/properties/minimum/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$"+"\""};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3166,9 +3158,8 @@ vErrors.push(err253);
 errors++;
 }
 }
-}
 else {
-const err254 = {instancePath:instancePath+"/guardrails/disk/" + i8,schemaPath:"#/properties/guardrails/properties/disk/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err254 = {instancePath:instancePath+"/telemetry/firmware/minimum",schemaPath:"#/properties/telemetry/properties/firmware/properties/minimum/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3180,7 +3171,7 @@ errors++;
 }
 }
 else {
-const err255 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err255 = {instancePath:instancePath+"/telemetry/firmware",schemaPath:"#/properties/telemetry/properties/firmware/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3190,9 +3181,10 @@ vErrors.push(err255);
 errors++;
 }
 }
-}
-else {
-const err256 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data69.max_devices !== undefined){
+let data88 = data69.max_devices;
+if(!((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88)))){
+const err256 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3201,13 +3193,9 @@ vErrors.push(err256);
 }
 errors++;
 }
-}
-if(data.bundles !== undefined){
-let data89 = data.bundles;
-if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
-for(const key19 in data89){
-if(!(pattern16.test(key19))){
-const err257 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(typeof data88 == "number"){
+if(data88 > 100000 || isNaN(data88)){
+const err257 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3216,13 +3204,8 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-for(const key20 in data89){
-if(pattern16.test(key20)){
-let data90 = data89[key20];
-if(Array.isArray(data90)){
-if(data90.length < 1){
-const err258 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data88 < 1 || isNaN(data88)){
+const err258 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3231,12 +3214,11 @@ vErrors.push(err258);
 }
 errors++;
 }
-const len9 = data90.length;
-for(let i9=0; i9<len9; i9++){
-let data91 = data90[i9];
-if(typeof data91 === "string"){
-if(func3(data91) < 1){
-const err259 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i9,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+}
+else {
+const err259 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3246,8 +3228,12 @@ vErrors.push(err259);
 errors++;
 }
 }
-else {
-const err260 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i9,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.guardrails !== undefined){
+let data89 = data.guardrails;
+if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
+for(const key17 in data89){
+if(!(((((key17 === "root") || (key17 === "allowed_listeners")) || (key17 === "secret_files")) || (key17 === "process_names")) || (key17 === "disk"))){
+const err260 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3257,9 +3243,11 @@ vErrors.push(err260);
 errors++;
 }
 }
-}
-else {
-const err261 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data89.root !== undefined){
+let data90 = data89.root;
+if(typeof data90 === "string"){
+if(func3(data90) < 1){
+const err261 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3269,10 +3257,8 @@ vErrors.push(err261);
 errors++;
 }
 }
-}
-}
 else {
-const err262 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err262 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3282,11 +3268,11 @@ vErrors.push(err262);
 errors++;
 }
 }
-if(data.schedules !== undefined){
-let data92 = data.schedules;
-if(Array.isArray(data92)){
-if(data92.length > 64){
-const err263 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data89.allowed_listeners !== undefined){
+let data91 = data89.allowed_listeners;
+if(Array.isArray(data91)){
+if(data91.length > 256){
+const err263 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3295,15 +3281,11 @@ vErrors.push(err263);
 }
 errors++;
 }
-const len10 = data92.length;
-for(let i10=0; i10<len10; i10++){
-let data93 = data92[i10];
-const _errs235 = errors;
-let valid47 = false;
-const _errs236 = errors;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-if(data93.bundle === undefined){
-const err264 = {instancePath:instancePath+"/schedules/" + i10,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "bundle"},message:"must have required property '"+"bundle"+"'"};
+const len5 = data91.length;
+for(let i5=0; i5<len5; i5++){
+let data92 = data91[i5];
+if(!((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92)))){
+const err264 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3312,8 +3294,9 @@ vErrors.push(err264);
 }
 errors++;
 }
-if(data93.cron === undefined){
-const err265 = {instancePath:instancePath+"/schedules/" + i10,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
+if(typeof data92 == "number"){
+if(data92 > 65535 || isNaN(data92)){
+const err265 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3322,9 +3305,8 @@ vErrors.push(err265);
 }
 errors++;
 }
-for(const key21 in data93){
-if(!((((key21 === "bundle") || (key21 === "cron")) || (key21 === "timezone")) || (key21 === "jitter_s"))){
-const err266 = {instancePath:instancePath+"/schedules/" + i10,schemaPath:"#/properties/schedules/items/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(data92 < 1 || isNaN(data92)){
+const err266 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3334,11 +3316,10 @@ vErrors.push(err266);
 errors++;
 }
 }
-if(data93.bundle !== undefined){
-let data94 = data93.bundle;
-if(typeof data94 === "string"){
-if(func3(data94) < 1){
-const err267 = {instancePath:instancePath+"/schedules/" + i10+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err267 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3348,8 +3329,11 @@ vErrors.push(err267);
 errors++;
 }
 }
-else {
-const err268 = {instancePath:instancePath+"/schedules/" + i10+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data89.secret_files !== undefined){
+let data93 = data89.secret_files;
+if(Array.isArray(data93)){
+if(data93.length > 256){
+const err268 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3358,12 +3342,12 @@ vErrors.push(err268);
 }
 errors++;
 }
-}
-if(data93.cron !== undefined){
-let data95 = data93.cron;
-if(typeof data95 === "string"){
-if(func3(data95) < 1){
-const err269 = {instancePath:instancePath+"/schedules/" + i10+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const len6 = data93.length;
+for(let i6=0; i6<len6; i6++){
+let data94 = data93[i6];
+if(typeof data94 === "string"){
+if(func3(data94) < 1){
+const err269 = {instancePath:instancePath+"/guardrails/secret_files/" + i6,schemaPath:"#/properties/guardrails/properties/secret_files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3374,7 +3358,7 @@ errors++;
 }
 }
 else {
-const err270 = {instancePath:instancePath+"/schedules/" + i10+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err270 = {instancePath:instancePath+"/guardrails/secret_files/" + i6,schemaPath:"#/properties/guardrails/properties/secret_files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3384,9 +3368,9 @@ vErrors.push(err270);
 errors++;
 }
 }
-if(data93.timezone !== undefined){
-if(typeof data93.timezone !== "string"){
-const err271 = {instancePath:instancePath+"/schedules/" + i10+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/0/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err271 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3396,10 +3380,12 @@ vErrors.push(err271);
 errors++;
 }
 }
-if(data93.jitter_s !== undefined){
-let data97 = data93.jitter_s;
-if(!((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97)))){
-const err272 = {instancePath:instancePath+"/schedules/" + i10+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data89.process_names !== undefined){
+let data95 = data89.process_names;
+if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
+for(const key18 in data95){
+if(!((key18 === "broker") || (key18 === "relay"))){
+const err272 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3408,9 +3394,12 @@ vErrors.push(err272);
 }
 errors++;
 }
-if(typeof data97 == "number"){
-if(data97 > 3600 || isNaN(data97)){
-const err273 = {instancePath:instancePath+"/schedules/" + i10+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+}
+if(data95.broker !== undefined){
+let data96 = data95.broker;
+if(Array.isArray(data96)){
+if(data96.length > 16){
+const err273 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3419,8 +3408,12 @@ vErrors.push(err273);
 }
 errors++;
 }
-if(data97 < 0 || isNaN(data97)){
-const err274 = {instancePath:instancePath+"/schedules/" + i10+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const len7 = data96.length;
+for(let i7=0; i7<len7; i7++){
+let data97 = data96[i7];
+if(typeof data97 === "string"){
+if(func3(data97) > 64){
+const err274 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3429,11 +3422,8 @@ vErrors.push(err274);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err275 = {instancePath:instancePath+"/schedules/" + i10,schemaPath:"#/properties/schedules/items/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func3(data97) < 1){
+const err275 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3442,13 +3432,8 @@ vErrors.push(err275);
 }
 errors++;
 }
-var _valid5 = _errs236 === errors;
-valid47 = valid47 || _valid5;
-if(!valid47){
-const _errs247 = errors;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-if(data93.snapshot === undefined){
-const err276 = {instancePath:instancePath+"/schedules/" + i10,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "snapshot"},message:"must have required property '"+"snapshot"+"'"};
+if(!pattern18.test(data97)){
+const err276 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3457,8 +3442,9 @@ vErrors.push(err276);
 }
 errors++;
 }
-if(data93.cron === undefined){
-const err277 = {instancePath:instancePath+"/schedules/" + i10,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
+}
+else {
+const err277 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3467,9 +3453,10 @@ vErrors.push(err277);
 }
 errors++;
 }
-for(const key22 in data93){
-if(!(((key22 === "snapshot") || (key22 === "cron")) || (key22 === "timezone"))){
-const err278 = {instancePath:instancePath+"/schedules/" + i10,schemaPath:"#/properties/schedules/items/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+}
+}
+else {
+const err278 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3479,10 +3466,11 @@ vErrors.push(err278);
 errors++;
 }
 }
-if(data93.snapshot !== undefined){
-let data98 = data93.snapshot;
-if(typeof data98 !== "string"){
-const err279 = {instancePath:instancePath+"/schedules/" + i10+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data95.relay !== undefined){
+let data98 = data95.relay;
+if(Array.isArray(data98)){
+if(data98.length > 16){
+const err279 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3491,8 +3479,12 @@ vErrors.push(err279);
 }
 errors++;
 }
-if("monthly" !== data98){
-const err280 = {instancePath:instancePath+"/schedules/" + i10+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/const",keyword:"const",params:{allowedValue: "monthly"},message:"must be equal to constant"};
+const len8 = data98.length;
+for(let i8=0; i8<len8; i8++){
+let data99 = data98[i8];
+if(typeof data99 === "string"){
+if(func3(data99) > 64){
+const err280 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3501,12 +3493,8 @@ vErrors.push(err280);
 }
 errors++;
 }
-}
-if(data93.cron !== undefined){
-let data99 = data93.cron;
-if(typeof data99 === "string"){
 if(func3(data99) < 1){
-const err281 = {instancePath:instancePath+"/schedules/" + i10+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err281 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3515,9 +3503,8 @@ vErrors.push(err281);
 }
 errors++;
 }
-}
-else {
-const err282 = {instancePath:instancePath+"/schedules/" + i10+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern18.test(data99)){
+const err282 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3527,9 +3514,8 @@ vErrors.push(err282);
 errors++;
 }
 }
-if(data93.timezone !== undefined){
-if(typeof data93.timezone !== "string"){
-const err283 = {instancePath:instancePath+"/schedules/" + i10+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/1/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err283 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3541,7 +3527,7 @@ errors++;
 }
 }
 else {
-const err284 = {instancePath:instancePath+"/schedules/" + i10,schemaPath:"#/properties/schedules/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err284 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3550,11 +3536,10 @@ vErrors.push(err284);
 }
 errors++;
 }
-var _valid5 = _errs247 === errors;
-valid47 = valid47 || _valid5;
 }
-if(!valid47){
-const err285 = {instancePath:instancePath+"/schedules/" + i10,schemaPath:"#/properties/schedules/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+else {
+const err285 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3563,21 +3548,12 @@ vErrors.push(err285);
 }
 errors++;
 }
-else {
-errors = _errs235;
-if(vErrors !== null){
-if(_errs235){
-vErrors.length = _errs235;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err286 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data89.disk !== undefined){
+let data100 = data89.disk;
+if(Array.isArray(data100)){
+if(data100.length > 32){
+const err286 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3586,13 +3562,12 @@ vErrors.push(err286);
 }
 errors++;
 }
-}
-if(data.api !== undefined){
-let data101 = data.api;
+const len9 = data100.length;
+for(let i9=0; i9<len9; i9++){
+let data101 = data100[i9];
 if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
-for(const key23 in data101){
-if(!((key23 === "listen") || (key23 === "token_file"))){
-const err287 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(data101.mount === undefined){
+const err287 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "mount"},message:"must have required property '"+"mount"+"'"};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3601,12 +3576,8 @@ vErrors.push(err287);
 }
 errors++;
 }
-}
-if(data101.listen !== undefined){
-let data102 = data101.listen;
-if(typeof data102 === "string"){
-if(!pattern18.test(data102)){
-const err288 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"},message:"must match pattern \""+"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"+"\""};
+if(data101.min_free_percent === undefined){
+const err288 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "min_free_percent"},message:"must have required property '"+"min_free_percent"+"'"};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3615,9 +3586,9 @@ vErrors.push(err288);
 }
 errors++;
 }
-}
-else {
-const err289 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key19 in data101){
+if(!((key19 === "mount") || (key19 === "min_free_percent"))){
+const err289 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3627,11 +3598,11 @@ vErrors.push(err289);
 errors++;
 }
 }
-if(data101.token_file !== undefined){
-let data103 = data101.token_file;
-if(typeof data103 === "string"){
-if(func3(data103) < 1){
-const err290 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data101.mount !== undefined){
+let data102 = data101.mount;
+if(typeof data102 === "string"){
+if(func3(data102) < 1){
+const err290 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3640,9 +3611,8 @@ vErrors.push(err290);
 }
 errors++;
 }
-}
-else {
-const err291 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern4.test(data102)){
+const err291 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3652,9 +3622,8 @@ vErrors.push(err291);
 errors++;
 }
 }
-}
 else {
-const err292 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err292 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3664,12 +3633,11 @@ vErrors.push(err292);
 errors++;
 }
 }
-if(data.store !== undefined){
-let data104 = data.store;
-if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
-for(const key24 in data104){
-if(!(((key24 === "path") || (key24 === "retention_days")) || (key24 === "key_file"))){
-const err293 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+if(data101.min_free_percent !== undefined){
+let data103 = data101.min_free_percent;
+if(typeof data103 == "number"){
+if(data103 > 100 || isNaN(data103)){
+const err293 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3678,12 +3646,8 @@ vErrors.push(err293);
 }
 errors++;
 }
-}
-if(data104.path !== undefined){
-let data105 = data104.path;
-if(typeof data105 === "string"){
-if(func3(data105) < 1){
-const err294 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data103 < 0 || isNaN(data103)){
+const err294 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3694,7 +3658,7 @@ errors++;
 }
 }
 else {
-const err295 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err295 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3704,10 +3668,9 @@ vErrors.push(err295);
 errors++;
 }
 }
-if(data104.retention_days !== undefined){
-let data106 = data104.retention_days;
-if(!((typeof data106 == "number") && (!(data106 % 1) && !isNaN(data106)))){
-const err296 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err296 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3716,9 +3679,10 @@ vErrors.push(err296);
 }
 errors++;
 }
-if(typeof data106 == "number"){
-if(data106 > 36500 || isNaN(data106)){
-const err297 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
+}
+}
+else {
+const err297 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3727,8 +3691,10 @@ vErrors.push(err297);
 }
 errors++;
 }
-if(data106 < 1 || isNaN(data106)){
-const err298 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+else {
+const err298 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3738,12 +3704,12 @@ vErrors.push(err298);
 errors++;
 }
 }
-}
-if(data104.key_file !== undefined){
-let data107 = data104.key_file;
-if(typeof data107 === "string"){
-if(func3(data107) < 1){
-const err299 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.bundles !== undefined){
+let data104 = data.bundles;
+if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
+for(const key20 in data104){
+if(!(pattern21.test(key20))){
+const err299 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3753,8 +3719,12 @@ vErrors.push(err299);
 errors++;
 }
 }
-else {
-const err300 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key21 in data104){
+if(pattern21.test(key21)){
+let data105 = data104[key21];
+if(Array.isArray(data105)){
+if(data105.length < 1){
+const err300 = {instancePath:instancePath+"/bundles/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3763,10 +3733,12 @@ vErrors.push(err300);
 }
 errors++;
 }
-}
-}
-else {
-const err301 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const len10 = data105.length;
+for(let i10=0; i10<len10; i10++){
+let data106 = data105[i10];
+if(typeof data106 === "string"){
+if(func3(data106) < 1){
+const err301 = {instancePath:instancePath+"/bundles/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i10,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3776,11 +3748,8 @@ vErrors.push(err301);
 errors++;
 }
 }
-if(data.waivers !== undefined){
-let data108 = data.waivers;
-if(Array.isArray(data108)){
-if(data108.length > 1000){
-const err302 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+else {
+const err302 = {instancePath:instancePath+"/bundles/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i10,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3789,12 +3758,10 @@ vErrors.push(err302);
 }
 errors++;
 }
-const len11 = data108.length;
-for(let i11=0; i11<len11; i11++){
-let data109 = data108[i11];
-if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
-if(data109.control === undefined){
-const err303 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "control"},message:"must have required property '"+"control"+"'"};
+}
+}
+else {
+const err303 = {instancePath:instancePath+"/bundles/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -3803,8 +3770,11 @@ vErrors.push(err303);
 }
 errors++;
 }
-if(data109.reason === undefined){
-const err304 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+}
+}
+else {
+const err304 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -3813,8 +3783,12 @@ vErrors.push(err304);
 }
 errors++;
 }
-if(data109.expires === undefined){
-const err305 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'"};
+}
+if(data.schedules !== undefined){
+let data107 = data.schedules;
+if(Array.isArray(data107)){
+if(data107.length > 64){
+const err305 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -3823,9 +3797,15 @@ vErrors.push(err305);
 }
 errors++;
 }
-for(const key25 in data109){
-if(!((((key25 === "control") || (key25 === "resource")) || (key25 === "reason")) || (key25 === "expires"))){
-const err306 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+const len11 = data107.length;
+for(let i11=0; i11<len11; i11++){
+let data108 = data107[i11];
+const _errs266 = errors;
+let valid50 = false;
+const _errs267 = errors;
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+if(data108.bundle === undefined){
+const err306 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "bundle"},message:"must have required property '"+"bundle"+"'"};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -3834,12 +3814,8 @@ vErrors.push(err306);
 }
 errors++;
 }
-}
-if(data109.control !== undefined){
-let data110 = data109.control;
-if(typeof data110 === "string"){
-if(!pattern19.test(data110)){
-const err307 = {instancePath:instancePath+"/waivers/" + i11+"/control",schemaPath:"#/properties/waivers/items/properties/control/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-\\d{2}$"},message:"must match pattern \""+"^[A-Z]{2}-\\d{2}$"+"\""};
+if(data108.cron === undefined){
+const err307 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -3848,9 +3824,9 @@ vErrors.push(err307);
 }
 errors++;
 }
-}
-else {
-const err308 = {instancePath:instancePath+"/waivers/" + i11+"/control",schemaPath:"#/properties/waivers/items/properties/control/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key22 in data108){
+if(!((((key22 === "bundle") || (key22 === "cron")) || (key22 === "timezone")) || (key22 === "jitter_s"))){
+const err308 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -3860,11 +3836,11 @@ vErrors.push(err308);
 errors++;
 }
 }
-if(data109.resource !== undefined){
-let data111 = data109.resource;
-if(typeof data111 === "string"){
-if(func3(data111) < 1){
-const err309 = {instancePath:instancePath+"/waivers/" + i11+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data108.bundle !== undefined){
+let data109 = data108.bundle;
+if(typeof data109 === "string"){
+if(func3(data109) < 1){
+const err309 = {instancePath:instancePath+"/schedules/" + i11+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -3875,7 +3851,7 @@ errors++;
 }
 }
 else {
-const err310 = {instancePath:instancePath+"/waivers/" + i11+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err310 = {instancePath:instancePath+"/schedules/" + i11+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -3885,11 +3861,11 @@ vErrors.push(err310);
 errors++;
 }
 }
-if(data109.reason !== undefined){
-let data112 = data109.reason;
-if(typeof data112 === "string"){
-if(func3(data112) > 500){
-const err311 = {instancePath:instancePath+"/waivers/" + i11+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(data108.cron !== undefined){
+let data110 = data108.cron;
+if(typeof data110 === "string"){
+if(func3(data110) < 1){
+const err311 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -3898,8 +3874,9 @@ vErrors.push(err311);
 }
 errors++;
 }
-if(func3(data112) < 1){
-const err312 = {instancePath:instancePath+"/waivers/" + i11+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err312 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -3909,8 +3886,9 @@ vErrors.push(err312);
 errors++;
 }
 }
-else {
-const err313 = {instancePath:instancePath+"/waivers/" + i11+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data108.timezone !== undefined){
+if(typeof data108.timezone !== "string"){
+const err313 = {instancePath:instancePath+"/schedules/" + i11+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/0/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -3920,11 +3898,10 @@ vErrors.push(err313);
 errors++;
 }
 }
-if(data109.expires !== undefined){
-let data113 = data109.expires;
-if(typeof data113 === "string"){
-if(!pattern0.test(data113)){
-const err314 = {instancePath:instancePath+"/waivers/" + i11+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
+if(data108.jitter_s !== undefined){
+let data112 = data108.jitter_s;
+if(!((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112)))){
+const err314 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -3933,9 +3910,9 @@ vErrors.push(err314);
 }
 errors++;
 }
-}
-else {
-const err315 = {instancePath:instancePath+"/waivers/" + i11+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data112 == "number"){
+if(data112 > 3600 || isNaN(data112)){
+const err315 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -3944,10 +3921,8 @@ vErrors.push(err315);
 }
 errors++;
 }
-}
-}
-else {
-const err316 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data112 < 0 || isNaN(data112)){
+const err316 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -3958,8 +3933,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err317 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err317 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -3968,13 +3944,13 @@ vErrors.push(err317);
 }
 errors++;
 }
-}
-if(data.runner !== undefined){
-let data114 = data.runner;
-if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
-for(const key26 in data114){
-if(!((key26 === "check_timeout_s") || (key26 === "step_timeout_ms"))){
-const err318 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+var _valid5 = _errs267 === errors;
+valid50 = valid50 || _valid5;
+if(!valid50){
+const _errs278 = errors;
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+if(data108.snapshot === undefined){
+const err318 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "snapshot"},message:"must have required property '"+"snapshot"+"'"};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -3983,12 +3959,8 @@ vErrors.push(err318);
 }
 errors++;
 }
-}
-if(data114.check_timeout_s !== undefined){
-let data115 = data114.check_timeout_s;
-if(typeof data115 == "number"){
-if(data115 > 3600 || isNaN(data115)){
-const err319 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+if(data108.cron === undefined){
+const err319 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -3997,8 +3969,9 @@ vErrors.push(err319);
 }
 errors++;
 }
-if(data115 <= 0 || isNaN(data115)){
-const err320 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+for(const key23 in data108){
+if(!(((key23 === "snapshot") || (key23 === "cron")) || (key23 === "timezone"))){
+const err320 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4008,8 +3981,10 @@ vErrors.push(err320);
 errors++;
 }
 }
-else {
-const err321 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data108.snapshot !== undefined){
+let data113 = data108.snapshot;
+if(typeof data113 !== "string"){
+const err321 = {instancePath:instancePath+"/schedules/" + i11+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4018,11 +3993,8 @@ vErrors.push(err321);
 }
 errors++;
 }
-}
-if(data114.step_timeout_ms !== undefined){
-let data116 = data114.step_timeout_ms;
-if(!((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116)))){
-const err322 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if("monthly" !== data113){
+const err322 = {instancePath:instancePath+"/schedules/" + i11+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/const",keyword:"const",params:{allowedValue: "monthly"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4031,9 +4003,12 @@ vErrors.push(err322);
 }
 errors++;
 }
-if(typeof data116 == "number"){
-if(data116 > 60000 || isNaN(data116)){
-const err323 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000"};
+}
+if(data108.cron !== undefined){
+let data114 = data108.cron;
+if(typeof data114 === "string"){
+if(func3(data114) < 1){
+const err323 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -4042,8 +4017,9 @@ vErrors.push(err323);
 }
 errors++;
 }
-if(data116 < 50 || isNaN(data116)){
-const err324 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 50},message:"must be >= 50"};
+}
+else {
+const err324 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -4053,10 +4029,9 @@ vErrors.push(err324);
 errors++;
 }
 }
-}
-}
-else {
-const err325 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data108.timezone !== undefined){
+if(typeof data108.timezone !== "string"){
+const err325 = {instancePath:instancePath+"/schedules/" + i11+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/1/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -4066,12 +4041,9 @@ vErrors.push(err325);
 errors++;
 }
 }
-if(data.decision !== undefined){
-let data117 = data.decision;
-if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
-for(const key27 in data117){
-if(!(((key27 === "sprint_critical") || (key27 === "sprint_high")) || (key27 === "fix_internally_min"))){
-const err326 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+}
+else {
+const err326 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4080,11 +4052,11 @@ vErrors.push(err326);
 }
 errors++;
 }
+var _valid5 = _errs278 === errors;
+valid50 = valid50 || _valid5;
 }
-if(data117.sprint_critical !== undefined){
-let data118 = data117.sprint_critical;
-if(!((typeof data118 == "number") && (!(data118 % 1) && !isNaN(data118)))){
-const err327 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!valid50){
+const err327 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4093,9 +4065,21 @@ vErrors.push(err327);
 }
 errors++;
 }
-if(typeof data118 == "number"){
-if(data118 > 1000 || isNaN(data118)){
-const err328 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+else {
+errors = _errs266;
+if(vErrors !== null){
+if(_errs266){
+vErrors.length = _errs266;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err328 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4104,8 +4088,13 @@ vErrors.push(err328);
 }
 errors++;
 }
-if(data118 < 1 || isNaN(data118)){
-const err329 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.api !== undefined){
+let data116 = data.api;
+if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
+for(const key24 in data116){
+if(!((key24 === "listen") || (key24 === "token_file"))){
+const err329 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4115,11 +4104,11 @@ vErrors.push(err329);
 errors++;
 }
 }
-}
-if(data117.sprint_high !== undefined){
-let data119 = data117.sprint_high;
-if(!((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119)))){
-const err330 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data116.listen !== undefined){
+let data117 = data116.listen;
+if(typeof data117 === "string"){
+if(!pattern23.test(data117)){
+const err330 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"},message:"must match pattern \""+"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -4128,9 +4117,9 @@ vErrors.push(err330);
 }
 errors++;
 }
-if(typeof data119 == "number"){
-if(data119 > 1000 || isNaN(data119)){
-const err331 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+else {
+const err331 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -4139,8 +4128,12 @@ vErrors.push(err331);
 }
 errors++;
 }
-if(data119 < 1 || isNaN(data119)){
-const err332 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data116.token_file !== undefined){
+let data118 = data116.token_file;
+if(typeof data118 === "string"){
+if(func3(data118) < 1){
+const err332 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -4150,11 +4143,8 @@ vErrors.push(err332);
 errors++;
 }
 }
-}
-if(data117.fix_internally_min !== undefined){
-let data120 = data117.fix_internally_min;
-if(!((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120)))){
-const err333 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err333 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -4163,9 +4153,10 @@ vErrors.push(err333);
 }
 errors++;
 }
-if(typeof data120 == "number"){
-if(data120 > 1000 || isNaN(data120)){
-const err334 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+}
+else {
+const err334 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err334];
 }
@@ -4174,8 +4165,13 @@ vErrors.push(err334);
 }
 errors++;
 }
-if(data120 < 1 || isNaN(data120)){
-const err335 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.store !== undefined){
+let data119 = data.store;
+if(data119 && typeof data119 == "object" && !Array.isArray(data119)){
+for(const key25 in data119){
+if(!(((key25 === "path") || (key25 === "retention_days")) || (key25 === "key_file"))){
+const err335 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err335];
 }
@@ -4185,10 +4181,11 @@ vErrors.push(err335);
 errors++;
 }
 }
-}
-}
-else {
-const err336 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data119.path !== undefined){
+let data120 = data119.path;
+if(typeof data120 === "string"){
+if(func3(data120) < 1){
+const err336 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err336];
 }
@@ -4198,14 +4195,519 @@ vErrors.push(err336);
 errors++;
 }
 }
-}
 else {
-const err337 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err337 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err337];
 }
 else {
 vErrors.push(err337);
+}
+errors++;
+}
+}
+if(data119.retention_days !== undefined){
+let data121 = data119.retention_days;
+if(!((typeof data121 == "number") && (!(data121 % 1) && !isNaN(data121)))){
+const err338 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err338];
+}
+else {
+vErrors.push(err338);
+}
+errors++;
+}
+if(typeof data121 == "number"){
+if(data121 > 36500 || isNaN(data121)){
+const err339 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
+if(vErrors === null){
+vErrors = [err339];
+}
+else {
+vErrors.push(err339);
+}
+errors++;
+}
+if(data121 < 1 || isNaN(data121)){
+const err340 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err340];
+}
+else {
+vErrors.push(err340);
+}
+errors++;
+}
+}
+}
+if(data119.key_file !== undefined){
+let data122 = data119.key_file;
+if(typeof data122 === "string"){
+if(func3(data122) < 1){
+const err341 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err341];
+}
+else {
+vErrors.push(err341);
+}
+errors++;
+}
+}
+else {
+const err342 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err342];
+}
+else {
+vErrors.push(err342);
+}
+errors++;
+}
+}
+}
+else {
+const err343 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err343];
+}
+else {
+vErrors.push(err343);
+}
+errors++;
+}
+}
+if(data.waivers !== undefined){
+let data123 = data.waivers;
+if(Array.isArray(data123)){
+if(data123.length > 1000){
+const err344 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(vErrors === null){
+vErrors = [err344];
+}
+else {
+vErrors.push(err344);
+}
+errors++;
+}
+const len12 = data123.length;
+for(let i12=0; i12<len12; i12++){
+let data124 = data123[i12];
+if(data124 && typeof data124 == "object" && !Array.isArray(data124)){
+if(data124.control === undefined){
+const err345 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "control"},message:"must have required property '"+"control"+"'"};
+if(vErrors === null){
+vErrors = [err345];
+}
+else {
+vErrors.push(err345);
+}
+errors++;
+}
+if(data124.reason === undefined){
+const err346 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+if(vErrors === null){
+vErrors = [err346];
+}
+else {
+vErrors.push(err346);
+}
+errors++;
+}
+if(data124.expires === undefined){
+const err347 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'"};
+if(vErrors === null){
+vErrors = [err347];
+}
+else {
+vErrors.push(err347);
+}
+errors++;
+}
+for(const key26 in data124){
+if(!((((key26 === "control") || (key26 === "resource")) || (key26 === "reason")) || (key26 === "expires"))){
+const err348 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err348];
+}
+else {
+vErrors.push(err348);
+}
+errors++;
+}
+}
+if(data124.control !== undefined){
+let data125 = data124.control;
+if(typeof data125 === "string"){
+if(!pattern24.test(data125)){
+const err349 = {instancePath:instancePath+"/waivers/" + i12+"/control",schemaPath:"#/properties/waivers/items/properties/control/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-\\d{2}$"},message:"must match pattern \""+"^[A-Z]{2}-\\d{2}$"+"\""};
+if(vErrors === null){
+vErrors = [err349];
+}
+else {
+vErrors.push(err349);
+}
+errors++;
+}
+}
+else {
+const err350 = {instancePath:instancePath+"/waivers/" + i12+"/control",schemaPath:"#/properties/waivers/items/properties/control/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err350];
+}
+else {
+vErrors.push(err350);
+}
+errors++;
+}
+}
+if(data124.resource !== undefined){
+let data126 = data124.resource;
+if(typeof data126 === "string"){
+if(func3(data126) < 1){
+const err351 = {instancePath:instancePath+"/waivers/" + i12+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err351];
+}
+else {
+vErrors.push(err351);
+}
+errors++;
+}
+}
+else {
+const err352 = {instancePath:instancePath+"/waivers/" + i12+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err352];
+}
+else {
+vErrors.push(err352);
+}
+errors++;
+}
+}
+if(data124.reason !== undefined){
+let data127 = data124.reason;
+if(typeof data127 === "string"){
+if(func3(data127) > 500){
+const err353 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(vErrors === null){
+vErrors = [err353];
+}
+else {
+vErrors.push(err353);
+}
+errors++;
+}
+if(func3(data127) < 1){
+const err354 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err354];
+}
+else {
+vErrors.push(err354);
+}
+errors++;
+}
+}
+else {
+const err355 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err355];
+}
+else {
+vErrors.push(err355);
+}
+errors++;
+}
+}
+if(data124.expires !== undefined){
+let data128 = data124.expires;
+if(typeof data128 === "string"){
+if(!pattern0.test(data128)){
+const err356 = {instancePath:instancePath+"/waivers/" + i12+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
+if(vErrors === null){
+vErrors = [err356];
+}
+else {
+vErrors.push(err356);
+}
+errors++;
+}
+}
+else {
+const err357 = {instancePath:instancePath+"/waivers/" + i12+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err357];
+}
+else {
+vErrors.push(err357);
+}
+errors++;
+}
+}
+}
+else {
+const err358 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err358];
+}
+else {
+vErrors.push(err358);
+}
+errors++;
+}
+}
+}
+else {
+const err359 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err359];
+}
+else {
+vErrors.push(err359);
+}
+errors++;
+}
+}
+if(data.runner !== undefined){
+let data129 = data.runner;
+if(data129 && typeof data129 == "object" && !Array.isArray(data129)){
+for(const key27 in data129){
+if(!((key27 === "check_timeout_s") || (key27 === "step_timeout_ms"))){
+const err360 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err360];
+}
+else {
+vErrors.push(err360);
+}
+errors++;
+}
+}
+if(data129.check_timeout_s !== undefined){
+let data130 = data129.check_timeout_s;
+if(typeof data130 == "number"){
+if(data130 > 3600 || isNaN(data130)){
+const err361 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+if(vErrors === null){
+vErrors = [err361];
+}
+else {
+vErrors.push(err361);
+}
+errors++;
+}
+if(data130 <= 0 || isNaN(data130)){
+const err362 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(vErrors === null){
+vErrors = [err362];
+}
+else {
+vErrors.push(err362);
+}
+errors++;
+}
+}
+else {
+const err363 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err363];
+}
+else {
+vErrors.push(err363);
+}
+errors++;
+}
+}
+if(data129.step_timeout_ms !== undefined){
+let data131 = data129.step_timeout_ms;
+if(!((typeof data131 == "number") && (!(data131 % 1) && !isNaN(data131)))){
+const err364 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err364];
+}
+else {
+vErrors.push(err364);
+}
+errors++;
+}
+if(typeof data131 == "number"){
+if(data131 > 60000 || isNaN(data131)){
+const err365 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000"};
+if(vErrors === null){
+vErrors = [err365];
+}
+else {
+vErrors.push(err365);
+}
+errors++;
+}
+if(data131 < 50 || isNaN(data131)){
+const err366 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 50},message:"must be >= 50"};
+if(vErrors === null){
+vErrors = [err366];
+}
+else {
+vErrors.push(err366);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err367 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err367];
+}
+else {
+vErrors.push(err367);
+}
+errors++;
+}
+}
+if(data.decision !== undefined){
+let data132 = data.decision;
+if(data132 && typeof data132 == "object" && !Array.isArray(data132)){
+for(const key28 in data132){
+if(!(((key28 === "sprint_critical") || (key28 === "sprint_high")) || (key28 === "fix_internally_min"))){
+const err368 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err368];
+}
+else {
+vErrors.push(err368);
+}
+errors++;
+}
+}
+if(data132.sprint_critical !== undefined){
+let data133 = data132.sprint_critical;
+if(!((typeof data133 == "number") && (!(data133 % 1) && !isNaN(data133)))){
+const err369 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err369];
+}
+else {
+vErrors.push(err369);
+}
+errors++;
+}
+if(typeof data133 == "number"){
+if(data133 > 1000 || isNaN(data133)){
+const err370 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err370];
+}
+else {
+vErrors.push(err370);
+}
+errors++;
+}
+if(data133 < 1 || isNaN(data133)){
+const err371 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err371];
+}
+else {
+vErrors.push(err371);
+}
+errors++;
+}
+}
+}
+if(data132.sprint_high !== undefined){
+let data134 = data132.sprint_high;
+if(!((typeof data134 == "number") && (!(data134 % 1) && !isNaN(data134)))){
+const err372 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err372];
+}
+else {
+vErrors.push(err372);
+}
+errors++;
+}
+if(typeof data134 == "number"){
+if(data134 > 1000 || isNaN(data134)){
+const err373 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err373];
+}
+else {
+vErrors.push(err373);
+}
+errors++;
+}
+if(data134 < 1 || isNaN(data134)){
+const err374 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err374];
+}
+else {
+vErrors.push(err374);
+}
+errors++;
+}
+}
+}
+if(data132.fix_internally_min !== undefined){
+let data135 = data132.fix_internally_min;
+if(!((typeof data135 == "number") && (!(data135 % 1) && !isNaN(data135)))){
+const err375 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err375];
+}
+else {
+vErrors.push(err375);
+}
+errors++;
+}
+if(typeof data135 == "number"){
+if(data135 > 1000 || isNaN(data135)){
+const err376 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err376];
+}
+else {
+vErrors.push(err376);
+}
+errors++;
+}
+if(data135 < 1 || isNaN(data135)){
+const err377 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err377];
+}
+else {
+vErrors.push(err377);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err378 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err378];
+}
+else {
+vErrors.push(err378);
+}
+errors++;
+}
+}
+}
+else {
+const err379 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err379];
+}
+else {
+vErrors.push(err379);
 }
 errors++;
 }

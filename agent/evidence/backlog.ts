@@ -58,6 +58,7 @@ const OWNER: Record<string, string> = {
   'gateway-guardrails': 'gateway platform (OS) owner',
   'device-certs': 'device PKI / firmware team',
   telemetry: 'firmware / data pipeline',
+  'device-link': 'gateway site / field technician',
 };
 
 function controlMeta(): Map<string, ControlMeta> {
