@@ -59,6 +59,7 @@ const OWNER: Record<string, string> = {
   'device-certs': 'device PKI / firmware team',
   telemetry: 'firmware / data pipeline',
   'device-link': 'gateway site / field technician',
+  'broker-sessions': 'broker operator / device fleet',
 };
 
 function controlMeta(): Map<string, ControlMeta> {

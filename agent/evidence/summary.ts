@@ -93,6 +93,7 @@ const PLAIN_CONTROL: Record<string, string> = {
   'BT-08': 'MQTT over an unencrypted WebSocket is open',
   'DL-02': 'a device sits in its bootloader: its firmware can be read out or replaced over USB',
   'DL-03': 'a debug probe on the gateway gives full control of the device behind it',
+  'BS-04': 'something the inventory does not know is logged in to the broker',
 };
 const PLAIN_CHECK: Record<string, string> = {
   'broker-transport': 'device telemetry and commands can be read or injected at the broker',
@@ -102,6 +103,7 @@ const PLAIN_CHECK: Record<string, string> = {
   'device-certs': 'a device identity can be cloned, or a device will stop connecting',
   telemetry: 'the data reaching customers may be incomplete or untrustworthy',
   'device-link': 'someone at the gateway can reflash or impersonate the devices, or a device has dropped off',
+  'broker-sessions': 'devices are failing to connect, fighting over one identity, or something unknown is logged in',
 };
 
 export function plainWords(item: Pick<BacklogItem, 'control' | 'check'>): string {
