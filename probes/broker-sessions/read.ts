@@ -115,8 +115,12 @@ export async function readLogFile(
     if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return fail('absent', `${path} does not exist`);
     return fail('failed', `cannot stat ${path}: ${reasonOf(err)}`);
   }
-  if (!compressed && size > budget.left)
-    return fail('failed', `${path} is ${MiB(size)}: more than the ${MiB(budget.left)} left of ${budget.key} (${MiB(budget.maxBytes)}); raise it or rotate the log more often`);
+  const cap = `${budget.key} (${MiB(budget.maxBytes)})`;
+  if (budget.left <= 0) return fail('failed', `${path} was not read: the rotated file before it used all of ${cap}; raise it or rotate the log more often`);
+  if (!compressed && size > budget.left) {
+    const room = budget.left === budget.maxBytes ? cap : `the ${MiB(budget.left)} the rotated file left of ${cap}`;
+    return fail('failed', `${path} is ${MiB(size)}: more than ${room}; raise it or rotate the log more often`);
+  }
   try {
     const head = await sniff(path);
     const binary = compressed ? null : binaryReason(head);
