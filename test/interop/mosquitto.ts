@@ -36,11 +36,13 @@ export interface RunningMosquitto {
   stop(): Promise<void>;
 }
 
-export async function startMosquitto(template: 'weak' | 'hardened', dir: string, portNames: string[]): Promise<RunningMosquitto> {
+/** `vars` fills further `@NAME@` placeholders of the template. */
+export async function startMosquitto(template: 'weak' | 'hardened' | 'sessions', dir: string, portNames: string[], vars: Record<string, string> = {}): Promise<RunningMosquitto> {
   const ports: Record<string, number> = {};
   for (const name of portNames) ports[name] = await freePort();
   let conf = readFileSync(new URL(`./mosquitto/${template}.conf`, import.meta.url), 'utf8').replaceAll('@DIR@', dir);
   for (const [name, port] of Object.entries(ports)) conf = conf.replaceAll(`@PORT_${name}@`, String(port));
+  for (const [name, value] of Object.entries(vars)) conf = conf.replaceAll(`@${name}@`, value);
   copyFileSync(new URL('./mosquitto/acl', import.meta.url), join(dir, 'acl'));
   const file = join(dir, `${template}.conf`);
   writeFileSync(file, conf);
