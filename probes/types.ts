@@ -20,6 +20,8 @@ export const STANDARDS = {
   I: 'OWASP ISVS',
   C: 'IEC 62443-4-2',
   R: 'EU CRA Annex I part I(2)',
+  /** Vulnerability handling: security updates without delay (firmware policy, TI-07/08). */
+  V: 'EU CRA Annex I part II',
   N: 'NIST IR 8259A',
 } as const;
 
