@@ -82,9 +82,10 @@ function judgeAttached(usb: Seen<UsbFacts>, devices: Devices): ControlResult[] {
 }
 
 /**
- * One control judged device by device: `verdict` returns a fail detail, null
- * when the device is fine, or throws nothing and returns `{ unknown }` when it
- * cannot be told. Passes (one row, on the bus) only when every device was judged.
+ * One control judged device by device: `verdict` says `{ fail }` (with the
+ * detail), `{ unknown }` when the device cannot be judged, or null when it is
+ * fine. The control passes (one row, on the bus) only when no device failed
+ * and every device could be judged.
  */
 function perDevice(
   control: string,
@@ -114,7 +115,8 @@ function judgeBootloader(usb: Seen<UsbFacts>, inventory: Map<string, string>): C
       const unknown = identityUnknown(d);
       if (unknown) return { unknown };
       if (!d.vendorId || !d.productId || !isStm32Dfu(d.vendorId, d.productId)) return null;
-      const who = d.serial && inventory.get(d.serial) ? ` (inventory device ${inventory.get(d.serial)})` : '';
+      const owner = d.serial ? inventory.get(d.serial) : undefined;
+      const who = owner ? ` (inventory device ${owner})` : '';
       return { fail: `STM32 in its ROM bootloader, USB DFU mode: ${describe(d)}${who}; its flash can be read and rewritten with dfu-util` };
     },
     (devices) => `no STM32 in DFU mode (0483:df11) among ${onBus(devices)}`,
