@@ -94,15 +94,28 @@ function attempt(f: Field, o: { clientId: string; user?: string; password?: stri
   });
 }
 
-const close = (c: MqttClient | null) => new Promise<void>((r) => (c ? c.end(false, {}, () => r()) : r()));
+/**
+ * Ends a client now. Forced: a client the broker already dropped (the loser of
+ * a takeover) may never call back from a graceful end(); bounded at 2 s anyway.
+ */
+const close = (c: MqttClient | null) =>
+  new Promise<void>((resolve) => {
+    if (!c) return resolve();
+    const timer = setTimeout(resolve, 2000);
+    c.end(true, {}, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 
-/** Resolves once the broker's log holds a line matching `re` (Mosquitto flushes each line), at most 5 s. */
-async function logShows(f: Field, re: RegExp): Promise<void> {
+/** Resolves once the broker's log holds `count` lines matching `re` (Mosquitto flushes each line), at most 5 s. */
+async function logShows(f: Field, re: RegExp, count = 1): Promise<void> {
+  const matches = () => (existsSync(f.logFile) ? readFileSync(f.logFile, 'utf8').split('\n').filter((l) => re.test(l)).length : 0);
   for (let i = 0; i < 100; i++) {
-    if (existsSync(f.logFile) && re.test(readFileSync(f.logFile, 'utf8'))) return;
+    if (matches() >= count) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`the broker log never showed ${re}`);
+  throw new Error(`the broker log shows ${matches()} line(s) matching ${re}, not ${count}`);
 }
 
 /** Log lines carry whole seconds: a run must start in a later second than the traffic it should judge. */
@@ -126,8 +139,11 @@ async function misbehave(t: Test, f: Field): Promise<void> {
   await close(laptop.client);
   // A reconnect loop: 21 sessions of one device.
   for (let i = 0; i < 21; i++) await close((await attempt(f, { clientId: 'stm32-03', user: 'stm32-03', password: PASSWORDS['stm32-03'] })).client);
-  await logShows(f, /(as stm32-03 [^\n]*\n[^]*){21}/);
-  await logShows(f, /OpenSSL Error\[0\]: [^\n]*certificate verify failed[^]*OpenSSL Error\[0\]: [^\n]*certificate verify failed[^]*OpenSSL Error\[0\]: [^\n]*certificate verify failed[^]*OpenSSL Error\[0\]: [^\n]*certificate verify failed[^]*OpenSSL Error\[0\]: [^\n]*certificate verify failed/);
+  await logShows(f, / as stm32-03 \(/, 21);
+  // Mosquitto logs a failed handshake as `OpenSSL Error[0]: …`, or, when the
+  // client's whole flight is already there as the connection is accepted, as
+  // `Client connection from 127.0.0.1 failed: …` (seen under load).
+  await logShows(f, /certificate verify failed/, 5);
 }
 
 for (const [name, format] of [
@@ -160,7 +176,7 @@ for (const [name, format] of [
     const sessions = evidenceOf(doc, 'broker-sessions:sessions').data as { samples: { takeovers: string[]; authFailures: string[]; tlsFailures: string[] } };
     t.match(sessions.samples.takeovers[0], /: Client stm32-01 already connected, closing old connection\.$/);
     t.match(sessions.samples.authFailures[0], /: Client <unknown> disconnected, not authorised\.$/);
-    t.match(sessions.samples.tlsFailures[0], /: OpenSSL Error\[0\]: error:0A000086:SSL routines::certificate verify failed$/);
+    t.match(sessions.samples.tlsFailures[0], /: (OpenSSL Error\[0\]|Client connection from 127\.0\.0\.1 failed): error:0A000086:SSL routines::certificate verify failed\.?$/);
     const scan = evidenceOf(doc, 'broker-sessions:log-scan').data as { lines: { oddTimestamp: number }; timestamps: string };
     t.equal(scan.lines.oddTimestamp, 0, `every line read (${scan.timestamps})`);
   });
