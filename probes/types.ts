@@ -20,6 +20,8 @@ export const STANDARDS = {
   I: 'OWASP ISVS',
   C: 'IEC 62443-4-2',
   R: 'EU CRA Annex I part I(2)',
+  /** Vulnerability handling: security updates without delay (firmware policy, TI-07/08). */
+  V: 'EU CRA Annex I part II',
   N: 'NIST IR 8259A',
 } as const;
 
@@ -83,6 +85,17 @@ export interface ControlResult {
   remediation?: string;
 }
 
+/**
+ * When one pathaudit run was in flight: ISO 8601 start and end, the end null
+ * while it runs (the current run's window is open). Checks that read the
+ * system's own logs (broker-sessions) tell the probe's traffic from the
+ * devices' by these.
+ */
+export interface RunWindow {
+  startedAt: string;
+  finishedAt: string | null;
+}
+
 export interface CollectContext {
   config: PathauditConfig;
   /** Secret values loaded with the config (read-only use; never put them in evidence). */
@@ -96,6 +109,8 @@ export interface CollectContext {
   log: { debug(obj: object, msg?: string): void; info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   /** Progress callback: a human-readable step, shown while a run is in flight. */
   progress?: (step: string) => void;
+  /** Every pathaudit run in this store that may have left traffic in logs, the current one included (open-ended). */
+  runWindows: readonly RunWindow[];
 }
 
 export interface EvaluateInput {

@@ -9,6 +9,7 @@ import canonicalize from 'canonicalize';
 import cron from 'node-cron';
 import { parseDocument } from 'yaml';
 import type { PathauditConfig } from '../../config/schema/index.js';
+import { formatTimestamps } from '../../probes/broker-sessions/timestamps.js';
 import { configError, reasonOf } from '../errors.js';
 import { keyPairProblems } from './keypair.js';
 import { SecretStore } from './secrets.js';
@@ -94,6 +95,26 @@ export function isRealDate(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
+/**
+ * Two inventory devices cannot share an MQTT client id (the broker keeps one
+ * session per id: broker-sessions would call them one device) nor a USB
+ * serial number (device-link would find both attached when one is).
+ */
+function inventoryProblems(config: PathauditConfig): string[] {
+  const problems: string[] = [];
+  const seen = { client_id: new Map<string, number>(), usb_serial: new Map<string, number>() };
+  config.devices?.inventory?.forEach((d, i) => {
+    for (const [key, value] of [['client_id', d.client_id ?? d.id], ['usb_serial', d.usb_serial?.trim()]] as const) {
+      if (value === undefined) continue;
+      const first = seen[key].get(value);
+      const other = first === undefined ? undefined : config.devices?.inventory?.[first];
+      if (first === undefined) seen[key].set(value, i);
+      else if (other?.id !== d.id) problems.push(`devices.inventory[${i}].${key}: "${value}" is also the ${key} of devices.inventory[${first}] (${other?.id})`);
+    }
+  });
+  return problems;
+}
+
 function semanticProblems(config: PathauditConfig, knownBundles: Set<string>, knownChecks: Set<string>): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
@@ -139,6 +160,15 @@ function semanticProblems(config: PathauditConfig, knownBundles: Set<string>, kn
   if (config.api?.listen) {
     const port = Number(config.api.listen.slice(config.api.listen.lastIndexOf(':') + 1));
     if (port < 1 || port > 65535) problems.push(`api.listen: port must be 1..65535 (got ${port})`);
+  }
+  problems.push(...inventoryProblems(config));
+  const format = config.broker?.log_timestamp_format;
+  if (format) {
+    try {
+      formatTimestamps(format, 'broker.log_timestamp_format');
+    } catch (err) {
+      problems.push(reasonOf(err));
+    }
   }
   return problems;
 }

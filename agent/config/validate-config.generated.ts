@@ -5,7 +5,7 @@ import __ucs2length from 'ajv/dist/runtime/ucs2length.js';
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"gateway":{"type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":128,"description":"Gateway id (default: the host name)"},"site":{"type":"string","maxLength":128}},"additionalProperties":false},"path":{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"description":"The path under audit, in words"},"pressure":{"type":"string","maxLength":200,"description":"Why the audit is happening now"},"deadline":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Decision deadline (YYYY-MM-DD)"}},"additionalProperties":false},"broker":{"type":"object","required":["host","listeners"],"properties":{"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Address the probe dials (normally loopback: the broker runs on this gateway)"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial: used for SNI and SAN checks"},"listeners":{"type":"array","items":{"type":"object","required":["name","port","tls"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_.-]+$","description":"Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Listener port"},"tls":{"type":"boolean","description":"Whether the listener is expected to speak TLS"},"websocket":{"type":"boolean","description":"MQTT over WebSocket instead of raw TCP (default false)"},"ws_path":{"type":"string","pattern":"^/","description":"WebSocket path (default /mqtt)"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Overrides broker.host for this listener"}},"additionalProperties":false},"minItems":1,"maxItems":32,"description":"Every listener the broker exposes on this path"},"auth":{"type":"object","properties":{"username":{"type":"string","minLength":1,"maxLength":256,"description":"User name of the probe identity (with password_file; may also accompany cert_file)"},"password_file":{"type":"string","minLength":1,"description":"Password of the probe identity (with username). Sent only over TLS listeners unless plaintext_ok is true (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate of the probe identity, PEM (with key_file): the probe presents it on TLS listeners, for brokers that require client certificates"},"key_file":{"type":"string","minLength":1,"description":"Private key of cert_file, PEM, unencrypted (with cert_file) (path to a file; the value is never copied into evidence, logs or reports)"},"plaintext_ok":{"type":"boolean","description":"Allow the probe identity to log in over a plaintext listener (default false: over plaintext the probe sends no credentials of its own, and BT-06 there is skipped)"},"allowed_topics":{"type":"array","items":{"type":"string","minLength":1,"maxLength":1024},"maxItems":64,"description":"Topic filters the probe identity is meant to read besides telemetry.topics: BT-06 fails on a delivery outside telemetry.topics + allowed_topics, or on $SYS"}},"additionalProperties":false,"description":"The probe identity: used for BT-06 and as the known-good login. Give username + password_file, or cert_file + key_file, or both (at least one identity)"},"read_window_s":{"type":"number","exclusiveMinimum":0,"maximum":60,"description":"How long BT-06 listens on # and $SYS/# after the SUBACKs (default 1; a value set here is added to the check budget). Retained messages arrive at once; a topic published less often than this may go unseen"},"protocol":{"anyOf":[{"type":"string","const":"auto"},{"type":"string","const":"3.1.1"},{"type":"string","const":"5"}],"description":"MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)"},"default_credentials":{"anyOf":[{"type":"boolean","const":false},{"type":"array","items":{"type":"object","required":["username","password"],"properties":{"username":{"type":"string","maxLength":256},"password":{"type":"string","maxLength":256}},"additionalProperties":false},"maxItems":16}],"description":"Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor devices pin for the broker certificate"},"cert_file":{"type":"string","minLength":1,"description":"Broker certificate on disk (BC-08)"},"key_file":{"type":"string","minLength":1,"description":"Broker private key on disk: only its permissions are read (BC-09)"},"user":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[a-z_][a-z0-9_.-]*[$]?$","description":"The account the broker runs as, which must read broker.key_file (BC-09; Mosquitto reads its key after dropping privileges to it). Default: the owner of the running broker process (guardrails.process_names.broker), else mosquitto"},"expiry_warn_days":{"type":"object","properties":{"high":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 high when the served certificate expires within this many days (default 30)"},"medium":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 medium within this many days (default 60)"}},"additionalProperties":false,"description":"Expiry tiers for BC-02 on every served certificate of the path: the broker TLS listeners and the https ingest endpoint (the one setting for both; ingest-auth does not judge certificates)"},"max_validity_days":{"type":"integer","minimum":1,"maximum":36500,"description":"BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)"}},"additionalProperties":false},"ingest":{"type":"object","required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://","description":"Ingest endpoint (http or https URL); the resource id is `ingest <url>`"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial, as for the broker"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor for the ingest certificate"},"probe_path":{"type":"string","pattern":"^/","maxLength":1024,"description":"Path the probe requests go to, on the host and port of url (default: the path of url). Every probe request carries the header `X-Pathaudit-Probe: 1` and `\"pathaudit_probe\": true` in its body"},"max_body_bytes":{"type":"integer","minimum":1,"maximum":16777216,"description":"Largest body the relay is meant to accept; the oversized-body request (IA-06) sends 1 KiB more than this (default 1048576)"},"auth":{"type":"object","required":["type"],"properties":{"type":{"anyOf":[{"type":"string","const":"bearer"},{"type":"string","const":"basic"},{"type":"string","const":"client-cert"},{"type":"string","const":"jwt"}],"description":"How devices authenticate to the relay: bearer (static token), basic (user + password), client-cert (mutual TLS), jwt (HS256 bearer JWT minted by the probe with jwt_secret_file; adds the expired-credential request for IA-02)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token (type bearer) (path to a file; the value is never copied into evidence, logs or reports)"},"username":{"type":"string","maxLength":256,"description":"User name (type basic)"},"password_file":{"type":"string","minLength":1,"description":"Basic auth password (type basic) (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate, PEM (type client-cert)"},"key_file":{"type":"string","minLength":1,"description":"Client private key, PEM (type client-cert) (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_secret_file":{"type":"string","minLength":1,"description":"HS256 key the relay verifies JWTs with (type jwt); the probe signs a valid token and an expired one with it (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_claims":{"type":"object","patternProperties":{"^[A-Za-z0-9_]{1,64}$":{"type":"string","maxLength":256}},"maxProperties":16,"description":"Extra claims the relay requires in a JWT, e.g. { iss: gateway, aud: ingest } (type jwt); exp and iat are set by the probe"}},"additionalProperties":false,"description":"The valid credential of the path, read from files; the probe also derives malformed, wrong and (jwt) expired ones from its kind"}},"additionalProperties":false},"devices":{"type":"object","properties":{"ca_file":{"type":"string","minLength":1,"description":"Device CA certificate"},"cert_dir":{"type":"string","minLength":1,"description":"Directory of device certificates (*.pem, *.crt)"},"inventory":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1,"maxLength":128},"cert":{"type":"string","minLength":1,"description":"Device certificate"}},"additionalProperties":false},"maxItems":100000},"expiry_warn_days":{"type":"integer","minimum":0,"maximum":3650,"description":"DC-02: a device certificate expiring within this many days fails (default 30)"}},"additionalProperties":false},"telemetry":{"type":"object","required":["topics"],"properties":{"topics":{"type":"array","items":{"type":"string","minLength":1},"minItems":1,"maxItems":64,"description":"Topic filters the devices publish telemetry on"},"device_id":{"anyOf":[{"type":"object","required":["topic_level"],"properties":{"topic_level":{"type":"integer","minimum":0,"maximum":32}},"additionalProperties":false},{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer into the payload"}},"additionalProperties":false}],"description":"Where the device id is read: a topic level (0-based) or a JSON pointer. Default: the level of the first `+` in topics[0]"},"sequence":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the sequence number, a non-negative integer (default /seq)"},"timestamp":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the device timestamp: epoch s, epoch ms or RFC 3339, detected per message (default /ts)"},"window_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Observation window (default 30). Must fit the check budget (runner.check_timeout_s) with 1 s to spare"},"listener":{"type":"string","minLength":1,"maxLength":64,"description":"Name of the broker listener to subscribe through (default: the first TLS listener, else the first one)"},"qos":{"anyOf":[{"type":"number","const":0},{"type":"number","const":1},{"type":"number","const":2}],"description":"QoS of the probe subscription (default 1: devices publish at QoS 1, so a lower one would hide their redeliveries)"},"publish_interval_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Longest expected interval between two messages of one device (default 10). A window shorter than this cannot tell a silent device from a slow one: TI-03 is then skipped"},"duplicate_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-01 fails when duplicates / messages received exceeds this fraction (default 0.01). Same sequence with a different payload always fails (high)"},"gap_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-02 fails when missing sequence numbers / expected messages exceeds this fraction (default 0.001)"},"skew_threshold_s":{"type":"number","exclusiveMinimum":0,"maximum":31536000,"description":"TI-04 fails when the median |device time − arrival time| exceeds this (default 10)"},"sequence_max":{"type":"integer","minimum":255,"maximum":9007199254740991,"description":"Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)"},"max_devices":{"type":"integer","minimum":1,"maximum":100000,"description":"Distinct device ids tracked in one window (default 10000); more are counted, not tracked"}},"additionalProperties":false},"guardrails":{"type":"object","properties":{"root":{"type":"string","minLength":1,"description":"Root the guardrails read the system through (default /). Any other root is an image or fixture: only files under it are read, live-only sources are skipped"},"allowed_listeners":{"type":"array","items":{"type":"integer","minimum":1,"maximum":65535},"maxItems":256,"description":"Ports allowed to listen beyond loopback (GG-03)"},"secret_files":{"type":"array","items":{"type":"string","minLength":1,"description":"Secret or key file on the audited system, read under root; only its mode is read (GG-10)"},"maxItems":256},"process_names":{"type":"object","properties":{"broker":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Broker process names (default mosquitto, emqx, nanomq, vernemq)"},"relay":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Ingest relay process names (no default: relays have no standard name)"}},"additionalProperties":false,"description":"Processes whose owner GG-05 checks"},"disk":{"type":"array","items":{"type":"object","required":["mount","min_free_percent"],"properties":{"mount":{"type":"string","minLength":1,"pattern":"^/","description":"Mount point on the live system"},"min_free_percent":{"type":"number","minimum":0,"maximum":100,"description":"Minimum free space (percent of the file system available to unprivileged users)"}},"additionalProperties":false},"maxItems":32,"description":"Mounts whose free space GG-08 checks (default: / with 10 %)"}},"additionalProperties":false},"bundles":{"type":"object","patternProperties":{"^[a-z0-9][a-z0-9-]{0,63}$":{"type":"array","items":{"type":"string","minLength":1},"minItems":1}},"description":"Operator-defined bundles: name (lower-case, digits, dashes) → check ids","additionalProperties":false},"schedules":{"type":"array","items":{"anyOf":[{"type":"object","required":["bundle","cron"],"properties":{"bundle":{"type":"string","minLength":1},"cron":{"type":"string","minLength":1,"description":"Cron expression (node-cron syntax)"},"timezone":{"type":"string"},"jitter_s":{"type":"integer","minimum":0,"maximum":3600}},"additionalProperties":false},{"type":"object","required":["snapshot","cron"],"properties":{"snapshot":{"type":"string","const":"monthly"},"cron":{"type":"string","minLength":1},"timezone":{"type":"string"}},"additionalProperties":false}]},"maxItems":64},"api":{"type":"object","properties":{"listen":{"type":"string","pattern":"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$","description":"host:port (default 127.0.0.1:7878)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token for the API (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false},"store":{"type":"object","properties":{"path":{"type":"string","minLength":1,"description":"SQLite file (default ./pathaudit.db for the CLI)"},"retention_days":{"type":"integer","minimum":1,"maximum":36500},"key_file":{"type":"string","minLength":1,"description":"Gateway Ed25519 signing key (default: next to the store, made on first use)"}},"additionalProperties":false},"waivers":{"type":"array","items":{"type":"object","required":["control","reason","expires"],"properties":{"control":{"type":"string","pattern":"^[A-Z]{2}-\\d{2}$","description":"Control id, e.g. GG-04"},"resource":{"type":"string","minLength":1,"description":"Resource id (e.g. \"mqtt 127.0.0.1:1883\"); omitted: the control on every resource"},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the risk is accepted, in words a reviewer can check"},"expires":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Last day the waiver holds (UTC) (YYYY-MM-DD)"}},"additionalProperties":false},"maxItems":1000},"runner":{"type":"object","properties":{"check_timeout_s":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Time budget per check (default 10)"},"step_timeout_ms":{"type":"integer","minimum":50,"maximum":60000,"description":"Time budget per network step (default 3000)"}},"additionalProperties":false},"decision":{"type":"object","properties":{"sprint_critical":{"type":"integer","minimum":1,"maximum":1000,"description":"Open critical findings at which a focused sprint is recommended (default 1)"},"sprint_high":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high findings at which a focused sprint is recommended (default 3)"},"fix_internally_min":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high + medium findings at which fixing internally is recommended rather than hold (default 1)"}},"additionalProperties":false,"description":"Thresholds of the recommended next move (fix internally / focused sprint / hold)"}},"additionalProperties":false,"$id":"https://pathaudit.dev/schema/config.json","title":"pathaudit configuration","description":"Every section is optional; a check whose section is missing reports its controls skipped."};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"gateway":{"type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":128,"description":"Gateway id (default: the host name)"},"site":{"type":"string","maxLength":128}},"additionalProperties":false},"path":{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"description":"The path under audit, in words"},"pressure":{"type":"string","maxLength":200,"description":"Why the audit is happening now"},"deadline":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Decision deadline (YYYY-MM-DD)"}},"additionalProperties":false},"broker":{"type":"object","required":["host","listeners"],"properties":{"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Address the probe dials (normally loopback: the broker runs on this gateway)"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial: used for SNI and SAN checks"},"listeners":{"type":"array","items":{"type":"object","required":["name","port","tls"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_.-]+$","description":"Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Listener port"},"tls":{"type":"boolean","description":"Whether the listener is expected to speak TLS"},"websocket":{"type":"boolean","description":"MQTT over WebSocket instead of raw TCP (default false)"},"ws_path":{"type":"string","pattern":"^/","description":"WebSocket path (default /mqtt)"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Overrides broker.host for this listener"}},"additionalProperties":false},"minItems":1,"maxItems":32,"description":"Every listener the broker exposes on this path"},"auth":{"type":"object","properties":{"username":{"type":"string","minLength":1,"maxLength":256,"description":"User name of the probe identity (with password_file; may also accompany cert_file)"},"password_file":{"type":"string","minLength":1,"description":"Password of the probe identity (with username). Sent only over TLS listeners unless plaintext_ok is true (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate of the probe identity, PEM (with key_file): the probe presents it on TLS listeners, for brokers that require client certificates"},"key_file":{"type":"string","minLength":1,"description":"Private key of cert_file, PEM, unencrypted (with cert_file) (path to a file; the value is never copied into evidence, logs or reports)"},"plaintext_ok":{"type":"boolean","description":"Allow the probe identity to log in over a plaintext listener (default false: over plaintext the probe sends no credentials of its own, and BT-06 there is skipped)"},"allowed_topics":{"type":"array","items":{"type":"string","minLength":1,"maxLength":1024},"maxItems":64,"description":"Topic filters the probe identity is meant to read besides telemetry.topics: BT-06 fails on a delivery outside telemetry.topics + allowed_topics, or on $SYS"}},"additionalProperties":false,"description":"The probe identity: used for BT-06 and as the known-good login. Give username + password_file, or cert_file + key_file, or both (at least one identity)"},"read_window_s":{"type":"number","exclusiveMinimum":0,"maximum":60,"description":"How long BT-06 listens on # and $SYS/# after the SUBACKs (default 1; a value set here is added to the check budget). Retained messages arrive at once; a topic published less often than this may go unseen"},"protocol":{"anyOf":[{"type":"string","const":"auto"},{"type":"string","const":"3.1.1"},{"type":"string","const":"5"}],"description":"MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)"},"default_credentials":{"anyOf":[{"type":"boolean","const":false},{"type":"array","items":{"type":"object","required":["username","password"],"properties":{"username":{"type":"string","maxLength":256},"password":{"type":"string","maxLength":256}},"additionalProperties":false},"maxItems":16}],"description":"Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor devices pin for the broker certificate"},"cert_file":{"type":"string","minLength":1,"description":"Broker certificate on disk (BC-08)"},"key_file":{"type":"string","minLength":1,"description":"Broker private key on disk: only its permissions are read (BC-09)"},"user":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[a-z_][a-z0-9_.-]*[$]?$","description":"The account the broker runs as, which must read broker.key_file (BC-09; Mosquitto reads its key after dropping privileges to it). Default: the owner of the running broker process (guardrails.process_names.broker), else mosquitto"},"expiry_warn_days":{"type":"object","properties":{"high":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 high when the served certificate expires within this many days (default 30)"},"medium":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 medium within this many days (default 60)"}},"additionalProperties":false,"description":"Expiry tiers for BC-02 on every served certificate of the path: the broker TLS listeners and the https ingest endpoint (the one setting for both; ingest-auth does not judge certificates)"},"max_validity_days":{"type":"integer","minimum":1,"maximum":36500,"description":"BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)"},"log_file":{"type":"string","minLength":1,"description":"The broker's own log (Mosquitto `log_dest file`), read by broker-sessions together with its rotated `.1` (or `.1.gz`) file"},"log_window_h":{"type":"number","exclusiveMinimum":0,"maximum":168,"description":"broker-sessions judges the log lines of this many past hours (default 24, at most 168)"},"log_timestamp_format":{"type":"string","minLength":2,"maxLength":64,"description":"The broker's `log_timestamp_format` (strftime: %Y %m %d %H %M %S %z %F %T %e %b %y %s %%). Default: detected per line, epoch seconds or ISO 8601 (%Y-%m-%dT%H:%M:%S, optionally with %z)"},"log_max_mb":{"type":"integer","minimum":1,"maximum":4096,"description":"Largest amount of log (MiB, the log and its rotated file together, decompressed) broker-sessions reads; a larger log is an error (default 256)"},"auth_failure_threshold":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-02 fails when one address or one client id has this many authentication failures in the window (default 5)"},"tls_failure_threshold":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-03 fails when one address has this many certificate failures in TLS handshakes in the window (default 5)"},"max_reconnects":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-05 fails when one client id connects more than this many times in the window (default 20)"}},"additionalProperties":false},"ingest":{"type":"object","required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://","description":"Ingest endpoint (http or https URL); the resource id is `ingest <url>`"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial, as for the broker"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor for the ingest certificate"},"probe_path":{"type":"string","pattern":"^/","maxLength":1024,"description":"Path the probe requests go to, on the host and port of url (default: the path of url). Every probe request carries the header `X-Pathaudit-Probe: 1` and `\"pathaudit_probe\": true` in its body"},"max_body_bytes":{"type":"integer","minimum":1,"maximum":16777216,"description":"Largest body the relay is meant to accept; the oversized-body request (IA-06) sends 1 KiB more than this (default 1048576)"},"auth":{"type":"object","required":["type"],"properties":{"type":{"anyOf":[{"type":"string","const":"bearer"},{"type":"string","const":"basic"},{"type":"string","const":"client-cert"},{"type":"string","const":"jwt"}],"description":"How devices authenticate to the relay: bearer (static token), basic (user + password), client-cert (mutual TLS), jwt (HS256 bearer JWT minted by the probe with jwt_secret_file; adds the expired-credential request for IA-02)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token (type bearer) (path to a file; the value is never copied into evidence, logs or reports)"},"username":{"type":"string","maxLength":256,"description":"User name (type basic)"},"password_file":{"type":"string","minLength":1,"description":"Basic auth password (type basic) (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate, PEM (type client-cert)"},"key_file":{"type":"string","minLength":1,"description":"Client private key, PEM (type client-cert) (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_secret_file":{"type":"string","minLength":1,"description":"HS256 key the relay verifies JWTs with (type jwt); the probe signs a valid token and an expired one with it (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_claims":{"type":"object","patternProperties":{"^[A-Za-z0-9_]{1,64}$":{"type":"string","maxLength":256}},"maxProperties":16,"description":"Extra claims the relay requires in a JWT, e.g. { iss: gateway, aud: ingest } (type jwt); exp and iat are set by the probe"}},"additionalProperties":false,"description":"The valid credential of the path, read from files; the probe also derives malformed, wrong and (jwt) expired ones from its kind"}},"additionalProperties":false},"devices":{"type":"object","properties":{"ca_file":{"type":"string","minLength":1,"description":"Device CA certificate"},"cert_dir":{"type":"string","minLength":1,"description":"Directory of device certificates (*.pem, *.crt)"},"inventory":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1,"maxLength":128},"cert":{"type":"string","minLength":1,"description":"Device certificate"},"usb_serial":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x20-\\x7e]+$","description":"USB serial number the device reports when attached to the gateway (sysfs `serial`; DL-01 fails when no attached device has it)"},"client_id":{"type":"string","minLength":1,"maxLength":256,"description":"MQTT client id the device connects with (default: the id); broker-sessions BS-04 knows the device by it"}},"additionalProperties":false},"maxItems":100000},"expiry_warn_days":{"type":"integer","minimum":0,"maximum":3650,"description":"DC-02: a device certificate expiring within this many days fails (default 30)"},"serial_group":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]*\\$?$","description":"DL-04: the only group that may write to serial nodes (ttyACM*, ttyUSB*, ttyAMA*) (default dialout)"},"allowed_usb":{"type":"array","items":{"type":"string","pattern":"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$","description":"vendor:product id, four hex digits each (e.g. 12d1:1506)"},"maxItems":256,"description":"DL-05: USB mass-storage or HID devices allowed on this gateway besides the inventory (\"vid:pid\")"}},"additionalProperties":false},"telemetry":{"type":"object","required":["topics"],"properties":{"topics":{"type":"array","items":{"type":"string","minLength":1},"minItems":1,"maxItems":64,"description":"Topic filters the devices publish telemetry on"},"device_id":{"anyOf":[{"type":"object","required":["topic_level"],"properties":{"topic_level":{"type":"integer","minimum":0,"maximum":32}},"additionalProperties":false},{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer into the payload"}},"additionalProperties":false}],"description":"Where the device id is read: a topic level (0-based) or a JSON pointer. Default: the level of the first `+` in topics[0]"},"sequence":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the sequence number, a non-negative integer (default /seq)"},"timestamp":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the device timestamp: epoch s, epoch ms or RFC 3339, detected per message (default /ts)"},"window_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Observation window (default 30). Must fit the check budget (runner.check_timeout_s) with 1 s to spare"},"listener":{"type":"string","minLength":1,"maxLength":64,"description":"Name of the broker listener to subscribe through (default: the first TLS listener, else the first one)"},"qos":{"anyOf":[{"type":"number","const":0},{"type":"number","const":1},{"type":"number","const":2}],"description":"QoS of the probe subscription (default 1: devices publish at QoS 1, so a lower one would hide their redeliveries)"},"publish_interval_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Longest expected interval between two messages of one device (default 10). A window shorter than this cannot tell a silent device from a slow one: TI-03 is then skipped"},"duplicate_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-01 fails when duplicates / messages received exceeds this fraction (default 0.01). Same sequence with a different payload always fails (high)"},"gap_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-02 fails when missing sequence numbers / expected messages exceeds this fraction (default 0.001)"},"skew_threshold_s":{"type":"number","exclusiveMinimum":0,"maximum":31536000,"description":"TI-04 fails when the median |device time − arrival time| exceeds this (default 10)"},"sequence_max":{"type":"integer","minimum":255,"maximum":9007199254740991,"description":"Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)"},"firmware":{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the firmware version in the payload (a string such as \"2.4.1\"; a leading \"v\" is accepted)"},"minimum":{"type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$","description":"TI-07: the lowest firmware version allowed on the path, a semantic version (e.g. 2.4.0); devices reporting a lower one fail"}},"additionalProperties":false,"description":"Firmware policy (TI-07, TI-08): where devices report their firmware version, and the minimum"},"max_devices":{"type":"integer","minimum":1,"maximum":100000,"description":"Distinct device ids tracked in one window (default 10000); more are counted, not tracked"}},"additionalProperties":false},"guardrails":{"type":"object","properties":{"root":{"type":"string","minLength":1,"description":"Root the guardrails read the system through (default /). Any other root is an image or fixture: only files under it are read, live-only sources are skipped"},"allowed_listeners":{"type":"array","items":{"type":"integer","minimum":1,"maximum":65535},"maxItems":256,"description":"Ports allowed to listen beyond loopback (GG-03)"},"secret_files":{"type":"array","items":{"type":"string","minLength":1,"description":"Secret or key file on the audited system, read under root; only its mode is read (GG-10)"},"maxItems":256},"process_names":{"type":"object","properties":{"broker":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Broker process names (default mosquitto, emqx, nanomq, vernemq)"},"relay":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Ingest relay process names (no default: relays have no standard name)"}},"additionalProperties":false,"description":"Processes whose owner GG-05 checks"},"disk":{"type":"array","items":{"type":"object","required":["mount","min_free_percent"],"properties":{"mount":{"type":"string","minLength":1,"pattern":"^/","description":"Mount point on the live system"},"min_free_percent":{"type":"number","minimum":0,"maximum":100,"description":"Minimum free space (percent of the file system available to unprivileged users)"}},"additionalProperties":false},"maxItems":32,"description":"Mounts whose free space GG-08 checks (default: / with 10 %)"}},"additionalProperties":false},"bundles":{"type":"object","patternProperties":{"^[a-z0-9][a-z0-9-]{0,63}$":{"type":"array","items":{"type":"string","minLength":1},"minItems":1}},"description":"Operator-defined bundles: name (lower-case, digits, dashes) → check ids","additionalProperties":false},"schedules":{"type":"array","items":{"anyOf":[{"type":"object","required":["bundle","cron"],"properties":{"bundle":{"type":"string","minLength":1},"cron":{"type":"string","minLength":1,"description":"Cron expression (node-cron syntax)"},"timezone":{"type":"string"},"jitter_s":{"type":"integer","minimum":0,"maximum":3600}},"additionalProperties":false},{"type":"object","required":["snapshot","cron"],"properties":{"snapshot":{"type":"string","const":"monthly"},"cron":{"type":"string","minLength":1},"timezone":{"type":"string"}},"additionalProperties":false}]},"maxItems":64},"api":{"type":"object","properties":{"listen":{"type":"string","pattern":"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$","description":"host:port (default 127.0.0.1:7878)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token for the API (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false},"store":{"type":"object","properties":{"path":{"type":"string","minLength":1,"description":"SQLite file (default ./pathaudit.db for the CLI)"},"retention_days":{"type":"integer","minimum":1,"maximum":36500},"key_file":{"type":"string","minLength":1,"description":"Gateway Ed25519 signing key (default: next to the store, made on first use)"}},"additionalProperties":false},"waivers":{"type":"array","items":{"type":"object","required":["control","reason","expires"],"properties":{"control":{"type":"string","pattern":"^[A-Z]{2}-\\d{2}$","description":"Control id, e.g. GG-04"},"resource":{"type":"string","minLength":1,"description":"Resource id (e.g. \"mqtt 127.0.0.1:1883\"); omitted: the control on every resource"},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the risk is accepted, in words a reviewer can check"},"expires":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Last day the waiver holds (UTC) (YYYY-MM-DD)"}},"additionalProperties":false},"maxItems":1000},"runner":{"type":"object","properties":{"check_timeout_s":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Time budget per check (default 10)"},"step_timeout_ms":{"type":"integer","minimum":50,"maximum":60000,"description":"Time budget per network step (default 3000)"}},"additionalProperties":false},"decision":{"type":"object","properties":{"sprint_critical":{"type":"integer","minimum":1,"maximum":1000,"description":"Open critical findings at which a focused sprint is recommended (default 1)"},"sprint_high":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high findings at which a focused sprint is recommended (default 3)"},"fix_internally_min":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high + medium findings at which fixing internally is recommended rather than hold (default 1)"}},"additionalProperties":false,"description":"Thresholds of the recommended next move (fix internally / focused sprint / hold)"}},"additionalProperties":false,"$id":"https://pathaudit.dev/schema/config.json","title":"pathaudit configuration","description":"Every section is optional; a check whose section is missing reports its controls skipped."};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = __ucs2length.default;
 const pattern0 = new RegExp("^\\d{4}-\\d{2}-\\d{2}$", "u");
@@ -15,11 +15,15 @@ const pattern4 = new RegExp("^/", "u");
 const pattern6 = new RegExp("^[a-z_][a-z0-9_.-]*[$]?$", "u");
 const pattern7 = new RegExp("^https?://", "u");
 const pattern10 = new RegExp("^[A-Za-z0-9_]{1,64}$", "u");
-const pattern11 = new RegExp("^(/.*)?$", "u");
-const pattern14 = new RegExp("^[^/\\s]+$", "u");
-const pattern17 = new RegExp("^[a-z0-9][a-z0-9-]{0,63}$", "u");
-const pattern19 = new RegExp("^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$", "u");
-const pattern20 = new RegExp("^[A-Z]{2}-\\d{2}$", "u");
+const pattern11 = new RegExp("^[\\x20-\\x7e]+$", "u");
+const pattern12 = new RegExp("^[A-Za-z_][A-Za-z0-9_.-]*\\$?$", "u");
+const pattern13 = new RegExp("^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$", "u");
+const pattern14 = new RegExp("^(/.*)?$", "u");
+const pattern18 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$", "u");
+const pattern19 = new RegExp("^[^/\\s]+$", "u");
+const pattern22 = new RegExp("^[a-z0-9][a-z0-9-]{0,63}$", "u");
+const pattern24 = new RegExp("^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$", "u");
+const pattern25 = new RegExp("^[A-Z]{2}-\\d{2}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://pathaudit.dev/schema/config.json" */;
@@ -1409,9 +1413,11 @@ errors++;
 }
 }
 }
-}
-else {
-const err113 = {instancePath:instancePath+"/broker",schemaPath:"#/properties/broker/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data7.log_file !== undefined){
+let data40 = data7.log_file;
+if(typeof data40 === "string"){
+if(func3(data40) < 1){
+const err113 = {instancePath:instancePath+"/broker/log_file",schemaPath:"#/properties/broker/properties/log_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1421,11 +1427,8 @@ vErrors.push(err113);
 errors++;
 }
 }
-if(data.ingest !== undefined){
-let data40 = data.ingest;
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.url === undefined){
-const err114 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+else {
+const err114 = {instancePath:instancePath+"/broker/log_file",schemaPath:"#/properties/broker/properties/log_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1434,9 +1437,12 @@ vErrors.push(err114);
 }
 errors++;
 }
-for(const key8 in data40){
-if(!((((((key8 === "url") || (key8 === "servername")) || (key8 === "ca_file")) || (key8 === "probe_path")) || (key8 === "max_body_bytes")) || (key8 === "auth"))){
-const err115 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+if(data7.log_window_h !== undefined){
+let data41 = data7.log_window_h;
+if(typeof data41 == "number"){
+if(data41 > 168 || isNaN(data41)){
+const err115 = {instancePath:instancePath+"/broker/log_window_h",schemaPath:"#/properties/broker/properties/log_window_h/maximum",keyword:"maximum",params:{comparison: "<=", limit: 168},message:"must be <= 168"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1445,12 +1451,8 @@ vErrors.push(err115);
 }
 errors++;
 }
-}
-if(data40.url !== undefined){
-let data41 = data40.url;
-if(typeof data41 === "string"){
-if(!pattern7.test(data41)){
-const err116 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(data41 <= 0 || isNaN(data41)){
+const err116 = {instancePath:instancePath+"/broker/log_window_h",schemaPath:"#/properties/broker/properties/log_window_h/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1461,7 +1463,7 @@ errors++;
 }
 }
 else {
-const err117 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err117 = {instancePath:instancePath+"/broker/log_window_h",schemaPath:"#/properties/broker/properties/log_window_h/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1471,11 +1473,11 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data40.servername !== undefined){
-let data42 = data40.servername;
+if(data7.log_timestamp_format !== undefined){
+let data42 = data7.log_timestamp_format;
 if(typeof data42 === "string"){
-if(func3(data42) > 253){
-const err118 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(func3(data42) > 64){
+const err118 = {instancePath:instancePath+"/broker/log_timestamp_format",schemaPath:"#/properties/broker/properties/log_timestamp_format/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1484,8 +1486,8 @@ vErrors.push(err118);
 }
 errors++;
 }
-if(func3(data42) < 1){
-const err119 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(func3(data42) < 2){
+const err119 = {instancePath:instancePath+"/broker/log_timestamp_format",schemaPath:"#/properties/broker/properties/log_timestamp_format/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1494,8 +1496,9 @@ vErrors.push(err119);
 }
 errors++;
 }
-if(!pattern1.test(data42)){
-const err120 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:\\[\\]-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:\\[\\]-]+$"+"\""};
+}
+else {
+const err120 = {instancePath:instancePath+"/broker/log_timestamp_format",schemaPath:"#/properties/broker/properties/log_timestamp_format/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1505,8 +1508,10 @@ vErrors.push(err120);
 errors++;
 }
 }
-else {
-const err121 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.log_max_mb !== undefined){
+let data43 = data7.log_max_mb;
+if(!((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43)))){
+const err121 = {instancePath:instancePath+"/broker/log_max_mb",schemaPath:"#/properties/broker/properties/log_max_mb/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1515,12 +1520,9 @@ vErrors.push(err121);
 }
 errors++;
 }
-}
-if(data40.ca_file !== undefined){
-let data43 = data40.ca_file;
-if(typeof data43 === "string"){
-if(func3(data43) < 1){
-const err122 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(typeof data43 == "number"){
+if(data43 > 4096 || isNaN(data43)){
+const err122 = {instancePath:instancePath+"/broker/log_max_mb",schemaPath:"#/properties/broker/properties/log_max_mb/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4096},message:"must be <= 4096"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1529,9 +1531,8 @@ vErrors.push(err122);
 }
 errors++;
 }
-}
-else {
-const err123 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data43 < 1 || isNaN(data43)){
+const err123 = {instancePath:instancePath+"/broker/log_max_mb",schemaPath:"#/properties/broker/properties/log_max_mb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1541,11 +1542,11 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data40.probe_path !== undefined){
-let data44 = data40.probe_path;
-if(typeof data44 === "string"){
-if(func3(data44) > 1024){
-const err124 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+}
+if(data7.auth_failure_threshold !== undefined){
+let data44 = data7.auth_failure_threshold;
+if(!((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44)))){
+const err124 = {instancePath:instancePath+"/broker/auth_failure_threshold",schemaPath:"#/properties/broker/properties/auth_failure_threshold/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1554,8 +1555,9 @@ vErrors.push(err124);
 }
 errors++;
 }
-if(!pattern4.test(data44)){
-const err125 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(typeof data44 == "number"){
+if(data44 > 1000000 || isNaN(data44)){
+const err125 = {instancePath:instancePath+"/broker/auth_failure_threshold",schemaPath:"#/properties/broker/properties/auth_failure_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1564,9 +1566,8 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-else {
-const err126 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data44 < 1 || isNaN(data44)){
+const err126 = {instancePath:instancePath+"/broker/auth_failure_threshold",schemaPath:"#/properties/broker/properties/auth_failure_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1576,10 +1577,11 @@ vErrors.push(err126);
 errors++;
 }
 }
-if(data40.max_body_bytes !== undefined){
-let data45 = data40.max_body_bytes;
+}
+if(data7.tls_failure_threshold !== undefined){
+let data45 = data7.tls_failure_threshold;
 if(!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))){
-const err127 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err127 = {instancePath:instancePath+"/broker/tls_failure_threshold",schemaPath:"#/properties/broker/properties/tls_failure_threshold/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1589,8 +1591,8 @@ vErrors.push(err127);
 errors++;
 }
 if(typeof data45 == "number"){
-if(data45 > 16777216 || isNaN(data45)){
-const err128 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
+if(data45 > 1000000 || isNaN(data45)){
+const err128 = {instancePath:instancePath+"/broker/tls_failure_threshold",schemaPath:"#/properties/broker/properties/tls_failure_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1600,7 +1602,7 @@ vErrors.push(err128);
 errors++;
 }
 if(data45 < 1 || isNaN(data45)){
-const err129 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const err129 = {instancePath:instancePath+"/broker/tls_failure_threshold",schemaPath:"#/properties/broker/properties/tls_failure_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1611,11 +1613,10 @@ errors++;
 }
 }
 }
-if(data40.auth !== undefined){
-let data46 = data40.auth;
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-if(data46.type === undefined){
-const err130 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data7.max_reconnects !== undefined){
+let data46 = data7.max_reconnects;
+if(!((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46)))){
+const err130 = {instancePath:instancePath+"/broker/max_reconnects",schemaPath:"#/properties/broker/properties/max_reconnects/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1624,9 +1625,9 @@ vErrors.push(err130);
 }
 errors++;
 }
-for(const key9 in data46){
-if(!((((((((key9 === "type") || (key9 === "token_file")) || (key9 === "username")) || (key9 === "password_file")) || (key9 === "cert_file")) || (key9 === "key_file")) || (key9 === "jwt_secret_file")) || (key9 === "jwt_claims"))){
-const err131 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(typeof data46 == "number"){
+if(data46 > 1000000 || isNaN(data46)){
+const err131 = {instancePath:instancePath+"/broker/max_reconnects",schemaPath:"#/properties/broker/properties/max_reconnects/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1635,14 +1636,8 @@ vErrors.push(err131);
 }
 errors++;
 }
-}
-if(data46.type !== undefined){
-let data47 = data46.type;
-const _errs116 = errors;
-let valid18 = false;
-const _errs117 = errors;
-if(typeof data47 !== "string"){
-const err132 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46 < 1 || isNaN(data46)){
+const err132 = {instancePath:instancePath+"/broker/max_reconnects",schemaPath:"#/properties/broker/properties/max_reconnects/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1651,8 +1646,11 @@ vErrors.push(err132);
 }
 errors++;
 }
-if("bearer" !== data47){
-const err133 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/const",keyword:"const",params:{allowedValue: "bearer"},message:"must be equal to constant"};
+}
+}
+}
+else {
+const err133 = {instancePath:instancePath+"/broker",schemaPath:"#/properties/broker/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1661,12 +1659,12 @@ vErrors.push(err133);
 }
 errors++;
 }
-var _valid2 = _errs117 === errors;
-valid18 = valid18 || _valid2;
-if(!valid18){
-const _errs119 = errors;
-if(typeof data47 !== "string"){
-const err134 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.ingest !== undefined){
+let data47 = data.ingest;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.url === undefined){
+const err134 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1675,8 +1673,9 @@ vErrors.push(err134);
 }
 errors++;
 }
-if("basic" !== data47){
-const err135 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/const",keyword:"const",params:{allowedValue: "basic"},message:"must be equal to constant"};
+for(const key8 in data47){
+if(!((((((key8 === "url") || (key8 === "servername")) || (key8 === "ca_file")) || (key8 === "probe_path")) || (key8 === "max_body_bytes")) || (key8 === "auth"))){
+const err135 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1685,12 +1684,12 @@ vErrors.push(err135);
 }
 errors++;
 }
-var _valid2 = _errs119 === errors;
-valid18 = valid18 || _valid2;
-if(!valid18){
-const _errs121 = errors;
-if(typeof data47 !== "string"){
-const err136 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data47.url !== undefined){
+let data48 = data47.url;
+if(typeof data48 === "string"){
+if(!pattern7.test(data48)){
+const err136 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1699,8 +1698,9 @@ vErrors.push(err136);
 }
 errors++;
 }
-if("client-cert" !== data47){
-const err137 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/const",keyword:"const",params:{allowedValue: "client-cert"},message:"must be equal to constant"};
+}
+else {
+const err137 = {instancePath:instancePath+"/ingest/url",schemaPath:"#/properties/ingest/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1709,12 +1709,12 @@ vErrors.push(err137);
 }
 errors++;
 }
-var _valid2 = _errs121 === errors;
-valid18 = valid18 || _valid2;
-if(!valid18){
-const _errs123 = errors;
-if(typeof data47 !== "string"){
-const err138 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data47.servername !== undefined){
+let data49 = data47.servername;
+if(typeof data49 === "string"){
+if(func3(data49) > 253){
+const err138 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1723,8 +1723,8 @@ vErrors.push(err138);
 }
 errors++;
 }
-if("jwt" !== data47){
-const err139 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/const",keyword:"const",params:{allowedValue: "jwt"},message:"must be equal to constant"};
+if(func3(data49) < 1){
+const err139 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1733,13 +1733,8 @@ vErrors.push(err139);
 }
 errors++;
 }
-var _valid2 = _errs123 === errors;
-valid18 = valid18 || _valid2;
-}
-}
-}
-if(!valid18){
-const err140 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(!pattern1.test(data49)){
+const err140 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:\\[\\]-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:\\[\\]-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1748,23 +1743,9 @@ vErrors.push(err140);
 }
 errors++;
 }
-else {
-errors = _errs116;
-if(vErrors !== null){
-if(_errs116){
-vErrors.length = _errs116;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data46.token_file !== undefined){
-let data48 = data46.token_file;
-if(typeof data48 === "string"){
-if(func3(data48) < 1){
-const err141 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err141 = {instancePath:instancePath+"/ingest/servername",schemaPath:"#/properties/ingest/properties/servername/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1774,8 +1755,11 @@ vErrors.push(err141);
 errors++;
 }
 }
-else {
-const err142 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data47.ca_file !== undefined){
+let data50 = data47.ca_file;
+if(typeof data50 === "string"){
+if(func3(data50) < 1){
+const err142 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1785,11 +1769,8 @@ vErrors.push(err142);
 errors++;
 }
 }
-if(data46.username !== undefined){
-let data49 = data46.username;
-if(typeof data49 === "string"){
-if(func3(data49) > 256){
-const err143 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+else {
+const err143 = {instancePath:instancePath+"/ingest/ca_file",schemaPath:"#/properties/ingest/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1799,8 +1780,11 @@ vErrors.push(err143);
 errors++;
 }
 }
-else {
-const err144 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data47.probe_path !== undefined){
+let data51 = data47.probe_path;
+if(typeof data51 === "string"){
+if(func3(data51) > 1024){
+const err144 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1809,12 +1793,8 @@ vErrors.push(err144);
 }
 errors++;
 }
-}
-if(data46.password_file !== undefined){
-let data50 = data46.password_file;
-if(typeof data50 === "string"){
-if(func3(data50) < 1){
-const err145 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!pattern4.test(data51)){
+const err145 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1825,7 +1805,7 @@ errors++;
 }
 }
 else {
-const err146 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err146 = {instancePath:instancePath+"/ingest/probe_path",schemaPath:"#/properties/ingest/properties/probe_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1835,11 +1815,10 @@ vErrors.push(err146);
 errors++;
 }
 }
-if(data46.cert_file !== undefined){
-let data51 = data46.cert_file;
-if(typeof data51 === "string"){
-if(func3(data51) < 1){
-const err147 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data47.max_body_bytes !== undefined){
+let data52 = data47.max_body_bytes;
+if(!((typeof data52 == "number") && (!(data52 % 1) && !isNaN(data52)))){
+const err147 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1848,9 +1827,9 @@ vErrors.push(err147);
 }
 errors++;
 }
-}
-else {
-const err148 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data52 == "number"){
+if(data52 > 16777216 || isNaN(data52)){
+const err148 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 16777216},message:"must be <= 16777216"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1859,12 +1838,8 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-if(data46.key_file !== undefined){
-let data52 = data46.key_file;
-if(typeof data52 === "string"){
-if(func3(data52) < 1){
-const err149 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data52 < 1 || isNaN(data52)){
+const err149 = {instancePath:instancePath+"/ingest/max_body_bytes",schemaPath:"#/properties/ingest/properties/max_body_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1874,8 +1849,12 @@ vErrors.push(err149);
 errors++;
 }
 }
-else {
-const err150 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data47.auth !== undefined){
+let data53 = data47.auth;
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.type === undefined){
+const err150 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1884,12 +1863,9 @@ vErrors.push(err150);
 }
 errors++;
 }
-}
-if(data46.jwt_secret_file !== undefined){
-let data53 = data46.jwt_secret_file;
-if(typeof data53 === "string"){
-if(func3(data53) < 1){
-const err151 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key9 in data53){
+if(!((((((((key9 === "type") || (key9 === "token_file")) || (key9 === "username")) || (key9 === "password_file")) || (key9 === "cert_file")) || (key9 === "key_file")) || (key9 === "jwt_secret_file")) || (key9 === "jwt_claims"))){
+const err151 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1899,8 +1875,13 @@ vErrors.push(err151);
 errors++;
 }
 }
-else {
-const err152 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data53.type !== undefined){
+let data54 = data53.type;
+const _errs130 = errors;
+let valid18 = false;
+const _errs131 = errors;
+if(typeof data54 !== "string"){
+const err152 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1909,12 +1890,8 @@ vErrors.push(err152);
 }
 errors++;
 }
-}
-if(data46.jwt_claims !== undefined){
-let data54 = data46.jwt_claims;
-if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
-if(Object.keys(data54).length > 16){
-const err153 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"};
+if("bearer" !== data54){
+const err153 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/0/const",keyword:"const",params:{allowedValue: "bearer"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1923,12 +1900,12 @@ vErrors.push(err153);
 }
 errors++;
 }
-for(const key10 in data54){
-if(pattern10.test(key10)){
-let data55 = data54[key10];
-if(typeof data55 === "string"){
-if(func3(data55) > 256){
-const err154 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+var _valid2 = _errs131 === errors;
+valid18 = valid18 || _valid2;
+if(!valid18){
+const _errs133 = errors;
+if(typeof data54 !== "string"){
+const err154 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1937,9 +1914,8 @@ vErrors.push(err154);
 }
 errors++;
 }
-}
-else {
-const err155 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if("basic" !== data54){
+const err155 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/1/const",keyword:"const",params:{allowedValue: "basic"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1948,11 +1924,12 @@ vErrors.push(err155);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err156 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid2 = _errs133 === errors;
+valid18 = valid18 || _valid2;
+if(!valid18){
+const _errs135 = errors;
+if(typeof data54 !== "string"){
+const err156 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1961,10 +1938,8 @@ vErrors.push(err156);
 }
 errors++;
 }
-}
-}
-else {
-const err157 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if("client-cert" !== data54){
+const err157 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/2/const",keyword:"const",params:{allowedValue: "client-cert"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1973,10 +1948,12 @@ vErrors.push(err157);
 }
 errors++;
 }
-}
-}
-else {
-const err158 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid2 = _errs135 === errors;
+valid18 = valid18 || _valid2;
+if(!valid18){
+const _errs137 = errors;
+if(typeof data54 !== "string"){
+const err158 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1985,13 +1962,8 @@ vErrors.push(err158);
 }
 errors++;
 }
-}
-if(data.devices !== undefined){
-let data56 = data.devices;
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-for(const key11 in data56){
-if(!((((key11 === "ca_file") || (key11 === "cert_dir")) || (key11 === "inventory")) || (key11 === "expiry_warn_days"))){
-const err159 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if("jwt" !== data54){
+const err159 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf/3/const",keyword:"const",params:{allowedValue: "jwt"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2000,12 +1972,13 @@ vErrors.push(err159);
 }
 errors++;
 }
+var _valid2 = _errs137 === errors;
+valid18 = valid18 || _valid2;
 }
-if(data56.ca_file !== undefined){
-let data57 = data56.ca_file;
-if(typeof data57 === "string"){
-if(func3(data57) < 1){
-const err160 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+if(!valid18){
+const err160 = {instancePath:instancePath+"/ingest/auth/type",schemaPath:"#/properties/ingest/properties/auth/properties/type/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2014,9 +1987,23 @@ vErrors.push(err160);
 }
 errors++;
 }
+else {
+errors = _errs130;
+if(vErrors !== null){
+if(_errs130){
+vErrors.length = _errs130;
 }
 else {
-const err161 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+}
+if(data53.token_file !== undefined){
+let data55 = data53.token_file;
+if(typeof data55 === "string"){
+if(func3(data55) < 1){
+const err161 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2026,11 +2013,8 @@ vErrors.push(err161);
 errors++;
 }
 }
-if(data56.cert_dir !== undefined){
-let data58 = data56.cert_dir;
-if(typeof data58 === "string"){
-if(func3(data58) < 1){
-const err162 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err162 = {instancePath:instancePath+"/ingest/auth/token_file",schemaPath:"#/properties/ingest/properties/auth/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2040,8 +2024,11 @@ vErrors.push(err162);
 errors++;
 }
 }
-else {
-const err163 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data53.username !== undefined){
+let data56 = data53.username;
+if(typeof data56 === "string"){
+if(func3(data56) > 256){
+const err163 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2051,11 +2038,8 @@ vErrors.push(err163);
 errors++;
 }
 }
-if(data56.inventory !== undefined){
-let data59 = data56.inventory;
-if(Array.isArray(data59)){
-if(data59.length > 100000){
-const err164 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"};
+else {
+const err164 = {instancePath:instancePath+"/ingest/auth/username",schemaPath:"#/properties/ingest/properties/auth/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2064,12 +2048,12 @@ vErrors.push(err164);
 }
 errors++;
 }
-const len3 = data59.length;
-for(let i3=0; i3<len3; i3++){
-let data60 = data59[i3];
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.id === undefined){
-const err165 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+}
+if(data53.password_file !== undefined){
+let data57 = data53.password_file;
+if(typeof data57 === "string"){
+if(func3(data57) < 1){
+const err165 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2078,9 +2062,9 @@ vErrors.push(err165);
 }
 errors++;
 }
-for(const key12 in data60){
-if(!((key12 === "id") || (key12 === "cert"))){
-const err166 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+else {
+const err166 = {instancePath:instancePath+"/ingest/auth/password_file",schemaPath:"#/properties/ingest/properties/auth/properties/password_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2090,11 +2074,11 @@ vErrors.push(err166);
 errors++;
 }
 }
-if(data60.id !== undefined){
-let data61 = data60.id;
-if(typeof data61 === "string"){
-if(func3(data61) > 128){
-const err167 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(data53.cert_file !== undefined){
+let data58 = data53.cert_file;
+if(typeof data58 === "string"){
+if(func3(data58) < 1){
+const err167 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2103,8 +2087,9 @@ vErrors.push(err167);
 }
 errors++;
 }
-if(func3(data61) < 1){
-const err168 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err168 = {instancePath:instancePath+"/ingest/auth/cert_file",schemaPath:"#/properties/ingest/properties/auth/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2114,8 +2099,11 @@ vErrors.push(err168);
 errors++;
 }
 }
-else {
-const err169 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data53.key_file !== undefined){
+let data59 = data53.key_file;
+if(typeof data59 === "string"){
+if(func3(data59) < 1){
+const err169 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2125,11 +2113,8 @@ vErrors.push(err169);
 errors++;
 }
 }
-if(data60.cert !== undefined){
-let data62 = data60.cert;
-if(typeof data62 === "string"){
-if(func3(data62) < 1){
-const err170 = {instancePath:instancePath+"/devices/inventory/" + i3+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err170 = {instancePath:instancePath+"/ingest/auth/key_file",schemaPath:"#/properties/ingest/properties/auth/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2139,8 +2124,11 @@ vErrors.push(err170);
 errors++;
 }
 }
-else {
-const err171 = {instancePath:instancePath+"/devices/inventory/" + i3+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data53.jwt_secret_file !== undefined){
+let data60 = data53.jwt_secret_file;
+if(typeof data60 === "string"){
+if(func3(data60) < 1){
+const err171 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2150,9 +2138,8 @@ vErrors.push(err171);
 errors++;
 }
 }
-}
 else {
-const err172 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err172 = {instancePath:instancePath+"/ingest/auth/jwt_secret_file",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_secret_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2162,9 +2149,11 @@ vErrors.push(err172);
 errors++;
 }
 }
-}
-else {
-const err173 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data53.jwt_claims !== undefined){
+let data61 = data53.jwt_claims;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(Object.keys(data61).length > 16){
+const err173 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2173,11 +2162,12 @@ vErrors.push(err173);
 }
 errors++;
 }
-}
-if(data56.expiry_warn_days !== undefined){
-let data63 = data56.expiry_warn_days;
-if(!((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63)))){
-const err174 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key10 in data61){
+if(pattern10.test(key10)){
+let data62 = data61[key10];
+if(typeof data62 === "string"){
+if(func3(data62) > 256){
+const err174 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2186,9 +2176,9 @@ vErrors.push(err174);
 }
 errors++;
 }
-if(typeof data63 == "number"){
-if(data63 > 3650 || isNaN(data63)){
-const err175 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650"};
+}
+else {
+const err175 = {instancePath:instancePath+"/ingest/auth/jwt_claims/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/patternProperties/%5E%5BA-Za-z0-9_%5D%7B1%2C64%7D%24/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2197,8 +2187,11 @@ vErrors.push(err175);
 }
 errors++;
 }
-if(data63 < 0 || isNaN(data63)){
-const err176 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+}
+else {
+const err176 = {instancePath:instancePath+"/ingest/auth/jwt_claims",schemaPath:"#/properties/ingest/properties/auth/properties/jwt_claims/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2209,9 +2202,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err177 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err177 = {instancePath:instancePath+"/ingest/auth",schemaPath:"#/properties/ingest/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2221,11 +2213,9 @@ vErrors.push(err177);
 errors++;
 }
 }
-if(data.telemetry !== undefined){
-let data64 = data.telemetry;
-if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
-if(data64.topics === undefined){
-const err178 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/required",keyword:"required",params:{missingProperty: "topics"},message:"must have required property '"+"topics"+"'"};
+}
+else {
+const err178 = {instancePath:instancePath+"/ingest",schemaPath:"#/properties/ingest/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2234,9 +2224,13 @@ vErrors.push(err178);
 }
 errors++;
 }
-for(const key13 in data64){
-if(!(func2.call(schema11.properties.telemetry.properties, key13))){
-const err179 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+if(data.devices !== undefined){
+let data63 = data.devices;
+if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
+for(const key11 in data63){
+if(!((((((key11 === "ca_file") || (key11 === "cert_dir")) || (key11 === "inventory")) || (key11 === "expiry_warn_days")) || (key11 === "serial_group")) || (key11 === "allowed_usb"))){
+const err179 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2246,11 +2240,11 @@ vErrors.push(err179);
 errors++;
 }
 }
-if(data64.topics !== undefined){
-let data65 = data64.topics;
-if(Array.isArray(data65)){
-if(data65.length > 64){
-const err180 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data63.ca_file !== undefined){
+let data64 = data63.ca_file;
+if(typeof data64 === "string"){
+if(func3(data64) < 1){
+const err180 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2259,8 +2253,9 @@ vErrors.push(err180);
 }
 errors++;
 }
-if(data65.length < 1){
-const err181 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err181 = {instancePath:instancePath+"/devices/ca_file",schemaPath:"#/properties/devices/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2269,12 +2264,12 @@ vErrors.push(err181);
 }
 errors++;
 }
-const len4 = data65.length;
-for(let i4=0; i4<len4; i4++){
-let data66 = data65[i4];
-if(typeof data66 === "string"){
-if(func3(data66) < 1){
-const err182 = {instancePath:instancePath+"/telemetry/topics/" + i4,schemaPath:"#/properties/telemetry/properties/topics/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data63.cert_dir !== undefined){
+let data65 = data63.cert_dir;
+if(typeof data65 === "string"){
+if(func3(data65) < 1){
+const err182 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2285,7 +2280,7 @@ errors++;
 }
 }
 else {
-const err183 = {instancePath:instancePath+"/telemetry/topics/" + i4,schemaPath:"#/properties/telemetry/properties/topics/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err183 = {instancePath:instancePath+"/devices/cert_dir",schemaPath:"#/properties/devices/properties/cert_dir/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2295,9 +2290,11 @@ vErrors.push(err183);
 errors++;
 }
 }
-}
-else {
-const err184 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data63.inventory !== undefined){
+let data66 = data63.inventory;
+if(Array.isArray(data66)){
+if(data66.length > 100000){
+const err184 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2306,15 +2303,12 @@ vErrors.push(err184);
 }
 errors++;
 }
-}
-if(data64.device_id !== undefined){
-let data67 = data64.device_id;
-const _errs167 = errors;
-let valid27 = false;
-const _errs168 = errors;
+const len3 = data66.length;
+for(let i3=0; i3<len3; i3++){
+let data67 = data66[i3];
 if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.topic_level === undefined){
-const err185 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/required",keyword:"required",params:{missingProperty: "topic_level"},message:"must have required property '"+"topic_level"+"'"};
+if(data67.id === undefined){
+const err185 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2323,9 +2317,9 @@ vErrors.push(err185);
 }
 errors++;
 }
-for(const key14 in data67){
-if(!(key14 === "topic_level")){
-const err186 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+for(const key12 in data67){
+if(!((((key12 === "id") || (key12 === "cert")) || (key12 === "usb_serial")) || (key12 === "client_id"))){
+const err186 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2335,10 +2329,11 @@ vErrors.push(err186);
 errors++;
 }
 }
-if(data67.topic_level !== undefined){
-let data68 = data67.topic_level;
-if(!((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68)))){
-const err187 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data67.id !== undefined){
+let data68 = data67.id;
+if(typeof data68 === "string"){
+if(func3(data68) > 128){
+const err187 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2347,9 +2342,8 @@ vErrors.push(err187);
 }
 errors++;
 }
-if(typeof data68 == "number"){
-if(data68 > 32 || isNaN(data68)){
-const err188 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32},message:"must be <= 32"};
+if(func3(data68) < 1){
+const err188 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2358,8 +2352,9 @@ vErrors.push(err188);
 }
 errors++;
 }
-if(data68 < 0 || isNaN(data68)){
-const err189 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err189 = {instancePath:instancePath+"/devices/inventory/" + i3+"/id",schemaPath:"#/properties/devices/properties/inventory/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2369,10 +2364,11 @@ vErrors.push(err189);
 errors++;
 }
 }
-}
-}
-else {
-const err190 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data67.cert !== undefined){
+let data69 = data67.cert;
+if(typeof data69 === "string"){
+if(func3(data69) < 1){
+const err190 = {instancePath:instancePath+"/devices/inventory/" + i3+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2381,13 +2377,9 @@ vErrors.push(err190);
 }
 errors++;
 }
-var _valid3 = _errs168 === errors;
-valid27 = valid27 || _valid3;
-if(!valid27){
-const _errs173 = errors;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.pointer === undefined){
-const err191 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'"};
+}
+else {
+const err191 = {instancePath:instancePath+"/devices/inventory/" + i3+"/cert",schemaPath:"#/properties/devices/properties/inventory/items/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2396,9 +2388,12 @@ vErrors.push(err191);
 }
 errors++;
 }
-for(const key15 in data67){
-if(!(key15 === "pointer")){
-const err192 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+}
+if(data67.usb_serial !== undefined){
+let data70 = data67.usb_serial;
+if(typeof data70 === "string"){
+if(func3(data70) > 128){
+const err192 = {instancePath:instancePath+"/devices/inventory/" + i3+"/usb_serial",schemaPath:"#/properties/devices/properties/inventory/items/properties/usb_serial/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2407,12 +2402,8 @@ vErrors.push(err192);
 }
 errors++;
 }
-}
-if(data67.pointer !== undefined){
-let data69 = data67.pointer;
-if(typeof data69 === "string"){
-if(!pattern11.test(data69)){
-const err193 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
+if(func3(data70) < 1){
+const err193 = {instancePath:instancePath+"/devices/inventory/" + i3+"/usb_serial",schemaPath:"#/properties/devices/properties/inventory/items/properties/usb_serial/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2421,9 +2412,8 @@ vErrors.push(err193);
 }
 errors++;
 }
-}
-else {
-const err194 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern11.test(data70)){
+const err194 = {instancePath:instancePath+"/devices/inventory/" + i3+"/usb_serial",schemaPath:"#/properties/devices/properties/inventory/items/properties/usb_serial/pattern",keyword:"pattern",params:{pattern: "^[\\x20-\\x7e]+$"},message:"must match pattern \""+"^[\\x20-\\x7e]+$"+"\""};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2433,9 +2423,8 @@ vErrors.push(err194);
 errors++;
 }
 }
-}
 else {
-const err195 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err195 = {instancePath:instancePath+"/devices/inventory/" + i3+"/usb_serial",schemaPath:"#/properties/devices/properties/inventory/items/properties/usb_serial/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2444,11 +2433,12 @@ vErrors.push(err195);
 }
 errors++;
 }
-var _valid3 = _errs173 === errors;
-valid27 = valid27 || _valid3;
 }
-if(!valid27){
-const err196 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data67.client_id !== undefined){
+let data71 = data67.client_id;
+if(typeof data71 === "string"){
+if(func3(data71) > 256){
+const err196 = {instancePath:instancePath+"/devices/inventory/" + i3+"/client_id",schemaPath:"#/properties/devices/properties/inventory/items/properties/client_id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2457,23 +2447,8 @@ vErrors.push(err196);
 }
 errors++;
 }
-else {
-errors = _errs167;
-if(vErrors !== null){
-if(_errs167){
-vErrors.length = _errs167;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data64.sequence !== undefined){
-let data70 = data64.sequence;
-if(typeof data70 === "string"){
-if(!pattern11.test(data70)){
-const err197 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
+if(func3(data71) < 1){
+const err197 = {instancePath:instancePath+"/devices/inventory/" + i3+"/client_id",schemaPath:"#/properties/devices/properties/inventory/items/properties/client_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2484,7 +2459,7 @@ errors++;
 }
 }
 else {
-const err198 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err198 = {instancePath:instancePath+"/devices/inventory/" + i3+"/client_id",schemaPath:"#/properties/devices/properties/inventory/items/properties/client_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2494,11 +2469,9 @@ vErrors.push(err198);
 errors++;
 }
 }
-if(data64.timestamp !== undefined){
-let data71 = data64.timestamp;
-if(typeof data71 === "string"){
-if(!pattern11.test(data71)){
-const err199 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
+}
+else {
+const err199 = {instancePath:instancePath+"/devices/inventory/" + i3,schemaPath:"#/properties/devices/properties/inventory/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2508,8 +2481,9 @@ vErrors.push(err199);
 errors++;
 }
 }
+}
 else {
-const err200 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err200 = {instancePath:instancePath+"/devices/inventory",schemaPath:"#/properties/devices/properties/inventory/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2519,11 +2493,10 @@ vErrors.push(err200);
 errors++;
 }
 }
-if(data64.window_s !== undefined){
-let data72 = data64.window_s;
-if(typeof data72 == "number"){
-if(data72 > 86400 || isNaN(data72)){
-const err201 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
+if(data63.expiry_warn_days !== undefined){
+let data72 = data63.expiry_warn_days;
+if(!((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72)))){
+const err201 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2532,8 +2505,9 @@ vErrors.push(err201);
 }
 errors++;
 }
-if(data72 <= 0 || isNaN(data72)){
-const err202 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(typeof data72 == "number"){
+if(data72 > 3650 || isNaN(data72)){
+const err202 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2542,9 +2516,8 @@ vErrors.push(err202);
 }
 errors++;
 }
-}
-else {
-const err203 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data72 < 0 || isNaN(data72)){
+const err203 = {instancePath:instancePath+"/devices/expiry_warn_days",schemaPath:"#/properties/devices/properties/expiry_warn_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2554,11 +2527,12 @@ vErrors.push(err203);
 errors++;
 }
 }
-if(data64.listener !== undefined){
-let data73 = data64.listener;
+}
+if(data63.serial_group !== undefined){
+let data73 = data63.serial_group;
 if(typeof data73 === "string"){
-if(func3(data73) > 64){
-const err204 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(func3(data73) > 32){
+const err204 = {instancePath:instancePath+"/devices/serial_group",schemaPath:"#/properties/devices/properties/serial_group/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2568,7 +2542,7 @@ vErrors.push(err204);
 errors++;
 }
 if(func3(data73) < 1){
-const err205 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err205 = {instancePath:instancePath+"/devices/serial_group",schemaPath:"#/properties/devices/properties/serial_group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2577,9 +2551,8 @@ vErrors.push(err205);
 }
 errors++;
 }
-}
-else {
-const err206 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern12.test(data73)){
+const err206 = {instancePath:instancePath+"/devices/serial_group",schemaPath:"#/properties/devices/properties/serial_group/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_.-]*\\$?$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_.-]*\\$?$"+"\""};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2589,13 +2562,8 @@ vErrors.push(err206);
 errors++;
 }
 }
-if(data64.qos !== undefined){
-let data74 = data64.qos;
-const _errs187 = errors;
-let valid30 = false;
-const _errs188 = errors;
-if(!(typeof data74 == "number")){
-const err207 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
+else {
+const err207 = {instancePath:instancePath+"/devices/serial_group",schemaPath:"#/properties/devices/properties/serial_group/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2604,8 +2572,12 @@ vErrors.push(err207);
 }
 errors++;
 }
-if(0 !== data74){
-const err208 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/const",keyword:"const",params:{allowedValue: 0},message:"must be equal to constant"};
+}
+if(data63.allowed_usb !== undefined){
+let data74 = data63.allowed_usb;
+if(Array.isArray(data74)){
+if(data74.length > 256){
+const err208 = {instancePath:instancePath+"/devices/allowed_usb",schemaPath:"#/properties/devices/properties/allowed_usb/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2614,12 +2586,12 @@ vErrors.push(err208);
 }
 errors++;
 }
-var _valid4 = _errs188 === errors;
-valid30 = valid30 || _valid4;
-if(!valid30){
-const _errs190 = errors;
-if(!(typeof data74 == "number")){
-const err209 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const len4 = data74.length;
+for(let i4=0; i4<len4; i4++){
+let data75 = data74[i4];
+if(typeof data75 === "string"){
+if(!pattern13.test(data75)){
+const err209 = {instancePath:instancePath+"/devices/allowed_usb/" + i4,schemaPath:"#/properties/devices/properties/allowed_usb/items/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$"},message:"must match pattern \""+"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$"+"\""};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2628,8 +2600,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-if(1 !== data74){
-const err210 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
+}
+else {
+const err210 = {instancePath:instancePath+"/devices/allowed_usb/" + i4,schemaPath:"#/properties/devices/properties/allowed_usb/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2638,12 +2611,10 @@ vErrors.push(err210);
 }
 errors++;
 }
-var _valid4 = _errs190 === errors;
-valid30 = valid30 || _valid4;
-if(!valid30){
-const _errs192 = errors;
-if(!(typeof data74 == "number")){
-const err211 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/devices/allowed_usb",schemaPath:"#/properties/devices/properties/allowed_usb/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2652,8 +2623,10 @@ vErrors.push(err211);
 }
 errors++;
 }
-if(2 !== data74){
-const err212 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
+}
+}
+else {
+const err212 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2662,12 +2635,12 @@ vErrors.push(err212);
 }
 errors++;
 }
-var _valid4 = _errs192 === errors;
-valid30 = valid30 || _valid4;
 }
-}
-if(!valid30){
-const err213 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data.telemetry !== undefined){
+let data76 = data.telemetry;
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+if(data76.topics === undefined){
+const err213 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/required",keyword:"required",params:{missingProperty: "topics"},message:"must have required property '"+"topics"+"'"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2676,23 +2649,9 @@ vErrors.push(err213);
 }
 errors++;
 }
-else {
-errors = _errs187;
-if(vErrors !== null){
-if(_errs187){
-vErrors.length = _errs187;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data64.publish_interval_s !== undefined){
-let data75 = data64.publish_interval_s;
-if(typeof data75 == "number"){
-if(data75 > 86400 || isNaN(data75)){
-const err214 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
+for(const key13 in data76){
+if(!(func2.call(schema11.properties.telemetry.properties, key13))){
+const err214 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2701,8 +2660,12 @@ vErrors.push(err214);
 }
 errors++;
 }
-if(data75 <= 0 || isNaN(data75)){
-const err215 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+if(data76.topics !== undefined){
+let data77 = data76.topics;
+if(Array.isArray(data77)){
+if(data77.length > 64){
+const err215 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2711,9 +2674,8 @@ vErrors.push(err215);
 }
 errors++;
 }
-}
-else {
-const err216 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data77.length < 1){
+const err216 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2722,12 +2684,12 @@ vErrors.push(err216);
 }
 errors++;
 }
-}
-if(data64.duplicate_threshold !== undefined){
-let data76 = data64.duplicate_threshold;
-if(typeof data76 == "number"){
-if(data76 > 1 || isNaN(data76)){
-const err217 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+const len5 = data77.length;
+for(let i5=0; i5<len5; i5++){
+let data78 = data77[i5];
+if(typeof data78 === "string"){
+if(func3(data78) < 1){
+const err217 = {instancePath:instancePath+"/telemetry/topics/" + i5,schemaPath:"#/properties/telemetry/properties/topics/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2736,8 +2698,9 @@ vErrors.push(err217);
 }
 errors++;
 }
-if(data76 < 0 || isNaN(data76)){
-const err218 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err218 = {instancePath:instancePath+"/telemetry/topics/" + i5,schemaPath:"#/properties/telemetry/properties/topics/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2747,8 +2710,9 @@ vErrors.push(err218);
 errors++;
 }
 }
+}
 else {
-const err219 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err219 = {instancePath:instancePath+"/telemetry/topics",schemaPath:"#/properties/telemetry/properties/topics/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2758,11 +2722,14 @@ vErrors.push(err219);
 errors++;
 }
 }
-if(data64.gap_threshold !== undefined){
-let data77 = data64.gap_threshold;
-if(typeof data77 == "number"){
-if(data77 > 1 || isNaN(data77)){
-const err220 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+if(data76.device_id !== undefined){
+let data79 = data76.device_id;
+const _errs191 = errors;
+let valid29 = false;
+const _errs192 = errors;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+if(data79.topic_level === undefined){
+const err220 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/required",keyword:"required",params:{missingProperty: "topic_level"},message:"must have required property '"+"topic_level"+"'"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2771,8 +2738,9 @@ vErrors.push(err220);
 }
 errors++;
 }
-if(data77 < 0 || isNaN(data77)){
-const err221 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+for(const key14 in data79){
+if(!(key14 === "topic_level")){
+const err221 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2782,8 +2750,10 @@ vErrors.push(err221);
 errors++;
 }
 }
-else {
-const err222 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data79.topic_level !== undefined){
+let data80 = data79.topic_level;
+if(!((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80)))){
+const err222 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2792,12 +2762,9 @@ vErrors.push(err222);
 }
 errors++;
 }
-}
-if(data64.skew_threshold_s !== undefined){
-let data78 = data64.skew_threshold_s;
-if(typeof data78 == "number"){
-if(data78 > 31536000 || isNaN(data78)){
-const err223 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 31536000},message:"must be <= 31536000"};
+if(typeof data80 == "number"){
+if(data80 > 32 || isNaN(data80)){
+const err223 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/maximum",keyword:"maximum",params:{comparison: "<=", limit: 32},message:"must be <= 32"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2806,8 +2773,8 @@ vErrors.push(err223);
 }
 errors++;
 }
-if(data78 <= 0 || isNaN(data78)){
-const err224 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(data80 < 0 || isNaN(data80)){
+const err224 = {instancePath:instancePath+"/telemetry/device_id/topic_level",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/properties/topic_level/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2817,8 +2784,10 @@ vErrors.push(err224);
 errors++;
 }
 }
+}
+}
 else {
-const err225 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err225 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2827,11 +2796,13 @@ vErrors.push(err225);
 }
 errors++;
 }
-}
-if(data64.sequence_max !== undefined){
-let data79 = data64.sequence_max;
-if(!((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79)))){
-const err226 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid3 = _errs192 === errors;
+valid29 = valid29 || _valid3;
+if(!valid29){
+const _errs197 = errors;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+if(data79.pointer === undefined){
+const err226 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2840,9 +2811,9 @@ vErrors.push(err226);
 }
 errors++;
 }
-if(typeof data79 == "number"){
-if(data79 > 9007199254740991 || isNaN(data79)){
-const err227 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+for(const key15 in data79){
+if(!(key15 === "pointer")){
+const err227 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2851,8 +2822,12 @@ vErrors.push(err227);
 }
 errors++;
 }
-if(data79 < 255 || isNaN(data79)){
-const err228 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 255},message:"must be >= 255"};
+}
+if(data79.pointer !== undefined){
+let data81 = data79.pointer;
+if(typeof data81 === "string"){
+if(!pattern14.test(data81)){
+const err228 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -2862,11 +2837,8 @@ vErrors.push(err228);
 errors++;
 }
 }
-}
-if(data64.max_devices !== undefined){
-let data80 = data64.max_devices;
-if(!((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80)))){
-const err229 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err229 = {instancePath:instancePath+"/telemetry/device_id/pointer",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -2875,9 +2847,10 @@ vErrors.push(err229);
 }
 errors++;
 }
-if(typeof data80 == "number"){
-if(data80 > 100000 || isNaN(data80)){
-const err230 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};
+}
+}
+else {
+const err230 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -2886,8 +2859,11 @@ vErrors.push(err230);
 }
 errors++;
 }
-if(data80 < 1 || isNaN(data80)){
-const err231 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+var _valid3 = _errs197 === errors;
+valid29 = valid29 || _valid3;
+}
+if(!valid29){
+const err231 = {instancePath:instancePath+"/telemetry/device_id",schemaPath:"#/properties/telemetry/properties/device_id/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -2896,11 +2872,23 @@ vErrors.push(err231);
 }
 errors++;
 }
-}
-}
+else {
+errors = _errs191;
+if(vErrors !== null){
+if(_errs191){
+vErrors.length = _errs191;
 }
 else {
-const err232 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+}
+}
+if(data76.sequence !== undefined){
+let data82 = data76.sequence;
+if(typeof data82 === "string"){
+if(!pattern14.test(data82)){
+const err232 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -2910,12 +2898,8 @@ vErrors.push(err232);
 errors++;
 }
 }
-if(data.guardrails !== undefined){
-let data81 = data.guardrails;
-if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
-for(const key16 in data81){
-if(!(((((key16 === "root") || (key16 === "allowed_listeners")) || (key16 === "secret_files")) || (key16 === "process_names")) || (key16 === "disk"))){
-const err233 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+else {
+const err233 = {instancePath:instancePath+"/telemetry/sequence",schemaPath:"#/properties/telemetry/properties/sequence/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -2925,11 +2909,11 @@ vErrors.push(err233);
 errors++;
 }
 }
-if(data81.root !== undefined){
-let data82 = data81.root;
-if(typeof data82 === "string"){
-if(func3(data82) < 1){
-const err234 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data76.timestamp !== undefined){
+let data83 = data76.timestamp;
+if(typeof data83 === "string"){
+if(!pattern14.test(data83)){
+const err234 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -2940,7 +2924,7 @@ errors++;
 }
 }
 else {
-const err235 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err235 = {instancePath:instancePath+"/telemetry/timestamp",schemaPath:"#/properties/telemetry/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -2950,11 +2934,11 @@ vErrors.push(err235);
 errors++;
 }
 }
-if(data81.allowed_listeners !== undefined){
-let data83 = data81.allowed_listeners;
-if(Array.isArray(data83)){
-if(data83.length > 256){
-const err236 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+if(data76.window_s !== undefined){
+let data84 = data76.window_s;
+if(typeof data84 == "number"){
+if(data84 > 86400 || isNaN(data84)){
+const err236 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -2963,11 +2947,8 @@ vErrors.push(err236);
 }
 errors++;
 }
-const len5 = data83.length;
-for(let i5=0; i5<len5; i5++){
-let data84 = data83[i5];
-if(!((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84)))){
-const err237 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data84 <= 0 || isNaN(data84)){
+const err237 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -2976,9 +2957,9 @@ vErrors.push(err237);
 }
 errors++;
 }
-if(typeof data84 == "number"){
-if(data84 > 65535 || isNaN(data84)){
-const err238 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+}
+else {
+const err238 = {instancePath:instancePath+"/telemetry/window_s",schemaPath:"#/properties/telemetry/properties/window_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -2987,8 +2968,12 @@ vErrors.push(err238);
 }
 errors++;
 }
-if(data84 < 1 || isNaN(data84)){
-const err239 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i5,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data76.listener !== undefined){
+let data85 = data76.listener;
+if(typeof data85 === "string"){
+if(func3(data85) > 64){
+const err239 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -2997,11 +2982,8 @@ vErrors.push(err239);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err240 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(func3(data85) < 1){
+const err240 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3011,11 +2993,8 @@ vErrors.push(err240);
 errors++;
 }
 }
-if(data81.secret_files !== undefined){
-let data85 = data81.secret_files;
-if(Array.isArray(data85)){
-if(data85.length > 256){
-const err241 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+else {
+const err241 = {instancePath:instancePath+"/telemetry/listener",schemaPath:"#/properties/telemetry/properties/listener/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3024,12 +3003,14 @@ vErrors.push(err241);
 }
 errors++;
 }
-const len6 = data85.length;
-for(let i6=0; i6<len6; i6++){
-let data86 = data85[i6];
-if(typeof data86 === "string"){
-if(func3(data86) < 1){
-const err242 = {instancePath:instancePath+"/guardrails/secret_files/" + i6,schemaPath:"#/properties/guardrails/properties/secret_files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data76.qos !== undefined){
+let data86 = data76.qos;
+const _errs211 = errors;
+let valid32 = false;
+const _errs212 = errors;
+if(!(typeof data86 == "number")){
+const err242 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3038,9 +3019,8 @@ vErrors.push(err242);
 }
 errors++;
 }
-}
-else {
-const err243 = {instancePath:instancePath+"/guardrails/secret_files/" + i6,schemaPath:"#/properties/guardrails/properties/secret_files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(0 !== data86){
+const err243 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/0/const",keyword:"const",params:{allowedValue: 0},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3049,10 +3029,12 @@ vErrors.push(err243);
 }
 errors++;
 }
-}
-}
-else {
-const err244 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid4 = _errs212 === errors;
+valid32 = valid32 || _valid4;
+if(!valid32){
+const _errs214 = errors;
+if(!(typeof data86 == "number")){
+const err244 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3061,13 +3043,8 @@ vErrors.push(err244);
 }
 errors++;
 }
-}
-if(data81.process_names !== undefined){
-let data87 = data81.process_names;
-if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
-for(const key17 in data87){
-if(!((key17 === "broker") || (key17 === "relay"))){
-const err245 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(1 !== data86){
+const err245 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/1/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3076,12 +3053,12 @@ vErrors.push(err245);
 }
 errors++;
 }
-}
-if(data87.broker !== undefined){
-let data88 = data87.broker;
-if(Array.isArray(data88)){
-if(data88.length > 16){
-const err246 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+var _valid4 = _errs214 === errors;
+valid32 = valid32 || _valid4;
+if(!valid32){
+const _errs216 = errors;
+if(!(typeof data86 == "number")){
+const err246 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3090,12 +3067,8 @@ vErrors.push(err246);
 }
 errors++;
 }
-const len7 = data88.length;
-for(let i7=0; i7<len7; i7++){
-let data89 = data88[i7];
-if(typeof data89 === "string"){
-if(func3(data89) > 64){
-const err247 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(2 !== data86){
+const err247 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf/2/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3104,8 +3077,12 @@ vErrors.push(err247);
 }
 errors++;
 }
-if(func3(data89) < 1){
-const err248 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+var _valid4 = _errs216 === errors;
+valid32 = valid32 || _valid4;
+}
+}
+if(!valid32){
+const err248 = {instancePath:instancePath+"/telemetry/qos",schemaPath:"#/properties/telemetry/properties/qos/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3114,8 +3091,23 @@ vErrors.push(err248);
 }
 errors++;
 }
-if(!pattern14.test(data89)){
-const err249 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
+else {
+errors = _errs211;
+if(vErrors !== null){
+if(_errs211){
+vErrors.length = _errs211;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data76.publish_interval_s !== undefined){
+let data87 = data76.publish_interval_s;
+if(typeof data87 == "number"){
+if(data87 > 86400 || isNaN(data87)){
+const err249 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3124,9 +3116,8 @@ vErrors.push(err249);
 }
 errors++;
 }
-}
-else {
-const err250 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i7,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data87 <= 0 || isNaN(data87)){
+const err250 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3136,9 +3127,8 @@ vErrors.push(err250);
 errors++;
 }
 }
-}
 else {
-const err251 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err251 = {instancePath:instancePath+"/telemetry/publish_interval_s",schemaPath:"#/properties/telemetry/properties/publish_interval_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3148,11 +3138,11 @@ vErrors.push(err251);
 errors++;
 }
 }
-if(data87.relay !== undefined){
-let data90 = data87.relay;
-if(Array.isArray(data90)){
-if(data90.length > 16){
-const err252 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(data76.duplicate_threshold !== undefined){
+let data88 = data76.duplicate_threshold;
+if(typeof data88 == "number"){
+if(data88 > 1 || isNaN(data88)){
+const err252 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3161,12 +3151,8 @@ vErrors.push(err252);
 }
 errors++;
 }
-const len8 = data90.length;
-for(let i8=0; i8<len8; i8++){
-let data91 = data90[i8];
-if(typeof data91 === "string"){
-if(func3(data91) > 64){
-const err253 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(data88 < 0 || isNaN(data88)){
+const err253 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3175,8 +3161,9 @@ vErrors.push(err253);
 }
 errors++;
 }
-if(func3(data91) < 1){
-const err254 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err254 = {instancePath:instancePath+"/telemetry/duplicate_threshold",schemaPath:"#/properties/telemetry/properties/duplicate_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3185,8 +3172,12 @@ vErrors.push(err254);
 }
 errors++;
 }
-if(!pattern14.test(data91)){
-const err255 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
+}
+if(data76.gap_threshold !== undefined){
+let data89 = data76.gap_threshold;
+if(typeof data89 == "number"){
+if(data89 > 1 || isNaN(data89)){
+const err255 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3195,9 +3186,8 @@ vErrors.push(err255);
 }
 errors++;
 }
-}
-else {
-const err256 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data89 < 0 || isNaN(data89)){
+const err256 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3207,9 +3197,8 @@ vErrors.push(err256);
 errors++;
 }
 }
-}
 else {
-const err257 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err257 = {instancePath:instancePath+"/telemetry/gap_threshold",schemaPath:"#/properties/telemetry/properties/gap_threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3219,9 +3208,11 @@ vErrors.push(err257);
 errors++;
 }
 }
-}
-else {
-const err258 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data76.skew_threshold_s !== undefined){
+let data90 = data76.skew_threshold_s;
+if(typeof data90 == "number"){
+if(data90 > 31536000 || isNaN(data90)){
+const err258 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 31536000},message:"must be <= 31536000"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3230,12 +3221,8 @@ vErrors.push(err258);
 }
 errors++;
 }
-}
-if(data81.disk !== undefined){
-let data92 = data81.disk;
-if(Array.isArray(data92)){
-if(data92.length > 32){
-const err259 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
+if(data90 <= 0 || isNaN(data90)){
+const err259 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3244,12 +3231,9 @@ vErrors.push(err259);
 }
 errors++;
 }
-const len9 = data92.length;
-for(let i9=0; i9<len9; i9++){
-let data93 = data92[i9];
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-if(data93.mount === undefined){
-const err260 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "mount"},message:"must have required property '"+"mount"+"'"};
+}
+else {
+const err260 = {instancePath:instancePath+"/telemetry/skew_threshold_s",schemaPath:"#/properties/telemetry/properties/skew_threshold_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3258,8 +3242,11 @@ vErrors.push(err260);
 }
 errors++;
 }
-if(data93.min_free_percent === undefined){
-const err261 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "min_free_percent"},message:"must have required property '"+"min_free_percent"+"'"};
+}
+if(data76.sequence_max !== undefined){
+let data91 = data76.sequence_max;
+if(!((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91)))){
+const err261 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3268,9 +3255,9 @@ vErrors.push(err261);
 }
 errors++;
 }
-for(const key18 in data93){
-if(!((key18 === "mount") || (key18 === "min_free_percent"))){
-const err262 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(typeof data91 == "number"){
+if(data91 > 9007199254740991 || isNaN(data91)){
+const err262 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3279,12 +3266,8 @@ vErrors.push(err262);
 }
 errors++;
 }
-}
-if(data93.mount !== undefined){
-let data94 = data93.mount;
-if(typeof data94 === "string"){
-if(func3(data94) < 1){
-const err263 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data91 < 255 || isNaN(data91)){
+const err263 = {instancePath:instancePath+"/telemetry/sequence_max",schemaPath:"#/properties/telemetry/properties/sequence_max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 255},message:"must be >= 255"};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3293,8 +3276,13 @@ vErrors.push(err263);
 }
 errors++;
 }
-if(!pattern4.test(data94)){
-const err264 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+}
+}
+if(data76.firmware !== undefined){
+let data92 = data76.firmware;
+if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
+if(data92.pointer === undefined){
+const err264 = {instancePath:instancePath+"/telemetry/firmware",schemaPath:"#/properties/telemetry/properties/firmware/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'"};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3303,9 +3291,9 @@ vErrors.push(err264);
 }
 errors++;
 }
-}
-else {
-const err265 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key16 in data92){
+if(!((key16 === "pointer") || (key16 === "minimum"))){
+const err265 = {instancePath:instancePath+"/telemetry/firmware",schemaPath:"#/properties/telemetry/properties/firmware/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3315,11 +3303,11 @@ vErrors.push(err265);
 errors++;
 }
 }
-if(data93.min_free_percent !== undefined){
-let data95 = data93.min_free_percent;
-if(typeof data95 == "number"){
-if(data95 > 100 || isNaN(data95)){
-const err266 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+if(data92.pointer !== undefined){
+let data93 = data92.pointer;
+if(typeof data93 === "string"){
+if(!pattern14.test(data93)){
+const err266 = {instancePath:instancePath+"/telemetry/firmware/pointer",schemaPath:"#/properties/telemetry/properties/firmware/properties/pointer/pattern",keyword:"pattern",params:{pattern: "^(/.*)?$"},message:"must match pattern \""+"^(/.*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3328,8 +3316,9 @@ vErrors.push(err266);
 }
 errors++;
 }
-if(data95 < 0 || isNaN(data95)){
-const err267 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err267 = {instancePath:instancePath+"/telemetry/firmware/pointer",schemaPath:"#/properties/telemetry/properties/firmware/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3339,8 +3328,11 @@ vErrors.push(err267);
 errors++;
 }
 }
-else {
-const err268 = {instancePath:instancePath+"/guardrails/disk/" + i9+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data92.minimum !== undefined){
+let data94 = data92.minimum;
+if(typeof data94 === "string"){
+if(!pattern18.test(data94)){
+const err268 = {instancePath:instancePath+"/telemetry/firmware/minimum",schemaPath:"#/properties/telemetry/properties/firmware/properties/minimum/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$"+"\""};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3350,9 +3342,8 @@ vErrors.push(err268);
 errors++;
 }
 }
-}
 else {
-const err269 = {instancePath:instancePath+"/guardrails/disk/" + i9,schemaPath:"#/properties/guardrails/properties/disk/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err269 = {instancePath:instancePath+"/telemetry/firmware/minimum",schemaPath:"#/properties/telemetry/properties/firmware/properties/minimum/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3364,7 +3355,7 @@ errors++;
 }
 }
 else {
-const err270 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err270 = {instancePath:instancePath+"/telemetry/firmware",schemaPath:"#/properties/telemetry/properties/firmware/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3374,9 +3365,10 @@ vErrors.push(err270);
 errors++;
 }
 }
-}
-else {
-const err271 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data76.max_devices !== undefined){
+let data95 = data76.max_devices;
+if(!((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95)))){
+const err271 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3385,13 +3377,9 @@ vErrors.push(err271);
 }
 errors++;
 }
-}
-if(data.bundles !== undefined){
-let data96 = data.bundles;
-if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
-for(const key19 in data96){
-if(!(pattern17.test(key19))){
-const err272 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(typeof data95 == "number"){
+if(data95 > 100000 || isNaN(data95)){
+const err272 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3400,13 +3388,8 @@ vErrors.push(err272);
 }
 errors++;
 }
-}
-for(const key20 in data96){
-if(pattern17.test(key20)){
-let data97 = data96[key20];
-if(Array.isArray(data97)){
-if(data97.length < 1){
-const err273 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data95 < 1 || isNaN(data95)){
+const err273 = {instancePath:instancePath+"/telemetry/max_devices",schemaPath:"#/properties/telemetry/properties/max_devices/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3415,12 +3398,11 @@ vErrors.push(err273);
 }
 errors++;
 }
-const len10 = data97.length;
-for(let i10=0; i10<len10; i10++){
-let data98 = data97[i10];
-if(typeof data98 === "string"){
-if(func3(data98) < 1){
-const err274 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i10,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/telemetry",schemaPath:"#/properties/telemetry/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3430,8 +3412,12 @@ vErrors.push(err274);
 errors++;
 }
 }
-else {
-const err275 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i10,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.guardrails !== undefined){
+let data96 = data.guardrails;
+if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
+for(const key17 in data96){
+if(!(((((key17 === "root") || (key17 === "allowed_listeners")) || (key17 === "secret_files")) || (key17 === "process_names")) || (key17 === "disk"))){
+const err275 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3441,9 +3427,11 @@ vErrors.push(err275);
 errors++;
 }
 }
-}
-else {
-const err276 = {instancePath:instancePath+"/bundles/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data96.root !== undefined){
+let data97 = data96.root;
+if(typeof data97 === "string"){
+if(func3(data97) < 1){
+const err276 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3453,10 +3441,8 @@ vErrors.push(err276);
 errors++;
 }
 }
-}
-}
 else {
-const err277 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err277 = {instancePath:instancePath+"/guardrails/root",schemaPath:"#/properties/guardrails/properties/root/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3466,11 +3452,11 @@ vErrors.push(err277);
 errors++;
 }
 }
-if(data.schedules !== undefined){
-let data99 = data.schedules;
-if(Array.isArray(data99)){
-if(data99.length > 64){
-const err278 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data96.allowed_listeners !== undefined){
+let data98 = data96.allowed_listeners;
+if(Array.isArray(data98)){
+if(data98.length > 256){
+const err278 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3479,15 +3465,11 @@ vErrors.push(err278);
 }
 errors++;
 }
-const len11 = data99.length;
-for(let i11=0; i11<len11; i11++){
-let data100 = data99[i11];
-const _errs249 = errors;
-let valid49 = false;
-const _errs250 = errors;
-if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
-if(data100.bundle === undefined){
-const err279 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "bundle"},message:"must have required property '"+"bundle"+"'"};
+const len6 = data98.length;
+for(let i6=0; i6<len6; i6++){
+let data99 = data98[i6];
+if(!((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99)))){
+const err279 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i6,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3496,8 +3478,9 @@ vErrors.push(err279);
 }
 errors++;
 }
-if(data100.cron === undefined){
-const err280 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
+if(typeof data99 == "number"){
+if(data99 > 65535 || isNaN(data99)){
+const err280 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i6,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3506,9 +3489,8 @@ vErrors.push(err280);
 }
 errors++;
 }
-for(const key21 in data100){
-if(!((((key21 === "bundle") || (key21 === "cron")) || (key21 === "timezone")) || (key21 === "jitter_s"))){
-const err281 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(data99 < 1 || isNaN(data99)){
+const err281 = {instancePath:instancePath+"/guardrails/allowed_listeners/" + i6,schemaPath:"#/properties/guardrails/properties/allowed_listeners/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3518,11 +3500,10 @@ vErrors.push(err281);
 errors++;
 }
 }
-if(data100.bundle !== undefined){
-let data101 = data100.bundle;
-if(typeof data101 === "string"){
-if(func3(data101) < 1){
-const err282 = {instancePath:instancePath+"/schedules/" + i11+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err282 = {instancePath:instancePath+"/guardrails/allowed_listeners",schemaPath:"#/properties/guardrails/properties/allowed_listeners/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3532,8 +3513,11 @@ vErrors.push(err282);
 errors++;
 }
 }
-else {
-const err283 = {instancePath:instancePath+"/schedules/" + i11+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data96.secret_files !== undefined){
+let data100 = data96.secret_files;
+if(Array.isArray(data100)){
+if(data100.length > 256){
+const err283 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3542,12 +3526,12 @@ vErrors.push(err283);
 }
 errors++;
 }
-}
-if(data100.cron !== undefined){
-let data102 = data100.cron;
-if(typeof data102 === "string"){
-if(func3(data102) < 1){
-const err284 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const len7 = data100.length;
+for(let i7=0; i7<len7; i7++){
+let data101 = data100[i7];
+if(typeof data101 === "string"){
+if(func3(data101) < 1){
+const err284 = {instancePath:instancePath+"/guardrails/secret_files/" + i7,schemaPath:"#/properties/guardrails/properties/secret_files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3558,7 +3542,7 @@ errors++;
 }
 }
 else {
-const err285 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err285 = {instancePath:instancePath+"/guardrails/secret_files/" + i7,schemaPath:"#/properties/guardrails/properties/secret_files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3568,9 +3552,9 @@ vErrors.push(err285);
 errors++;
 }
 }
-if(data100.timezone !== undefined){
-if(typeof data100.timezone !== "string"){
-const err286 = {instancePath:instancePath+"/schedules/" + i11+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/0/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err286 = {instancePath:instancePath+"/guardrails/secret_files",schemaPath:"#/properties/guardrails/properties/secret_files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3580,10 +3564,12 @@ vErrors.push(err286);
 errors++;
 }
 }
-if(data100.jitter_s !== undefined){
-let data104 = data100.jitter_s;
-if(!((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104)))){
-const err287 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data96.process_names !== undefined){
+let data102 = data96.process_names;
+if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
+for(const key18 in data102){
+if(!((key18 === "broker") || (key18 === "relay"))){
+const err287 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3592,9 +3578,12 @@ vErrors.push(err287);
 }
 errors++;
 }
-if(typeof data104 == "number"){
-if(data104 > 3600 || isNaN(data104)){
-const err288 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+}
+if(data102.broker !== undefined){
+let data103 = data102.broker;
+if(Array.isArray(data103)){
+if(data103.length > 16){
+const err288 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3603,8 +3592,12 @@ vErrors.push(err288);
 }
 errors++;
 }
-if(data104 < 0 || isNaN(data104)){
-const err289 = {instancePath:instancePath+"/schedules/" + i11+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const len8 = data103.length;
+for(let i8=0; i8<len8; i8++){
+let data104 = data103[i8];
+if(typeof data104 === "string"){
+if(func3(data104) > 64){
+const err289 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3613,11 +3606,8 @@ vErrors.push(err289);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err290 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(func3(data104) < 1){
+const err290 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3626,13 +3616,8 @@ vErrors.push(err290);
 }
 errors++;
 }
-var _valid5 = _errs250 === errors;
-valid49 = valid49 || _valid5;
-if(!valid49){
-const _errs261 = errors;
-if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
-if(data100.snapshot === undefined){
-const err291 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "snapshot"},message:"must have required property '"+"snapshot"+"'"};
+if(!pattern19.test(data104)){
+const err291 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3641,8 +3626,9 @@ vErrors.push(err291);
 }
 errors++;
 }
-if(data100.cron === undefined){
-const err292 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
+}
+else {
+const err292 = {instancePath:instancePath+"/guardrails/process_names/broker/" + i8,schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3651,9 +3637,10 @@ vErrors.push(err292);
 }
 errors++;
 }
-for(const key22 in data100){
-if(!(((key22 === "snapshot") || (key22 === "cron")) || (key22 === "timezone"))){
-const err293 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+}
+}
+else {
+const err293 = {instancePath:instancePath+"/guardrails/process_names/broker",schemaPath:"#/properties/guardrails/properties/process_names/properties/broker/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3663,10 +3650,11 @@ vErrors.push(err293);
 errors++;
 }
 }
-if(data100.snapshot !== undefined){
-let data105 = data100.snapshot;
-if(typeof data105 !== "string"){
-const err294 = {instancePath:instancePath+"/schedules/" + i11+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data102.relay !== undefined){
+let data105 = data102.relay;
+if(Array.isArray(data105)){
+if(data105.length > 16){
+const err294 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3675,8 +3663,12 @@ vErrors.push(err294);
 }
 errors++;
 }
-if("monthly" !== data105){
-const err295 = {instancePath:instancePath+"/schedules/" + i11+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/const",keyword:"const",params:{allowedValue: "monthly"},message:"must be equal to constant"};
+const len9 = data105.length;
+for(let i9=0; i9<len9; i9++){
+let data106 = data105[i9];
+if(typeof data106 === "string"){
+if(func3(data106) > 64){
+const err295 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i9,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3685,12 +3677,8 @@ vErrors.push(err295);
 }
 errors++;
 }
-}
-if(data100.cron !== undefined){
-let data106 = data100.cron;
-if(typeof data106 === "string"){
 if(func3(data106) < 1){
-const err296 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err296 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i9,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3699,9 +3687,8 @@ vErrors.push(err296);
 }
 errors++;
 }
-}
-else {
-const err297 = {instancePath:instancePath+"/schedules/" + i11+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern19.test(data106)){
+const err297 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i9,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/pattern",keyword:"pattern",params:{pattern: "^[^/\\s]+$"},message:"must match pattern \""+"^[^/\\s]+$"+"\""};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3711,9 +3698,8 @@ vErrors.push(err297);
 errors++;
 }
 }
-if(data100.timezone !== undefined){
-if(typeof data100.timezone !== "string"){
-const err298 = {instancePath:instancePath+"/schedules/" + i11+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/1/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err298 = {instancePath:instancePath+"/guardrails/process_names/relay/" + i9,schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3725,7 +3711,7 @@ errors++;
 }
 }
 else {
-const err299 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err299 = {instancePath:instancePath+"/guardrails/process_names/relay",schemaPath:"#/properties/guardrails/properties/process_names/properties/relay/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3734,11 +3720,10 @@ vErrors.push(err299);
 }
 errors++;
 }
-var _valid5 = _errs261 === errors;
-valid49 = valid49 || _valid5;
 }
-if(!valid49){
-const err300 = {instancePath:instancePath+"/schedules/" + i11,schemaPath:"#/properties/schedules/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+else {
+const err300 = {instancePath:instancePath+"/guardrails/process_names",schemaPath:"#/properties/guardrails/properties/process_names/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3747,21 +3732,12 @@ vErrors.push(err300);
 }
 errors++;
 }
-else {
-errors = _errs249;
-if(vErrors !== null){
-if(_errs249){
-vErrors.length = _errs249;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err301 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data96.disk !== undefined){
+let data107 = data96.disk;
+if(Array.isArray(data107)){
+if(data107.length > 32){
+const err301 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3770,13 +3746,12 @@ vErrors.push(err301);
 }
 errors++;
 }
-}
-if(data.api !== undefined){
-let data108 = data.api;
+const len10 = data107.length;
+for(let i10=0; i10<len10; i10++){
+let data108 = data107[i10];
 if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-for(const key23 in data108){
-if(!((key23 === "listen") || (key23 === "token_file"))){
-const err302 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(data108.mount === undefined){
+const err302 = {instancePath:instancePath+"/guardrails/disk/" + i10,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "mount"},message:"must have required property '"+"mount"+"'"};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3785,12 +3760,8 @@ vErrors.push(err302);
 }
 errors++;
 }
-}
-if(data108.listen !== undefined){
-let data109 = data108.listen;
-if(typeof data109 === "string"){
-if(!pattern19.test(data109)){
-const err303 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"},message:"must match pattern \""+"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"+"\""};
+if(data108.min_free_percent === undefined){
+const err303 = {instancePath:instancePath+"/guardrails/disk/" + i10,schemaPath:"#/properties/guardrails/properties/disk/items/required",keyword:"required",params:{missingProperty: "min_free_percent"},message:"must have required property '"+"min_free_percent"+"'"};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -3799,9 +3770,9 @@ vErrors.push(err303);
 }
 errors++;
 }
-}
-else {
-const err304 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key19 in data108){
+if(!((key19 === "mount") || (key19 === "min_free_percent"))){
+const err304 = {instancePath:instancePath+"/guardrails/disk/" + i10,schemaPath:"#/properties/guardrails/properties/disk/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -3811,11 +3782,11 @@ vErrors.push(err304);
 errors++;
 }
 }
-if(data108.token_file !== undefined){
-let data110 = data108.token_file;
-if(typeof data110 === "string"){
-if(func3(data110) < 1){
-const err305 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data108.mount !== undefined){
+let data109 = data108.mount;
+if(typeof data109 === "string"){
+if(func3(data109) < 1){
+const err305 = {instancePath:instancePath+"/guardrails/disk/" + i10+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -3824,9 +3795,8 @@ vErrors.push(err305);
 }
 errors++;
 }
-}
-else {
-const err306 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern4.test(data109)){
+const err306 = {instancePath:instancePath+"/guardrails/disk/" + i10+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -3836,9 +3806,8 @@ vErrors.push(err306);
 errors++;
 }
 }
-}
 else {
-const err307 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err307 = {instancePath:instancePath+"/guardrails/disk/" + i10+"/mount",schemaPath:"#/properties/guardrails/properties/disk/items/properties/mount/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -3848,12 +3817,11 @@ vErrors.push(err307);
 errors++;
 }
 }
-if(data.store !== undefined){
-let data111 = data.store;
-if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
-for(const key24 in data111){
-if(!(((key24 === "path") || (key24 === "retention_days")) || (key24 === "key_file"))){
-const err308 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+if(data108.min_free_percent !== undefined){
+let data110 = data108.min_free_percent;
+if(typeof data110 == "number"){
+if(data110 > 100 || isNaN(data110)){
+const err308 = {instancePath:instancePath+"/guardrails/disk/" + i10+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -3862,12 +3830,8 @@ vErrors.push(err308);
 }
 errors++;
 }
-}
-if(data111.path !== undefined){
-let data112 = data111.path;
-if(typeof data112 === "string"){
-if(func3(data112) < 1){
-const err309 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data110 < 0 || isNaN(data110)){
+const err309 = {instancePath:instancePath+"/guardrails/disk/" + i10+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -3878,7 +3842,7 @@ errors++;
 }
 }
 else {
-const err310 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err310 = {instancePath:instancePath+"/guardrails/disk/" + i10+"/min_free_percent",schemaPath:"#/properties/guardrails/properties/disk/items/properties/min_free_percent/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -3888,10 +3852,9 @@ vErrors.push(err310);
 errors++;
 }
 }
-if(data111.retention_days !== undefined){
-let data113 = data111.retention_days;
-if(!((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113)))){
-const err311 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err311 = {instancePath:instancePath+"/guardrails/disk/" + i10,schemaPath:"#/properties/guardrails/properties/disk/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -3900,9 +3863,10 @@ vErrors.push(err311);
 }
 errors++;
 }
-if(typeof data113 == "number"){
-if(data113 > 36500 || isNaN(data113)){
-const err312 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
+}
+}
+else {
+const err312 = {instancePath:instancePath+"/guardrails/disk",schemaPath:"#/properties/guardrails/properties/disk/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -3911,8 +3875,10 @@ vErrors.push(err312);
 }
 errors++;
 }
-if(data113 < 1 || isNaN(data113)){
-const err313 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+else {
+const err313 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -3922,12 +3888,12 @@ vErrors.push(err313);
 errors++;
 }
 }
-}
-if(data111.key_file !== undefined){
-let data114 = data111.key_file;
-if(typeof data114 === "string"){
-if(func3(data114) < 1){
-const err314 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.bundles !== undefined){
+let data111 = data.bundles;
+if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
+for(const key20 in data111){
+if(!(pattern22.test(key20))){
+const err314 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -3937,8 +3903,12 @@ vErrors.push(err314);
 errors++;
 }
 }
-else {
-const err315 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key21 in data111){
+if(pattern22.test(key21)){
+let data112 = data111[key21];
+if(Array.isArray(data112)){
+if(data112.length < 1){
+const err315 = {instancePath:instancePath+"/bundles/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -3947,10 +3917,12 @@ vErrors.push(err315);
 }
 errors++;
 }
-}
-}
-else {
-const err316 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const len11 = data112.length;
+for(let i11=0; i11<len11; i11++){
+let data113 = data112[i11];
+if(typeof data113 === "string"){
+if(func3(data113) < 1){
+const err316 = {instancePath:instancePath+"/bundles/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i11,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -3960,11 +3932,8 @@ vErrors.push(err316);
 errors++;
 }
 }
-if(data.waivers !== undefined){
-let data115 = data.waivers;
-if(Array.isArray(data115)){
-if(data115.length > 1000){
-const err317 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+else {
+const err317 = {instancePath:instancePath+"/bundles/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i11,schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -3973,12 +3942,10 @@ vErrors.push(err317);
 }
 errors++;
 }
-const len12 = data115.length;
-for(let i12=0; i12<len12; i12++){
-let data116 = data115[i12];
-if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
-if(data116.control === undefined){
-const err318 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "control"},message:"must have required property '"+"control"+"'"};
+}
+}
+else {
+const err318 = {instancePath:instancePath+"/bundles/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/bundles/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9-%5D%7B0%2C63%7D%24/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -3987,8 +3954,11 @@ vErrors.push(err318);
 }
 errors++;
 }
-if(data116.reason === undefined){
-const err319 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+}
+}
+else {
+const err319 = {instancePath:instancePath+"/bundles",schemaPath:"#/properties/bundles/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -3997,8 +3967,12 @@ vErrors.push(err319);
 }
 errors++;
 }
-if(data116.expires === undefined){
-const err320 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'"};
+}
+if(data.schedules !== undefined){
+let data114 = data.schedules;
+if(Array.isArray(data114)){
+if(data114.length > 64){
+const err320 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4007,9 +3981,15 @@ vErrors.push(err320);
 }
 errors++;
 }
-for(const key25 in data116){
-if(!((((key25 === "control") || (key25 === "resource")) || (key25 === "reason")) || (key25 === "expires"))){
-const err321 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+const len12 = data114.length;
+for(let i12=0; i12<len12; i12++){
+let data115 = data114[i12];
+const _errs280 = errors;
+let valid52 = false;
+const _errs281 = errors;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.bundle === undefined){
+const err321 = {instancePath:instancePath+"/schedules/" + i12,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "bundle"},message:"must have required property '"+"bundle"+"'"};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4018,12 +3998,8 @@ vErrors.push(err321);
 }
 errors++;
 }
-}
-if(data116.control !== undefined){
-let data117 = data116.control;
-if(typeof data117 === "string"){
-if(!pattern20.test(data117)){
-const err322 = {instancePath:instancePath+"/waivers/" + i12+"/control",schemaPath:"#/properties/waivers/items/properties/control/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-\\d{2}$"},message:"must match pattern \""+"^[A-Z]{2}-\\d{2}$"+"\""};
+if(data115.cron === undefined){
+const err322 = {instancePath:instancePath+"/schedules/" + i12,schemaPath:"#/properties/schedules/items/anyOf/0/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4032,9 +4008,9 @@ vErrors.push(err322);
 }
 errors++;
 }
-}
-else {
-const err323 = {instancePath:instancePath+"/waivers/" + i12+"/control",schemaPath:"#/properties/waivers/items/properties/control/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key22 in data115){
+if(!((((key22 === "bundle") || (key22 === "cron")) || (key22 === "timezone")) || (key22 === "jitter_s"))){
+const err323 = {instancePath:instancePath+"/schedules/" + i12,schemaPath:"#/properties/schedules/items/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -4044,11 +4020,11 @@ vErrors.push(err323);
 errors++;
 }
 }
-if(data116.resource !== undefined){
-let data118 = data116.resource;
-if(typeof data118 === "string"){
-if(func3(data118) < 1){
-const err324 = {instancePath:instancePath+"/waivers/" + i12+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data115.bundle !== undefined){
+let data116 = data115.bundle;
+if(typeof data116 === "string"){
+if(func3(data116) < 1){
+const err324 = {instancePath:instancePath+"/schedules/" + i12+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -4059,7 +4035,7 @@ errors++;
 }
 }
 else {
-const err325 = {instancePath:instancePath+"/waivers/" + i12+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err325 = {instancePath:instancePath+"/schedules/" + i12+"/bundle",schemaPath:"#/properties/schedules/items/anyOf/0/properties/bundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -4069,11 +4045,11 @@ vErrors.push(err325);
 errors++;
 }
 }
-if(data116.reason !== undefined){
-let data119 = data116.reason;
-if(typeof data119 === "string"){
-if(func3(data119) > 500){
-const err326 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(data115.cron !== undefined){
+let data117 = data115.cron;
+if(typeof data117 === "string"){
+if(func3(data117) < 1){
+const err326 = {instancePath:instancePath+"/schedules/" + i12+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4082,8 +4058,9 @@ vErrors.push(err326);
 }
 errors++;
 }
-if(func3(data119) < 1){
-const err327 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err327 = {instancePath:instancePath+"/schedules/" + i12+"/cron",schemaPath:"#/properties/schedules/items/anyOf/0/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4093,8 +4070,9 @@ vErrors.push(err327);
 errors++;
 }
 }
-else {
-const err328 = {instancePath:instancePath+"/waivers/" + i12+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data115.timezone !== undefined){
+if(typeof data115.timezone !== "string"){
+const err328 = {instancePath:instancePath+"/schedules/" + i12+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/0/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4104,11 +4082,10 @@ vErrors.push(err328);
 errors++;
 }
 }
-if(data116.expires !== undefined){
-let data120 = data116.expires;
-if(typeof data120 === "string"){
-if(!pattern0.test(data120)){
-const err329 = {instancePath:instancePath+"/waivers/" + i12+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
+if(data115.jitter_s !== undefined){
+let data119 = data115.jitter_s;
+if(!((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119)))){
+const err329 = {instancePath:instancePath+"/schedules/" + i12+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4117,9 +4094,9 @@ vErrors.push(err329);
 }
 errors++;
 }
-}
-else {
-const err330 = {instancePath:instancePath+"/waivers/" + i12+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data119 == "number"){
+if(data119 > 3600 || isNaN(data119)){
+const err330 = {instancePath:instancePath+"/schedules/" + i12+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -4128,10 +4105,8 @@ vErrors.push(err330);
 }
 errors++;
 }
-}
-}
-else {
-const err331 = {instancePath:instancePath+"/waivers/" + i12,schemaPath:"#/properties/waivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data119 < 0 || isNaN(data119)){
+const err331 = {instancePath:instancePath+"/schedules/" + i12+"/jitter_s",schemaPath:"#/properties/schedules/items/anyOf/0/properties/jitter_s/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -4142,8 +4117,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err332 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err332 = {instancePath:instancePath+"/schedules/" + i12,schemaPath:"#/properties/schedules/items/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -4152,13 +4128,13 @@ vErrors.push(err332);
 }
 errors++;
 }
-}
-if(data.runner !== undefined){
-let data121 = data.runner;
-if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
-for(const key26 in data121){
-if(!((key26 === "check_timeout_s") || (key26 === "step_timeout_ms"))){
-const err333 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+var _valid5 = _errs281 === errors;
+valid52 = valid52 || _valid5;
+if(!valid52){
+const _errs292 = errors;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.snapshot === undefined){
+const err333 = {instancePath:instancePath+"/schedules/" + i12,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "snapshot"},message:"must have required property '"+"snapshot"+"'"};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -4167,12 +4143,8 @@ vErrors.push(err333);
 }
 errors++;
 }
-}
-if(data121.check_timeout_s !== undefined){
-let data122 = data121.check_timeout_s;
-if(typeof data122 == "number"){
-if(data122 > 3600 || isNaN(data122)){
-const err334 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+if(data115.cron === undefined){
+const err334 = {instancePath:instancePath+"/schedules/" + i12,schemaPath:"#/properties/schedules/items/anyOf/1/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
 if(vErrors === null){
 vErrors = [err334];
 }
@@ -4181,8 +4153,9 @@ vErrors.push(err334);
 }
 errors++;
 }
-if(data122 <= 0 || isNaN(data122)){
-const err335 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+for(const key23 in data115){
+if(!(((key23 === "snapshot") || (key23 === "cron")) || (key23 === "timezone"))){
+const err335 = {instancePath:instancePath+"/schedules/" + i12,schemaPath:"#/properties/schedules/items/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err335];
 }
@@ -4192,8 +4165,10 @@ vErrors.push(err335);
 errors++;
 }
 }
-else {
-const err336 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data115.snapshot !== undefined){
+let data120 = data115.snapshot;
+if(typeof data120 !== "string"){
+const err336 = {instancePath:instancePath+"/schedules/" + i12+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err336];
 }
@@ -4202,11 +4177,8 @@ vErrors.push(err336);
 }
 errors++;
 }
-}
-if(data121.step_timeout_ms !== undefined){
-let data123 = data121.step_timeout_ms;
-if(!((typeof data123 == "number") && (!(data123 % 1) && !isNaN(data123)))){
-const err337 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if("monthly" !== data120){
+const err337 = {instancePath:instancePath+"/schedules/" + i12+"/snapshot",schemaPath:"#/properties/schedules/items/anyOf/1/properties/snapshot/const",keyword:"const",params:{allowedValue: "monthly"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err337];
 }
@@ -4215,9 +4187,12 @@ vErrors.push(err337);
 }
 errors++;
 }
-if(typeof data123 == "number"){
-if(data123 > 60000 || isNaN(data123)){
-const err338 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000"};
+}
+if(data115.cron !== undefined){
+let data121 = data115.cron;
+if(typeof data121 === "string"){
+if(func3(data121) < 1){
+const err338 = {instancePath:instancePath+"/schedules/" + i12+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err338];
 }
@@ -4226,8 +4201,9 @@ vErrors.push(err338);
 }
 errors++;
 }
-if(data123 < 50 || isNaN(data123)){
-const err339 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 50},message:"must be >= 50"};
+}
+else {
+const err339 = {instancePath:instancePath+"/schedules/" + i12+"/cron",schemaPath:"#/properties/schedules/items/anyOf/1/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err339];
 }
@@ -4237,10 +4213,9 @@ vErrors.push(err339);
 errors++;
 }
 }
-}
-}
-else {
-const err340 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data115.timezone !== undefined){
+if(typeof data115.timezone !== "string"){
+const err340 = {instancePath:instancePath+"/schedules/" + i12+"/timezone",schemaPath:"#/properties/schedules/items/anyOf/1/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err340];
 }
@@ -4250,12 +4225,9 @@ vErrors.push(err340);
 errors++;
 }
 }
-if(data.decision !== undefined){
-let data124 = data.decision;
-if(data124 && typeof data124 == "object" && !Array.isArray(data124)){
-for(const key27 in data124){
-if(!(((key27 === "sprint_critical") || (key27 === "sprint_high")) || (key27 === "fix_internally_min"))){
-const err341 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+}
+else {
+const err341 = {instancePath:instancePath+"/schedules/" + i12,schemaPath:"#/properties/schedules/items/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err341];
 }
@@ -4264,11 +4236,11 @@ vErrors.push(err341);
 }
 errors++;
 }
+var _valid5 = _errs292 === errors;
+valid52 = valid52 || _valid5;
 }
-if(data124.sprint_critical !== undefined){
-let data125 = data124.sprint_critical;
-if(!((typeof data125 == "number") && (!(data125 % 1) && !isNaN(data125)))){
-const err342 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!valid52){
+const err342 = {instancePath:instancePath+"/schedules/" + i12,schemaPath:"#/properties/schedules/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err342];
 }
@@ -4277,9 +4249,21 @@ vErrors.push(err342);
 }
 errors++;
 }
-if(typeof data125 == "number"){
-if(data125 > 1000 || isNaN(data125)){
-const err343 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+else {
+errors = _errs280;
+if(vErrors !== null){
+if(_errs280){
+vErrors.length = _errs280;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err343 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err343];
 }
@@ -4288,8 +4272,13 @@ vErrors.push(err343);
 }
 errors++;
 }
-if(data125 < 1 || isNaN(data125)){
-const err344 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.api !== undefined){
+let data123 = data.api;
+if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
+for(const key24 in data123){
+if(!((key24 === "listen") || (key24 === "token_file"))){
+const err344 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err344];
 }
@@ -4299,11 +4288,11 @@ vErrors.push(err344);
 errors++;
 }
 }
-}
-if(data124.sprint_high !== undefined){
-let data126 = data124.sprint_high;
-if(!((typeof data126 == "number") && (!(data126 % 1) && !isNaN(data126)))){
-const err345 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data123.listen !== undefined){
+let data124 = data123.listen;
+if(typeof data124 === "string"){
+if(!pattern24.test(data124)){
+const err345 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"},message:"must match pattern \""+"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$"+"\""};
 if(vErrors === null){
 vErrors = [err345];
 }
@@ -4312,9 +4301,9 @@ vErrors.push(err345);
 }
 errors++;
 }
-if(typeof data126 == "number"){
-if(data126 > 1000 || isNaN(data126)){
-const err346 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+else {
+const err346 = {instancePath:instancePath+"/api/listen",schemaPath:"#/properties/api/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err346];
 }
@@ -4323,8 +4312,12 @@ vErrors.push(err346);
 }
 errors++;
 }
-if(data126 < 1 || isNaN(data126)){
-const err347 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data123.token_file !== undefined){
+let data125 = data123.token_file;
+if(typeof data125 === "string"){
+if(func3(data125) < 1){
+const err347 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err347];
 }
@@ -4334,11 +4327,8 @@ vErrors.push(err347);
 errors++;
 }
 }
-}
-if(data124.fix_internally_min !== undefined){
-let data127 = data124.fix_internally_min;
-if(!((typeof data127 == "number") && (!(data127 % 1) && !isNaN(data127)))){
-const err348 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err348 = {instancePath:instancePath+"/api/token_file",schemaPath:"#/properties/api/properties/token_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err348];
 }
@@ -4347,9 +4337,10 @@ vErrors.push(err348);
 }
 errors++;
 }
-if(typeof data127 == "number"){
-if(data127 > 1000 || isNaN(data127)){
-const err349 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+}
+else {
+const err349 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err349];
 }
@@ -4358,8 +4349,13 @@ vErrors.push(err349);
 }
 errors++;
 }
-if(data127 < 1 || isNaN(data127)){
-const err350 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.store !== undefined){
+let data126 = data.store;
+if(data126 && typeof data126 == "object" && !Array.isArray(data126)){
+for(const key25 in data126){
+if(!(((key25 === "path") || (key25 === "retention_days")) || (key25 === "key_file"))){
+const err350 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err350];
 }
@@ -4369,10 +4365,11 @@ vErrors.push(err350);
 errors++;
 }
 }
-}
-}
-else {
-const err351 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data126.path !== undefined){
+let data127 = data126.path;
+if(typeof data127 === "string"){
+if(func3(data127) < 1){
+const err351 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err351];
 }
@@ -4382,14 +4379,519 @@ vErrors.push(err351);
 errors++;
 }
 }
-}
 else {
-const err352 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err352 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err352];
 }
 else {
 vErrors.push(err352);
+}
+errors++;
+}
+}
+if(data126.retention_days !== undefined){
+let data128 = data126.retention_days;
+if(!((typeof data128 == "number") && (!(data128 % 1) && !isNaN(data128)))){
+const err353 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err353];
+}
+else {
+vErrors.push(err353);
+}
+errors++;
+}
+if(typeof data128 == "number"){
+if(data128 > 36500 || isNaN(data128)){
+const err354 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
+if(vErrors === null){
+vErrors = [err354];
+}
+else {
+vErrors.push(err354);
+}
+errors++;
+}
+if(data128 < 1 || isNaN(data128)){
+const err355 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err355];
+}
+else {
+vErrors.push(err355);
+}
+errors++;
+}
+}
+}
+if(data126.key_file !== undefined){
+let data129 = data126.key_file;
+if(typeof data129 === "string"){
+if(func3(data129) < 1){
+const err356 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err356];
+}
+else {
+vErrors.push(err356);
+}
+errors++;
+}
+}
+else {
+const err357 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err357];
+}
+else {
+vErrors.push(err357);
+}
+errors++;
+}
+}
+}
+else {
+const err358 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err358];
+}
+else {
+vErrors.push(err358);
+}
+errors++;
+}
+}
+if(data.waivers !== undefined){
+let data130 = data.waivers;
+if(Array.isArray(data130)){
+if(data130.length > 1000){
+const err359 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+if(vErrors === null){
+vErrors = [err359];
+}
+else {
+vErrors.push(err359);
+}
+errors++;
+}
+const len13 = data130.length;
+for(let i13=0; i13<len13; i13++){
+let data131 = data130[i13];
+if(data131 && typeof data131 == "object" && !Array.isArray(data131)){
+if(data131.control === undefined){
+const err360 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "control"},message:"must have required property '"+"control"+"'"};
+if(vErrors === null){
+vErrors = [err360];
+}
+else {
+vErrors.push(err360);
+}
+errors++;
+}
+if(data131.reason === undefined){
+const err361 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+if(vErrors === null){
+vErrors = [err361];
+}
+else {
+vErrors.push(err361);
+}
+errors++;
+}
+if(data131.expires === undefined){
+const err362 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'"};
+if(vErrors === null){
+vErrors = [err362];
+}
+else {
+vErrors.push(err362);
+}
+errors++;
+}
+for(const key26 in data131){
+if(!((((key26 === "control") || (key26 === "resource")) || (key26 === "reason")) || (key26 === "expires"))){
+const err363 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err363];
+}
+else {
+vErrors.push(err363);
+}
+errors++;
+}
+}
+if(data131.control !== undefined){
+let data132 = data131.control;
+if(typeof data132 === "string"){
+if(!pattern25.test(data132)){
+const err364 = {instancePath:instancePath+"/waivers/" + i13+"/control",schemaPath:"#/properties/waivers/items/properties/control/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-\\d{2}$"},message:"must match pattern \""+"^[A-Z]{2}-\\d{2}$"+"\""};
+if(vErrors === null){
+vErrors = [err364];
+}
+else {
+vErrors.push(err364);
+}
+errors++;
+}
+}
+else {
+const err365 = {instancePath:instancePath+"/waivers/" + i13+"/control",schemaPath:"#/properties/waivers/items/properties/control/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err365];
+}
+else {
+vErrors.push(err365);
+}
+errors++;
+}
+}
+if(data131.resource !== undefined){
+let data133 = data131.resource;
+if(typeof data133 === "string"){
+if(func3(data133) < 1){
+const err366 = {instancePath:instancePath+"/waivers/" + i13+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err366];
+}
+else {
+vErrors.push(err366);
+}
+errors++;
+}
+}
+else {
+const err367 = {instancePath:instancePath+"/waivers/" + i13+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err367];
+}
+else {
+vErrors.push(err367);
+}
+errors++;
+}
+}
+if(data131.reason !== undefined){
+let data134 = data131.reason;
+if(typeof data134 === "string"){
+if(func3(data134) > 500){
+const err368 = {instancePath:instancePath+"/waivers/" + i13+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(vErrors === null){
+vErrors = [err368];
+}
+else {
+vErrors.push(err368);
+}
+errors++;
+}
+if(func3(data134) < 1){
+const err369 = {instancePath:instancePath+"/waivers/" + i13+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err369];
+}
+else {
+vErrors.push(err369);
+}
+errors++;
+}
+}
+else {
+const err370 = {instancePath:instancePath+"/waivers/" + i13+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err370];
+}
+else {
+vErrors.push(err370);
+}
+errors++;
+}
+}
+if(data131.expires !== undefined){
+let data135 = data131.expires;
+if(typeof data135 === "string"){
+if(!pattern0.test(data135)){
+const err371 = {instancePath:instancePath+"/waivers/" + i13+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
+if(vErrors === null){
+vErrors = [err371];
+}
+else {
+vErrors.push(err371);
+}
+errors++;
+}
+}
+else {
+const err372 = {instancePath:instancePath+"/waivers/" + i13+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err372];
+}
+else {
+vErrors.push(err372);
+}
+errors++;
+}
+}
+}
+else {
+const err373 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err373];
+}
+else {
+vErrors.push(err373);
+}
+errors++;
+}
+}
+}
+else {
+const err374 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err374];
+}
+else {
+vErrors.push(err374);
+}
+errors++;
+}
+}
+if(data.runner !== undefined){
+let data136 = data.runner;
+if(data136 && typeof data136 == "object" && !Array.isArray(data136)){
+for(const key27 in data136){
+if(!((key27 === "check_timeout_s") || (key27 === "step_timeout_ms"))){
+const err375 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err375];
+}
+else {
+vErrors.push(err375);
+}
+errors++;
+}
+}
+if(data136.check_timeout_s !== undefined){
+let data137 = data136.check_timeout_s;
+if(typeof data137 == "number"){
+if(data137 > 3600 || isNaN(data137)){
+const err376 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+if(vErrors === null){
+vErrors = [err376];
+}
+else {
+vErrors.push(err376);
+}
+errors++;
+}
+if(data137 <= 0 || isNaN(data137)){
+const err377 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(vErrors === null){
+vErrors = [err377];
+}
+else {
+vErrors.push(err377);
+}
+errors++;
+}
+}
+else {
+const err378 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err378];
+}
+else {
+vErrors.push(err378);
+}
+errors++;
+}
+}
+if(data136.step_timeout_ms !== undefined){
+let data138 = data136.step_timeout_ms;
+if(!((typeof data138 == "number") && (!(data138 % 1) && !isNaN(data138)))){
+const err379 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err379];
+}
+else {
+vErrors.push(err379);
+}
+errors++;
+}
+if(typeof data138 == "number"){
+if(data138 > 60000 || isNaN(data138)){
+const err380 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000"};
+if(vErrors === null){
+vErrors = [err380];
+}
+else {
+vErrors.push(err380);
+}
+errors++;
+}
+if(data138 < 50 || isNaN(data138)){
+const err381 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 50},message:"must be >= 50"};
+if(vErrors === null){
+vErrors = [err381];
+}
+else {
+vErrors.push(err381);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err382 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err382];
+}
+else {
+vErrors.push(err382);
+}
+errors++;
+}
+}
+if(data.decision !== undefined){
+let data139 = data.decision;
+if(data139 && typeof data139 == "object" && !Array.isArray(data139)){
+for(const key28 in data139){
+if(!(((key28 === "sprint_critical") || (key28 === "sprint_high")) || (key28 === "fix_internally_min"))){
+const err383 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err383];
+}
+else {
+vErrors.push(err383);
+}
+errors++;
+}
+}
+if(data139.sprint_critical !== undefined){
+let data140 = data139.sprint_critical;
+if(!((typeof data140 == "number") && (!(data140 % 1) && !isNaN(data140)))){
+const err384 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err384];
+}
+else {
+vErrors.push(err384);
+}
+errors++;
+}
+if(typeof data140 == "number"){
+if(data140 > 1000 || isNaN(data140)){
+const err385 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err385];
+}
+else {
+vErrors.push(err385);
+}
+errors++;
+}
+if(data140 < 1 || isNaN(data140)){
+const err386 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err386];
+}
+else {
+vErrors.push(err386);
+}
+errors++;
+}
+}
+}
+if(data139.sprint_high !== undefined){
+let data141 = data139.sprint_high;
+if(!((typeof data141 == "number") && (!(data141 % 1) && !isNaN(data141)))){
+const err387 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err387];
+}
+else {
+vErrors.push(err387);
+}
+errors++;
+}
+if(typeof data141 == "number"){
+if(data141 > 1000 || isNaN(data141)){
+const err388 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err388];
+}
+else {
+vErrors.push(err388);
+}
+errors++;
+}
+if(data141 < 1 || isNaN(data141)){
+const err389 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err389];
+}
+else {
+vErrors.push(err389);
+}
+errors++;
+}
+}
+}
+if(data139.fix_internally_min !== undefined){
+let data142 = data139.fix_internally_min;
+if(!((typeof data142 == "number") && (!(data142 % 1) && !isNaN(data142)))){
+const err390 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err390];
+}
+else {
+vErrors.push(err390);
+}
+errors++;
+}
+if(typeof data142 == "number"){
+if(data142 > 1000 || isNaN(data142)){
+const err391 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err391];
+}
+else {
+vErrors.push(err391);
+}
+errors++;
+}
+if(data142 < 1 || isNaN(data142)){
+const err392 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err392];
+}
+else {
+vErrors.push(err392);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err393 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err393];
+}
+else {
+vErrors.push(err393);
+}
+errors++;
+}
+}
+}
+else {
+const err394 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err394];
+}
+else {
+vErrors.push(err394);
 }
 errors++;
 }

@@ -41,7 +41,7 @@ try {
   // The run belongs to the config the daemon validated, whatever the re-read found.
   loaded.hash = req.configHash;
   const log = createLogger({ level: req.logLevel }).child({ worker: inThread ? 'thread' : 'process', pid: process.pid });
-  const doc = await executeRun({ loaded, bundle: req.bundle, checks: req.checks, trigger: req.trigger, runId: req.runId, log });
+  const doc = await executeRun({ loaded, bundle: req.bundle, checks: req.checks, trigger: req.trigger, runId: req.runId, log, runWindows: req.runWindows });
   await reply({ ok: true, doc });
 } catch (err) {
   await reply({ ok: false, error: reasonOf(err) });

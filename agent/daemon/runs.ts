@@ -18,6 +18,7 @@ import type { Log } from '../log.js';
 import type { RunDocument, Trigger } from '../runner/document.js';
 import { planRun } from '../runner/bundles.js';
 import { newRunId, startedRunHeader } from '../runner/header.js';
+import { runWindowsBefore } from '../runner/windows.js';
 import type { Store } from '../store/index.js';
 import { StoreHealth } from './store-health.js';
 import type { Execution, Executor } from './worker.js';
@@ -96,7 +97,8 @@ export class RunController extends EventEmitter<RunControllerEvents> {
     );
     const log = this.deps.log.child({ runId: id });
     log.info({ bundle: plan.bundle, trigger: opts.trigger }, 'run accepted');
-    const execution = this.deps.executor({ loaded, bundle: plan.bundle, checks: plan.checks, trigger: opts.trigger, runId: id, log: this.deps.log });
+    const runWindows = runWindowsBefore(this.deps.store, started);
+    const execution = this.deps.executor({ loaded, bundle: plan.bundle, checks: plan.checks, trigger: opts.trigger, runId: id, log: this.deps.log, runWindows });
     const settled = execution.done
       .then(
         (doc) => {

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Log } from '../log.js';
+import type { RunWindow } from '../../probes/types.js';
 import type { RunDocument, Trigger } from '../runner/document.js';
 
 export interface WorkerRequest {
@@ -19,6 +20,8 @@ export interface WorkerRequest {
   trigger: Trigger;
   runId: string;
   logLevel: string;
+  /** The store's run windows (the run process has no store): see ExecuteOptions.runWindows. */
+  runWindows: RunWindow[];
 }
 
 export type WorkerReply = { ok: true; doc: RunDocument } | { ok: false; error: string };
@@ -30,6 +33,7 @@ export interface ExecutionRequest {
   trigger: Trigger;
   runId: string;
   log: Log;
+  runWindows: RunWindow[];
 }
 
 /** A run being executed: its document when done, and a way to stop it early. */
@@ -58,6 +62,7 @@ function workerRequestOf(req: ExecutionRequest): WorkerRequest {
     trigger: req.trigger,
     runId: req.runId,
     logLevel: req.log.level,
+    runWindows: req.runWindows,
   };
 }
 
@@ -134,7 +139,7 @@ export const inProcessExecutor: Executor = (req) => {
   });
   // The probes load with the first in-process run, not with the daemon.
   const run = import('../runner/execute.js').then(({ executeRun }) =>
-    executeRun({ loaded: req.loaded, bundle: req.bundle, checks: req.checks, trigger: req.trigger, runId: req.runId, log: req.log }),
+    executeRun({ loaded: req.loaded, bundle: req.bundle, checks: req.checks, trigger: req.trigger, runId: req.runId, log: req.log, runWindows: req.runWindows }),
   );
   run.catch(() => {}); // an abandoned run may still fail later: nobody is waiting for it
   // Checks cannot be interrupted on the main thread: cancel abandons the

@@ -70,6 +70,8 @@ const OWNER: Record<string, string> = {
   'gateway-guardrails': 'gateway platform (OS) owner',
   'device-certs': 'device PKI / firmware team',
   telemetry: 'firmware / data pipeline',
+  'device-link': 'gateway site / field technician',
+  'broker-sessions': 'broker operator / device fleet',
 };
 
 function controlMeta(): Map<string, ControlMeta> {

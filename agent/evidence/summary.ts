@@ -106,6 +106,9 @@ const PLAIN_CONTROL: Record<string, string> = {
   'BT-06': 'the probe identity can read every topic, broker internals included',
   'BT-07': 'a default or guessable password opens the broker',
   'BT-08': 'MQTT over an unencrypted WebSocket is open',
+  'DL-02': 'a device sits in its bootloader: its firmware can be read out or replaced over USB',
+  'DL-03': 'a debug probe on the gateway gives full control of the device behind it',
+  'BS-04': 'something the inventory does not know is logged in to the broker',
 };
 const PLAIN_CHECK: Record<string, string> = {
   'broker-transport': 'device telemetry and commands can be read or injected at the broker',
@@ -114,6 +117,8 @@ const PLAIN_CHECK: Record<string, string> = {
   'gateway-guardrails': 'the gateway itself is easier to take over or to knock over',
   'device-certs': 'a device identity can be cloned, or a device will stop connecting',
   telemetry: 'the data reaching customers may be incomplete or untrustworthy',
+  'device-link': 'someone at the gateway can reflash or impersonate the devices, or a device has dropped off',
+  'broker-sessions': 'devices are failing to connect, fighting over one identity, or something unknown is logged in',
 };
 
 export function plainWords(item: Pick<BacklogItem, 'control' | 'check'>): string {

@@ -9,7 +9,7 @@ export const BUILTIN_BUNDLES: Readonly<Record<string, readonly string[]>> = {
   'hardening-verification': ['broker-transport', 'gateway-guardrails', 'ingest-auth'],
   'certificate-hygiene': ['device-certs'],
   'telemetry-trust': ['telemetry'],
-  full: ['broker-transport', 'broker-cert', 'ingest-auth', 'gateway-guardrails', 'device-certs', 'telemetry'],
+  full: ['broker-transport', 'broker-cert', 'ingest-auth', 'gateway-guardrails', 'device-certs', 'telemetry', 'device-link', 'broker-sessions'],
 };
 
 export function bundleNames(config?: PathauditConfig): string[] {

@@ -5,7 +5,7 @@
 //   runSteps = [resolve checks, collect (concurrent, budgeted), evaluate, findings + waivers, summarize]
 import { sha256Of } from '../evidence/hash.js';
 import { checkById } from '../../probes/index.js';
-import type { Check, ControlMeta, ControlResult, Evidence } from '../../probes/types.js';
+import type { Check, ControlMeta, ControlResult, Evidence, RunWindow } from '../../probes/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { reasonOf } from '../errors.js';
 import { findingsFrom } from '../evidence/findings.js';
@@ -26,6 +26,12 @@ export interface ExecuteOptions {
   log: Log;
   runId?: string;
   now?: () => Date;
+  /**
+   * Windows of the store's other runs (RunRepository.windowsSince), for checks
+   * that must tell the probe's own traffic in a log from the devices'. The
+   * current run's window is added here, open-ended, whatever the caller passes.
+   */
+  runWindows?: readonly RunWindow[];
   /** Called as checks start and finish, for progress display. */
   onProgress?: (event: { check: string; phase: 'start' | 'step' | 'done'; detail?: string; outcome?: CheckOutcome }) => void;
 }
@@ -44,7 +50,7 @@ interface Collected {
   evidence: Evidence[];
 }
 
-async function collectWithBudget(check: Check, opts: ExecuteOptions, budgetS: number, stepMs: number): Promise<Collected> {
+async function collectWithBudget(check: Check, opts: ExecuteOptions, budgetS: number, stepMs: number, runWindows: readonly RunWindow[]): Promise<Collected> {
   const { config } = opts.loaded;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -73,6 +79,7 @@ async function collectWithBudget(check: Check, opts: ExecuteOptions, budgetS: nu
         stepTimeoutMs: stepMs,
         log,
         progress: (step) => opts.onProgress?.({ check: check.id, phase: 'step', detail: step }),
+        runWindows,
       }),
       budget,
     ]);
@@ -139,6 +146,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
   const log = opts.log.child({ runId });
   log.info({ bundle: opts.bundle, checks: opts.checks }, 'run started');
 
+  const runWindows: RunWindow[] = [...(opts.runWindows ?? []), { startedAt: startedAt.toISOString(), finishedAt: null }];
+
   const checks = opts.checks.map((id) => {
     const c = checkById(id);
     if (!c) throw new Error(`check ${id} is not registered`);
@@ -148,7 +157,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
   const collected = await Promise.all(
     checks.map(async (check) => {
       opts.onProgress?.({ check: check.id, phase: 'start' });
-      const c = await collectWithBudget(check, opts, budgetS, stepMs);
+      const c = await collectWithBudget(check, opts, budgetS, stepMs, runWindows);
       opts.onProgress?.({ check: check.id, phase: 'done', outcome: c.outcome });
       return c;
     }),

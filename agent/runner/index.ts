@@ -8,6 +8,7 @@ import { planRun } from './bundles.js';
 import type { RunDocument, Trigger } from './document.js';
 import { executeRun, type ExecuteOptions } from './execute.js';
 import { newRunId, startedRunHeader } from './header.js';
+import { runWindowsBefore } from './windows.js';
 
 export interface RunRequest {
   loaded: LoadedConfig;
@@ -31,7 +32,8 @@ export async function runAndStore(req: RunRequest): Promise<RunDocument> {
   );
   let doc: RunDocument;
   try {
-    doc = await executeRun({ loaded: req.loaded, bundle: plan.bundle, checks: plan.checks, trigger: req.trigger, log: req.log, runId, now: req.now, onProgress: req.onProgress });
+    const runWindows = runWindowsBefore(req.store, startedAt);
+    doc = await executeRun({ loaded: req.loaded, bundle: plan.bundle, checks: plan.checks, trigger: req.trigger, log: req.log, runId, now: req.now, onProgress: req.onProgress, runWindows });
   } catch (err) {
     req.store.runs.abort(runId);
     throw new PathauditError('PATHAUDIT_ERR_RUN', `run ${runId} failed: ${reasonOf(err)}`, [], { cause: err });

@@ -5,7 +5,7 @@
 // The chain: each finished run stores the hash of the previous finished run's
 // canonical record; its own hash covers that link, so editing or deleting an
 // earlier run breaks every later link (verifyChain).
-import type { Severity, Status } from '../../probes/types.js';
+import type { RunWindow, Severity, Status } from '../../probes/types.js';
 import { sha256Of } from '../evidence/hash.js';
 import type { CheckOutcome, EvidenceRecord, FindingRecord, ResultRecord, RunDocument, RunHeader, RunStatus, RunSummary } from '../runner/document.js';
 import type { Db } from './db.js';
@@ -181,6 +181,22 @@ export class RunRepository {
   /** Runs recorded `running` (by any process), oldest first. */
   inFlight(): Array<{ id: string; owner: string | null }> {
     return this.db.prepare("SELECT id, owner FROM runs WHERE status = 'running' ORDER BY seq").all() as Array<{ id: string; owner: string | null }>;
+  }
+
+  /**
+   * When runs were in flight from `since` on, newest first (at most `limit`):
+   * ended runs with their end, runs in flight open-ended. A run left
+   * `running` by a process that is gone has no end on record; it is left out
+   * rather than made open-ended, which would hide every later log line from
+   * broker-sessions until `serve` marks it aborted.
+   */
+  windowsSince(since: string, alive: (owner: string | null) => boolean = ownerAlive, limit = 10_000): RunWindow[] {
+    const rows = this.db
+      .prepare('SELECT started_at, finished_at, status, owner FROM runs WHERE finished_at IS NULL OR finished_at >= ? ORDER BY seq DESC LIMIT ?')
+      .all(since, limit) as Array<{ started_at: string; finished_at: string | null; status: RunStatus; owner: string | null }>;
+    return rows
+      .filter((r) => r.status !== 'running' || alive(r.owner))
+      .map((r) => ({ startedAt: r.started_at, finishedAt: r.status === 'running' ? null : r.finished_at }));
   }
 
   get(id: string): RunDocument | null {

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { FilePath, Host, Port, SecretFile } from './common.js';
+import { MAX_LOG_WINDOW_H } from './defaults.js';
 
 export const Listener = Type.Object(
   {
@@ -97,6 +98,36 @@ export const BrokerSection = Type.Object(
       ),
     ),
     max_validity_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500, description: 'BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)' })),
+    log_file: Type.Optional(
+      FilePath('The broker\'s own log (Mosquitto `log_dest file`), read by broker-sessions together with its rotated `.1` (or `.1.gz`) file'),
+    ),
+    log_window_h: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: MAX_LOG_WINDOW_H, description: `broker-sessions judges the log lines of this many past hours (default 24, at most ${MAX_LOG_WINDOW_H})` }),
+    ),
+    log_timestamp_format: Type.Optional(
+      Type.String({
+        minLength: 2,
+        maxLength: 64,
+        description:
+          'The broker\'s `log_timestamp_format` (strftime: %Y %m %d %H %M %S %z %F %T %e %b %y %s %%). Default: detected per line, epoch seconds or ISO 8601 (%Y-%m-%dT%H:%M:%S, optionally with %z)',
+      }),
+    ),
+    log_max_mb: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 4096, description: 'Largest amount of log (MiB, the log and its rotated file together, decompressed) broker-sessions reads; a larger log is an error (default 256)' }),
+    ),
+    auth_failure_threshold: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000000, description: 'BS-02 fails when one address or one client id has this many authentication failures in the window (default 5)' }),
+    ),
+    tls_failure_threshold: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000000,
+        description: 'BS-03 fails when one address has this many certificate failures in TLS handshakes in the window (default 5)',
+      }),
+    ),
+    max_reconnects: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000000, description: 'BS-05 fails when one client id connects more than this many times in the window (default 20)' }),
+    ),
   },
   { additionalProperties: false },
 );

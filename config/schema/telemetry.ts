@@ -63,6 +63,22 @@ export const TelemetrySection = Type.Object(
         description: 'Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)',
       }),
     ),
+    firmware: Type.Optional(
+      Type.Object(
+        {
+          pointer: Pointer('JSON pointer to the firmware version in the payload (a string such as "2.4.1"; a leading "v" is accepted)'),
+          minimum: Type.Optional(
+            Type.String({
+              // Semantic Versioning 2.0.0, the regular expression semver.org suggests (numbered groups removed).
+              pattern:
+                '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$',
+              description: 'TI-07: the lowest firmware version allowed on the path, a semantic version (e.g. 2.4.0); devices reporting a lower one fail',
+            }),
+          ),
+        },
+        { additionalProperties: false, description: 'Firmware policy (TI-07, TI-08): where devices report their firmware version, and the minimum' },
+      ),
+    ),
     max_devices: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 100000, description: 'Distinct device ids tracked in one window (default 10000); more are counted, not tracked' }),
     ),

@@ -27,6 +27,10 @@ export const REORDER_WINDOW = 128;
 /** Concrete examples kept per kind (duplicated, missing, out-of-order sequence numbers). */
 export const EXAMPLES = 10;
 export const MAX_DEVICE_ID_LENGTH = 128;
+/** Distinct firmware versions kept per device (a device updated mid-window reports two). */
+export const FIRMWARE_VERSIONS = 4;
+/** Longest firmware string kept. */
+const MAX_FIRMWARE_LENGTH = 64;
 /** Distinct untracked ids remembered for counting; beyond it the count is a lower bound. */
 const UNTRACKED_IDS_COUNTED = 100_000;
 
@@ -37,6 +41,8 @@ export interface AnalyzerOptions {
   timestamp: string | null;
   sequenceMax: number;
   maxDevices: number;
+  /** JSON pointer to the firmware version (telemetry.firmware.pointer), or null when no firmware policy is set. */
+  firmware?: string | null;
 }
 
 /** A missing range [from, to] in the device's own (raw) numbering. */
@@ -66,6 +72,8 @@ export interface DeviceReport {
   sequence: { first: number | null; last: number | null };
   firstArrival: string | null;
   lastArrival: string | null;
+  /** Firmware versions in live messages, in the order first seen; null when no firmware policy is set. */
+  firmware: { versions: string[]; versionsNotListed: number; missing: number } | null;
 }
 
 export interface AnalyzerTotals {
@@ -84,6 +92,13 @@ export interface AnalyzerTotals {
 
 /** Measured faster than Buffer#toString for the short payloads devices send (decode + JSON.parse ≈ 1.3 M/s vs 0.9 M/s). */
 const UTF8 = new TextDecoder('utf-8');
+
+/** A firmware version as reported: a non-empty string (or a number, as some firmwares send 2.4), else undefined. */
+function firmwareOf(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && value.length > 0) return value.length > MAX_FIRMWARE_LENGTH ? `${value.slice(0, MAX_FIRMWARE_LENGTH)}…` : value;
+  return undefined;
+}
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const pushCapped = <T>(list: T[], value: T) => {
@@ -113,6 +128,9 @@ class DeviceState {
   lastSeq = -1;
   firstArrival = 0;
   lastArrival = 0;
+  readonly firmware: string[] = [];
+  firmwareNotListed = 0;
+  noFirmware = 0;
 
   // Sequence line.
   base = 0;
@@ -130,18 +148,27 @@ class DeviceState {
   skewMin = Infinity;
   skewMax = -Infinity;
 
-  constructor(readonly id: string, readonly sequenceMax: number) {}
+  constructor(
+    readonly id: string,
+    readonly sequenceMax: number,
+    readonly firmwarePolicy: boolean,
+  ) {}
 
-  observe(seq: number, deviceMs: number, hash: number, qos: number, retain: boolean, arrivalMs: number): void {
+  observe(seq: number, deviceMs: number, hash: number, qos: number, retain: boolean, arrivalMs: number, firmware?: string): void {
     if (this.firstArrival === 0) this.firstArrival = arrivalMs;
     this.lastArrival = arrivalMs;
     // A retained message is a stored snapshot replayed on SUBSCRIBE, not a
-    // live delivery: its age and sequence number say nothing about the stream.
+    // live delivery: its age, sequence number and firmware say nothing about the stream.
     if (retain) {
       this.retained++;
       return;
     }
     this.messages++;
+    if (firmware === undefined) this.noFirmware++;
+    else if (!this.firmware.includes(firmware)) {
+      if (this.firmware.length < FIRMWARE_VERSIONS) this.firmware.push(firmware);
+      else this.firmwareNotListed++;
+    }
     this.qos[qos & 3]!++;
     if (Number.isFinite(deviceMs)) {
       const skew = deviceMs - arrivalMs;
@@ -297,6 +324,7 @@ class DeviceState {
       sequence: { first: this.firstSeq < 0 ? null : this.firstSeq, last: this.lastSeq < 0 ? null : this.lastSeq },
       firstArrival: this.firstArrival ? new Date(this.firstArrival).toISOString() : null,
       lastArrival: this.lastArrival ? new Date(this.lastArrival).toISOString() : null,
+      firmware: this.firmwarePolicy ? { versions: [...this.firmware], versionsNotListed: this.firmwareNotListed, missing: this.noFirmware } : null,
     };
   }
 }
@@ -309,9 +337,10 @@ export class TelemetryAnalyzer {
   readonly #idPointer: CompiledPointer | null;
   readonly #seqPointer: CompiledPointer;
   readonly #tsPointer: CompiledPointer | null;
-  /** Member names for the flat fast path ([sequence, timestamp, device id]), or null when a pointer is nested. */
+  readonly #fwPointer: CompiledPointer | null;
+  /** Member names for the flat fast path ([sequence, timestamp, device id, firmware]), or null when a pointer is nested. */
   readonly #flat: FlatKeys | null;
-  readonly #flatValues: unknown[] = [undefined, undefined, undefined];
+  readonly #flatValues: unknown[] = [undefined, undefined, undefined, undefined];
   readonly #totals: AnalyzerTotals = { received: 0, attributed: 0, unattributed: 0, untrackedDevices: 0, untrackedMessages: 0, notJson: 0 };
 
   constructor(opts: AnalyzerOptions) {
@@ -320,8 +349,11 @@ export class TelemetryAnalyzer {
     this.#idPointer = 'pointer' in opts.deviceId ? compilePointer(opts.deviceId.pointer) : null;
     this.#seqPointer = compilePointer(opts.sequence);
     this.#tsPointer = opts.timestamp === null ? null : compilePointer(opts.timestamp);
-    const pointers = [this.#seqPointer, this.#tsPointer ?? [''], this.#idPointer ?? ['']];
-    this.#flat = pointers.every((p) => p.length === 1) ? flatKeys(pointers.map((p) => p[0]!)) : null;
+    this.#fwPointer = opts.firmware ? compilePointer(opts.firmware) : null;
+    const pointers = [this.#seqPointer, this.#tsPointer ?? [''], this.#idPointer ?? [''], this.#fwPointer ?? ['']];
+    const names = pointers.map((p) => p[0] ?? '').filter(Boolean);
+    // The fast path finds one value per member name: two pointers to one member need JSON.parse.
+    this.#flat = pointers.every((p) => p.length === 1) && new Set(names).size === names.length ? flatKeys(pointers.map((p) => p[0]!)) : null;
   }
 
   /** One delivered PUBLISH: reads device id, sequence and timestamp, then analyses it. */
@@ -330,10 +362,12 @@ export class TelemetryAnalyzer {
     let seqValue: unknown;
     let tsValue: unknown;
     let id: unknown;
+    let fwValue: unknown;
     const v = this.#flatValues;
     if (this.#flat && readFlat(payload, this.#flat, v)) {
       [seqValue, tsValue] = v;
       id = this.#idPointer ? v[2] : topicLevel(topic, this.#level);
+      fwValue = this.#fwPointer ? v[3] : undefined;
     } else {
       let doc: unknown;
       try {
@@ -344,6 +378,7 @@ export class TelemetryAnalyzer {
       seqValue = resolvePointer(doc, this.#seqPointer);
       tsValue = this.#tsPointer ? resolvePointer(doc, this.#tsPointer) : undefined;
       id = this.#idPointer ? resolvePointer(doc, this.#idPointer) : topicLevel(topic, this.#level);
+      fwValue = this.#fwPointer ? resolvePointer(doc, this.#fwPointer) : undefined;
     }
     if (typeof id === 'number') id = String(id);
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_DEVICE_ID_LENGTH) {
@@ -351,11 +386,11 @@ export class TelemetryAnalyzer {
       return;
     }
     const ts = this.#tsPointer ? deviceTimeMs(tsValue) : NaN;
-    this.observe(id, sequenceOf(seqValue), ts, payloadHash(payload), qos, retain, arrivalMs);
+    this.observe(id, sequenceOf(seqValue), ts, payloadHash(payload), qos, retain, arrivalMs, firmwareOf(fwValue));
   }
 
-  /** One already-read message (sequence -1 when absent, device time NaN when absent). */
-  observe(device: string, seq: number, deviceMs: number, hash: number, qos: number, retain: boolean, arrivalMs: number): void {
+  /** One already-read message (sequence -1 when absent, device time NaN when absent, firmware undefined when absent). */
+  observe(device: string, seq: number, deviceMs: number, hash: number, qos: number, retain: boolean, arrivalMs: number, firmware?: string): void {
     let state = this.#devices.get(device);
     if (!state) {
       if (this.#devices.size >= this.#opts.maxDevices) {
@@ -364,11 +399,11 @@ export class TelemetryAnalyzer {
         this.#totals.untrackedMessages++;
         return;
       }
-      state = new DeviceState(device, this.#opts.sequenceMax);
+      state = new DeviceState(device, this.#opts.sequenceMax, Boolean(this.#fwPointer));
       this.#devices.set(device, state);
     }
     this.#totals.attributed++;
-    state.observe(seq, deviceMs, hash, qos, retain, arrivalMs);
+    state.observe(seq, deviceMs, hash, qos, retain, arrivalMs, firmware);
   }
 
   totals(): AnalyzerTotals {

@@ -137,6 +137,7 @@ export async function collectTelemetry(ctx: CollectContext): Promise<Evidence[]>
     timestamp: settings.timestamp,
     sequenceMax: settings.sequenceMax,
     maxDevices: settings.maxDevices,
+    firmware: settings.firmware?.pointer ?? null,
   });
 
   ctx.progress?.(`${lres}: connect as ${identity}`);

@@ -2,6 +2,7 @@ import type { ControlMeta } from '../types.js';
 
 const E = 'ETSI EN 303 645';
 const C = 'IEC 62443-4-2';
+const V = 'EU CRA Annex I part II';
 
 export const controls: ControlMeta[] = [
   {
@@ -68,5 +69,27 @@ export const controls: ControlMeta[] = [
     verification: 'Rerun telemetry-trust: TI-06 passes when SUBSCRIBE to the telemetry topics returns no retained message.',
     standards: [`${E} 5.9-1`, `${C} 3.1`],
     effort: 'small',
+  },
+  {
+    id: 'TI-07',
+    title: 'Device firmware below the policy minimum',
+    severity: 'high',
+    rationale:
+      'A device reporting a firmware version below telemetry.firmware.minimum runs code the fleet has moved past, usually because a security fix came later: the known weakness is still live on the path. Telemetry is where the device says which build it runs.',
+    remediation: 'Update the device to the minimum version or later through the fleet\'s update channel; if it cannot update, find out why (failed download, rollback, no space) and isolate it meanwhile.',
+    verification: 'Rerun `pathaudit run --bundle telemetry-trust`: TI-07 passes when every device reports a firmware version at or above telemetry.firmware.minimum (semantic versioning precedence).',
+    standards: [`${E} 5.3-2`, `${V} (2)`],
+    effort: 'medium',
+  },
+  {
+    id: 'TI-08',
+    title: 'Inventory devices report more than one firmware version',
+    severity: 'low',
+    rationale:
+      'A fleet on several firmware versions behaves in several ways: a fix or a vulnerability applies to some devices and not others, and every incident first has to establish which build each device runs. Drift usually means a rollout stalled.',
+    remediation: 'Finish the rollout: bring the devices named in the evidence to one version; schedule updates so the fleet converges within a known time.',
+    verification: 'Rerun `pathaudit run --bundle telemetry-trust`: TI-08 passes when every inventory device that reports its firmware reports the same version.',
+    standards: [`${E} 5.3-2`, `${V} (2)`],
+    effort: 'medium',
   },
 ];

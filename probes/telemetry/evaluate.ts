@@ -5,6 +5,7 @@ import type { ControlResult, EvaluateInput, Evidence } from '../types.js';
 import type { DeviceReport } from './analyzer.js';
 import { EVIDENCE_KINDS, type WindowData } from './collect.js';
 import { controls } from './controls.js';
+import { firmwarePolicyGap, judgeFirmwareDrift, judgeFirmwareMinimum } from './firmware.js';
 import { deviceResource, telemetrySettings, topicsResource, type TelemetrySettings } from './settings.js';
 
 const pct = (x: number) => `${Math.round(x * 10000) / 100}%`;
@@ -129,22 +130,32 @@ export function evaluateTelemetry({ config, evidence }: EvaluateInput): ControlR
     results.push({ control: 'TI-03', resource: topics, status: 'skipped', detail: 'devices.inventory lists no device: the expected devices are unknown', evidence: [] });
   for (const id of inventory) results.push(judgeSilence(id, reports.get(id), w, s));
 
+  // The firmware policy, when it is not configured, is skipped once for the topics.
+  const gap = firmwarePolicyGap(s);
+  const perDevice = [judgeDuplicates, judgeGaps, judgeSkew, judgeOrder, judgeRetained, ...(gap['TI-07'] ? [] : [judgeFirmwareMinimum])];
+  const perDeviceControls = ['TI-01', 'TI-02', 'TI-04', 'TI-05', 'TI-06', ...(gap['TI-07'] ? [] : ['TI-07'])];
+  for (const [control, why] of Object.entries(gap)) if (why) results.push({ control, resource: topics, status: 'skipped', detail: why, evidence: [] });
+
   // Every observed device is judged, inventory or not (unknown ones are DC-08's business).
   const ids = [...new Set([...inventory.filter((id) => reports.has(id)), ...reports.keys()])];
   for (const id of ids) {
-    const e = reports.get(id)!;
-    for (const judge of [judgeDuplicates, judgeGaps, judgeSkew, judgeOrder, judgeRetained]) results.push(judge(e.data, e.key, s));
+    const e = reports.get(id);
+    if (e) for (const judge of perDevice) results.push(judge(e.data, e.key, s));
   }
   const unseen = inventory.filter((id) => !reports.has(id));
   for (const id of unseen)
-    for (const c of ['TI-01', 'TI-02', 'TI-04', 'TI-05', 'TI-06'])
+    for (const c of perDeviceControls)
       results.push({ control: c, resource: deviceResource(id), status: 'skipped', detail: 'no message from this device in the window (see TI-03)', evidence: [] });
   if (ids.length === 0 && unseen.length === 0) {
     const t = w.data.totals;
     const why = t.received
       ? `${t.received} message(s) received but none attributable to a device (${t.unattributed} without a device id, ${t.notJson} not JSON)`
       : 'no telemetry message in the window';
-    for (const c of ['TI-01', 'TI-02', 'TI-04', 'TI-05', 'TI-06']) results.push({ control: c, resource: topics, status: 'skipped', detail: why, evidence: [] });
+    for (const c of perDeviceControls) results.push({ control: c, resource: topics, status: 'skipped', detail: why, evidence: [] });
+  }
+  if (!gap['TI-08']) {
+    if (inventory.length === 0) results.push({ control: 'TI-08', resource: topics, status: 'skipped', detail: 'devices.inventory lists no device: the fleet whose firmware should agree is unknown', evidence: [] });
+    else results.push(judgeFirmwareDrift(inventory, reports));
   }
   return results;
 }

@@ -6,7 +6,7 @@ import { controls } from './controls.js';
 
 export const info: CheckInfo = {
   id: 'telemetry',
-  title: 'Telemetry trust: duplicates, gaps, silent devices, clock skew, ordering, retained messages',
+  title: 'Telemetry trust: duplicates, gaps, silent devices, clock skew, ordering, retained messages, firmware policy',
   controls,
   notConfigured: (config) =>
     !config.telemetry ? 'no telemetry section in the config' : !config.broker ? 'telemetry needs the broker section to subscribe (host, listeners, auth)' : null,

@@ -31,6 +31,8 @@ export interface TelemetrySettings {
   skewThresholdS: number;
   sequenceMax: number;
   maxDevices: number;
+  /** The firmware policy (TI-07/08), or null when telemetry.firmware is not set. */
+  firmware: { pointer: string; minimum: string | null } | null;
 }
 
 /** Throws an error naming the config key when the section cannot work as written. */
@@ -57,6 +59,7 @@ export function telemetrySettings(config: PathauditConfig): TelemetrySettings {
     skewThresholdS: t.skew_threshold_s ?? DEFAULTS.skew_threshold_s,
     sequenceMax: t.sequence_max ?? DEFAULTS.sequence_max,
     maxDevices: t.max_devices ?? DEFAULTS.max_devices,
+    firmware: t.firmware ? { pointer: t.firmware.pointer, minimum: t.firmware.minimum ?? null } : null,
   };
 }
 
@@ -73,3 +76,5 @@ export function telemetryListener(broker: BrokerConfig, name: string | undefined
 export const listenerResource = (broker: BrokerConfig, l: ListenerConfig) => resourceOf(l, l.host ?? broker.host);
 export const topicsResource = (topics: string[]) => `telemetry ${topics.join(', ')}`;
 export const deviceResource = (id: string) => `device ${id}`;
+/** The inventory as a whole (TI-08), named as device-certs names it. */
+export const FLEET_RESOURCE = 'device-fleet';

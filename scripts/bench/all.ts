@@ -33,6 +33,13 @@ const BENCHES: Bench[] = [
   { name: 'imports', what: "serve's floor: load time and RSS of the main thread's modules, one fresh process each", args: ['--runs', '3'], quickArgs: ['--runs', '1'] },
   { name: 'store', what: 'store at 10,000 runs: size, posture query, delta', args: ['--runs', '10000', '--reps', '25'], quickArgs: ['--runs', '10000', '--reps', '10'] },
   {
+    name: 'broker-log',
+    what: 'broker-sessions reading a 100 MB Mosquitto log (MB/s, memory growth)',
+    args: ['--mb', '100', '--runs', '7'],
+    quickArgs: ['--mb', '100', '--runs', '3'],
+    nodeArgs: ['--expose-gc'],
+  },
+  {
     name: 'telemetry',
     what: 'telemetry analyzer messages/s (and one end-to-end run through aedes)',
     args: ['--runs', '7', '--e2e-runs', '1', '--seconds', '5'],
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
     let section = '';
     for (const l of o.lines) {
       if (l.trim() && !/^\s/.test(l) && !/target/i.test(l)) section = /^\[[^\]]*\]/.exec(l.trim())?.[0] ?? l.trim().replace(/\s+—.*$/, '').slice(0, 48);
-      if (/target|budget|ratio|same verdict|req\/s|msg\/s|file size|testssl/i.test(l)) console.log(`  ${/^\s/.test(l) ? `${section} · ` : ''}${l.trim()}`);
+      if (/target|budget|ratio|same verdict|req\/s|msg\/s|MB\/s|file size|testssl/i.test(l)) console.log(`  ${/^\s/.test(l) ? `${section} · ` : ''}${l.trim()}`);
     }
   }
   console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')} (1/5/15 min)`);

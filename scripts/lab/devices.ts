@@ -36,6 +36,8 @@ export interface DeviceKnobs {
   startSeq?: number;
   /** Largest counter value before it wraps to 0 (default 4294967295). */
   sequenceMax?: number;
+  /** Firmware version reported in every message as `fw` (telemetry.firmware.pointer /fw); none by default. */
+  firmware?: string | number;
 }
 
 export interface SimulatedDevice {
@@ -157,7 +159,7 @@ class Device {
     const i = this.#index++;
     const retain = k.retain === true || (k.retain === 'first' && i === 0);
     const ms = Date.now() + (k.skewS ?? 0) * 1000;
-    const reading = { seq: this.#seq, ts: stampOf(ms, k.timestamp), t: Math.round((21 + Math.sin(i / 10) * 3) * 100) / 100 };
+    const reading = { seq: this.#seq, ts: stampOf(ms, k.timestamp), t: Math.round((21 + Math.sin(i / 10) * 3) * 100) / 100, ...(k.firmware !== undefined ? { fw: k.firmware } : {}) };
     const payload = JSON.stringify(reading);
     this.counts.readings++;
     if (scheduled(i, k.reorderRate) && !this.#held) {

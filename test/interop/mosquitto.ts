@@ -39,18 +39,20 @@ export interface RunningMosquitto {
 /**
  * Starts mosquitto/<template>.conf. `acl` names the file of this folder copied
  * to @DIR@/acl (default `acl`); `ports` reuses the ports of an earlier start;
- * `env` adds to the broker's environment (e.g. OPENSSL_CONF).
+ * `env` adds to the broker's environment (e.g. OPENSSL_CONF); `vars` fills
+ * further `@NAME@` placeholders of the template.
  */
 export async function startMosquitto(
   template: string,
   dir: string,
   portNames: string[],
-  opts: { acl?: string; ports?: Record<string, number>; env?: NodeJS.ProcessEnv } = {},
+  opts: { acl?: string; ports?: Record<string, number>; env?: NodeJS.ProcessEnv; vars?: Record<string, string> } = {},
 ): Promise<RunningMosquitto> {
   const ports: Record<string, number> = { ...opts.ports };
   for (const name of portNames) ports[name] ??= await freePort();
   let conf = readFileSync(new URL(`./mosquitto/${template}.conf`, import.meta.url), 'utf8').replaceAll('@DIR@', dir);
   for (const [name, port] of Object.entries(ports)) conf = conf.replaceAll(`@PORT_${name}@`, String(port));
+  for (const [name, value] of Object.entries(opts.vars ?? {})) conf = conf.replaceAll(`@${name}@`, value);
   copyFileSync(new URL(`./mosquitto/${opts.acl ?? 'acl'}`, import.meta.url), join(dir, 'acl'));
   const file = join(dir, `${template}.conf`);
   writeFileSync(file, conf);

@@ -171,7 +171,7 @@ t.test('a window that does not fit the plain check budget is refused before conn
   // The runner does not (yet) pass budgetMs: collect reads runner.check_timeout_s (default 10 s) itself.
   const gw = await labGateway(t, { profile: 'hardened', config: { telemetry: { topics: [TOPIC], window_s: 30 } } });
   const loaded = load(gw.configFile);
-  const ctx = { config: loaded.config, secrets: loaded.secrets, signal: new AbortController().signal, stepTimeoutMs: 3000, log: silentLogger() };
+  const ctx = { config: loaded.config, secrets: loaded.secrets, signal: new AbortController().signal, stepTimeoutMs: 3000, log: silentLogger(), runWindows: [] };
   const connects: unknown[] = [];
   gw.broker.broker.on('client', (c) => connects.push(c));
   await t.rejects(collectTelemetry(ctx), /telemetry\.window_s \(30 s\) does not fit the check budget of 10 s \(runner\.check_timeout_s\): raise runner\.check_timeout_s to at least 37/);
