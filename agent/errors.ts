@@ -41,12 +41,5 @@ export const configError = (message: string, problems: string[] = []) => new Pat
 export const usageError = (message: string) => new PathauditError('PATHAUDIT_ERR_USAGE', message);
 export const notFound = (message: string) => new PathauditError('PATHAUDIT_ERR_NOT_FOUND', message);
 
-/** A short, single-line reason from anything thrown (never a stack trace). */
-export function reasonOf(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const msg = err.message.split('\n')[0]!.trim();
-    return code && !msg.includes(code) ? `${code}: ${msg}` : msg;
-  }
-  return String(err);
-}
+/** A short, single-line reason from anything thrown (never a stack trace): the probes' own, one rule for both layers. */
+export { reasonOf } from '../probes/reason.js';

@@ -10,7 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
-import { reasonOf } from '../agent/errors.js';
+import { reasonOf } from './reason.js';
 import { alertOf, type TlsAlert } from './tls-alert.js';
 
 /** Bytes of response body read at most; the rest is discarded unread (the connection is closed). */

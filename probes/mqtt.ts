@@ -8,7 +8,7 @@ import type { IClientOptions, MqttClient, Packet } from 'mqtt';
 // session itself (runs happen in a worker) and should not keep it resident.
 let mqttLib: typeof import('mqtt').default | null = null;
 const loadMqtt = async () => (mqttLib ??= (await import('mqtt')).default);
-import { reasonOf } from '../agent/errors.js';
+import { reasonOf } from './reason.js';
 import { alertOf, type TlsAlert } from './tls-alert.js';
 
 export interface MqttTarget {

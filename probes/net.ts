@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { reasonOf } from '../agent/errors.js';
+import { reasonOf } from './reason.js';
 
 export interface TcpObservation {
   reachable: boolean;

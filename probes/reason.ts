@@ -1,6 +1,6 @@
 // One line saying why an I/O step failed, for evidence and result details.
-// Probes keep their own copy (agent/errors.ts has the agent's) so a check
-// folder depends on nothing under agent/.
+// It lives here, in the lower layer, so a check folder depends on nothing
+// under agent/; agent/errors.ts re-exports it.
 
 /** `ENOENT: no such file or directory, open '/x'` → kept whole; other errors → their first message line. */
 export function reasonOf(err: unknown): string {

@@ -4,7 +4,7 @@
 // OpenSSL cannot offer SSLv3 or the broken suites, so that enumeration is a
 // raw ClientHello scan (probes/tls/scan.ts).
 import tls from 'node:tls';
-import { reasonOf } from '../agent/errors.js';
+import { reasonOf } from './reason.js';
 
 export const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 export type TlsVersion = (typeof TLS_VERSIONS)[number];

@@ -3,7 +3,7 @@
 // report, the backlog CSV and signed bundles written to ./out and verified.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { startLabGateway, type LabGateway } from '../../scripts/lab/gateway.js';
+import { startLabGateway, type LabGateway } from '../lab/gateway.js';
 import { CHECK_IDS } from '../../probes/index.js';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { buildBacklog, retestPlan } from '../evidence/backlog.js';

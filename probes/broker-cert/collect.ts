@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import tls from 'node:tls';
 import type { PathauditConfig } from '../../config/schema/index.js';
-import { reasonOf } from '../../agent/errors.js';
+import { reasonOf } from '../reason.js';
 import { resourceOf, brokerResource } from '../broker-transport/collect.js';
 import { safeUrl } from '../http.js';
 import { describeFailure, tlsHandshake } from '../tls.js';

@@ -15,7 +15,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { reasonOf } from '../../agent/errors.js';
+import { reasonOf } from '../reason.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { inspectCertificate, readCertificates, verifyChain, type CertFacts, type ChainVerdict } from '../x509.js';
 

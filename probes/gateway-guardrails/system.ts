@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { reasonOf } from '../../agent/errors.js';
+import { reasonOf } from '../reason.js';
 import { rootView, type RootView } from '../root.js';
 
 // Reading files through the root lives in probes/root.ts (device-link uses it too).

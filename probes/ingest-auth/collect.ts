@@ -3,7 +3,7 @@
 //
 // Every probe request carries `X-Pathaudit-Probe: 1` and a JSON body marked
 // `"pathaudit_probe": true` with synthetic content only, so a relay can answer
-// it normally and drop it from forwarding (see scripts/lab/relay.ts). The
+// it normally and drop it from forwarding (see agent/lab/relay.ts). The
 // requests are sent one at a time: the matrix is small and an ingest edge on
 // a Pi should not see a burst from its own auditor.
 import { randomBytes, X509Certificate } from 'node:crypto';

@@ -3,7 +3,7 @@
 // analyzer for the window. The analyzer's per-device reports are the evidence;
 // no payload leaves this module.
 import type { MqttClient, Packet } from 'mqtt';
-import { reasonOf } from '../../agent/errors.js';
+import { reasonOf } from '../reason.js';
 import { probeCredentials } from '../broker-identity.js';
 import { endQuietly, mqttConnectAuto, type ConnectObservation, type MqttTarget } from '../mqtt.js';
 import type { CollectContext, Evidence } from '../types.js';

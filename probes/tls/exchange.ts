@@ -2,7 +2,7 @@
 // to the ServerHello (or, when asked, on to ServerHelloDone), or to the
 // alert, then close. Never throws; always settles within its deadline.
 import net from 'node:net';
-import { reasonOf } from '../../agent/errors.js';
+import { reasonOf } from '../reason.js';
 import { ServerFlightReader, describeAlert, hexExcerpt, type Alert, type CertificateRequest, type KeyExchangeParams, type ServerHello } from './flight.js';
 
 export interface ExchangeTarget {

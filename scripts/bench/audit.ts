@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { RunDocument } from '../../agent/runner/document.js';
-import { createLabPki, startLabGateway, type Profile } from '../lab/gateway.js';
+import { createLabPki, startLabGateway, type Profile } from '../../agent/lab/gateway.js';
 import { fmt, machine, median } from './stats.js';
 
 const arg = (name: string, def: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || def : def);

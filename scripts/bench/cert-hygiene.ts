@@ -19,7 +19,7 @@ import { BUILTIN_BUNDLES } from '../../agent/runner/bundles.js';
 import type { RunDocument } from '../../agent/runner/document.js';
 import { executeRun } from '../../agent/runner/execute.js';
 import { CHECK_IDS } from '../../probes/index.js';
-import { createCa, deviceCert, type Issued } from '../lab/certs.js';
+import { createCa, deviceCert, type Issued } from '../../agent/lab/certs.js';
 import { fmt, machine, median } from './stats.js';
 
 const arg = (name: string, def: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : def);

@@ -22,7 +22,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { startLabGateway } from '../lab/gateway.js';
+import { startLabGateway } from '../../agent/lab/gateway.js';
 import { machine, median } from './stats.js';
 
 interface AutocannonResult {

@@ -29,7 +29,7 @@ import { executeRun } from '../../agent/runner/execute.js';
 import { newRunId } from '../../agent/runner/header.js';
 import { openStore, type Store } from '../../agent/store/index.js';
 import { CHECK_IDS } from '../../probes/index.js';
-import { startLabGateway } from '../lab/gateway.js';
+import { startLabGateway } from '../../agent/lab/gateway.js';
 import { fmt, machine, median, percentile } from './stats.js';
 
 const arg = (name: string, def: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || def : def);

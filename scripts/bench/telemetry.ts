@@ -23,8 +23,8 @@ import type { DeviceReport } from '../../probes/telemetry/analyzer.js';
 import { TelemetryAnalyzer } from '../../probes/telemetry/analyzer.js';
 import type { WindowData } from '../../probes/telemetry/collect.js';
 import { payloadHash } from '../../probes/telemetry/message.js';
-import { startDevices, type DeviceCounts, type RunningDevices } from '../lab/devices.js';
-import { startLabGateway } from '../lab/gateway.js';
+import { startDevices, type DeviceCounts, type RunningDevices } from '../../agent/lab/devices.js';
+import { startLabGateway } from '../../agent/lab/gateway.js';
 import { median } from './stats.js';
 
 const arg = (name: string, dflt: number) => {

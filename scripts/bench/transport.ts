@@ -21,9 +21,9 @@ import { silentLogger } from '../../agent/log.js';
 import { executeRun } from '../../agent/runner/execute.js';
 import { CHECK_IDS } from '../../probes/index.js';
 import { scanTls } from '../../probes/tls/scan.js';
-import { PROFILES, startLabBroker, type BrokerKnobs } from '../lab/broker.js';
-import { serverCert, type Issued } from '../lab/certs.js';
-import { createLabPki } from '../lab/gateway.js';
+import { PROFILES, startLabBroker, type BrokerKnobs } from '../../agent/lab/broker.js';
+import { serverCert, type Issued } from '../../agent/lab/certs.js';
+import { createLabPki } from '../../agent/lab/gateway.js';
 import { SSLSCAN, runSslscan, suiteMapOf, type SuiteMap } from './sslscan.js';
 import { fmt, median } from './stats.js';
 

@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { createCa, deviceCert } from '../../scripts/lab/certs.js';
+import { createCa, deviceCert } from '../../agent/lab/certs.js';
 import { cli } from '../helpers/cli.js';
 import { freePort, tempDir } from '../helpers/lab.js';
 

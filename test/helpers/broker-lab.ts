@@ -5,8 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { stringify } from 'yaml';
-import { PROFILES, startLabBroker, type BrokerKnobs, type LabBroker } from '../../scripts/lab/broker.js';
-import { createCa, deviceCert, serverCert, type Issued } from '../../scripts/lab/certs.js';
+import { PROFILES, startLabBroker, type BrokerKnobs, type LabBroker } from '../../agent/lab/broker.js';
+import { createCa, deviceCert, serverCert, type Issued } from '../../agent/lab/certs.js';
 import { tempDir } from './lab.js';
 
 export const PROBE = 'pathaudit-probe';

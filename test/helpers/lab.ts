@@ -10,7 +10,7 @@ import { BUILTIN_BUNDLES } from '../../agent/runner/bundles.js';
 import type { RunDocument } from '../../agent/runner/document.js';
 import { executeRun } from '../../agent/runner/execute.js';
 import { CHECK_IDS } from '../../probes/index.js';
-import { startLabGateway, type LabGateway, type LabGatewayOptions } from '../../scripts/lab/gateway.js';
+import { startLabGateway, type LabGateway, type LabGatewayOptions } from '../../agent/lab/gateway.js';
 
 export function tempDir(t: Test, prefix = 'pathaudit-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { silentLogger } from '../../agent/log.js';
 import { runAndStore } from '../../agent/runner/index.js';
 import { openStore } from '../../agent/store/index.js';
-import { createCa, deviceCert, serverCert, type Issued } from '../../scripts/lab/certs.js';
+import { createCa, deviceCert, serverCert, type Issued } from '../../agent/lab/certs.js';
 import { evidenceOf, load, resultOf, runChecks, tempDir } from '../helpers/lab.js';
 import { skipReason, startMosquitto, writePasswordFile } from './mosquitto.js';
 

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { stringify } from 'yaml';
-import { createCa, serverCert } from '../../scripts/lab/certs.js';
+import { createCa, serverCert } from '../../agent/lab/certs.js';
 import { evidenceOf, load, resultOf, runChecks, tempDir } from '../helpers/lab.js';
 import { skipReason, startMosquitto, writePasswordFile, writeWeakPki } from './mosquitto.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { stringify } from 'yaml';
 import { tlsHandshake } from '../../probes/tls.js';
-import { createCa, serverCert } from '../../scripts/lab/certs.js';
+import { createCa, serverCert } from '../../agent/lab/certs.js';
 import { load, resultOf, runChecks, tempDir } from '../helpers/lab.js';
 import { skipReason, startMosquitto } from './mosquitto.js';
 

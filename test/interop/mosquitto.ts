@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../helpers/lab.js';
-import { createCa, serverCert, type Issued } from '../../scripts/lab/certs.js';
+import { createCa, serverCert, type Issued } from '../../agent/lab/certs.js';
 
 export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? null;
 

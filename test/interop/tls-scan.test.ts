@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import { SSLSCAN, runSslscan, suiteMapOf } from '../../scripts/bench/sslscan.js';
-import { createCa, deviceCert, serverCert } from '../../scripts/lab/certs.js';
+import { createCa, deviceCert, serverCert } from '../../agent/lab/certs.js';
 import { judgeCipherSuites, judgeProtocolVersions } from '../../probes/tls/judge.js';
 import { scanTls, type TlsScan } from '../../probes/tls/scan.js';
 import { evidenceOf, load, resultOf, runChecks, tempDir } from '../helpers/lab.js';

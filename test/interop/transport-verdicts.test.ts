@@ -10,7 +10,7 @@ import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import { computeDelta } from '../../agent/evidence/delta.js';
 import type { RunDocument } from '../../agent/runner/document.js';
-import { createCa, deviceCert, serverCert } from '../../scripts/lab/certs.js';
+import { createCa, deviceCert, serverCert } from '../../agent/lab/certs.js';
 import { evidenceOf, load, resultOf, runChecks, tempDir } from '../helpers/lab.js';
 import { addPassword, skipReason, startMosquitto, writePasswordFile, writeWeakPki } from './mosquitto.js';
 

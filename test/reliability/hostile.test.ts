@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import type { RunDocument } from '../../agent/runner/document.js';
-import { createCa, issue } from '../../scripts/lab/certs.js';
+import { createCa, issue } from '../../agent/lab/certs.js';
 import { load, runChecks, tempDir } from '../helpers/lab.js';
 import { remoteHostile, tlsServer } from './hostile-servers.js';
 import { measure } from './memory.js';

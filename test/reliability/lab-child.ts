@@ -3,7 +3,7 @@
 // broker and relay of the event loop they share (runs would then measure the
 // test, not the daemon). Prints the lab's config as one JSON line when ready;
 // closes the lab when stdin ends (the parent went away) or on SIGTERM.
-import { startLabGateway, type Profile } from '../../scripts/lab/gateway.js';
+import { startLabGateway, type Profile } from '../../agent/lab/gateway.js';
 
 // Run without arguments (e.g. `tap test/reliability`, which picks up every file): nothing to do.
 if (process.argv.length < 4) process.exit(0);

@@ -17,7 +17,7 @@ import { stringify } from 'yaml';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { REPORT_FORMATS, renderReport } from '../../agent/reports/index.js';
 import { openStore } from '../../agent/store/index.js';
-import { startLabRelay, RELAY_PROFILES } from '../../scripts/lab/relay.js';
+import { startLabRelay, RELAY_PROFILES } from '../../agent/lab/relay.js';
 import { freePort } from '../agent/api/helpers.js';
 import { labGateway, tempDir } from '../helpers/lab.js';
 import { cliRun, ensureBuilt } from './cli-child.js';

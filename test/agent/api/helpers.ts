@@ -13,7 +13,7 @@ import { inProcessExecutor, type Executor } from '../../../agent/daemon/worker.j
 import { silentLogger, type Log } from '../../../agent/log.js';
 import { openStore, storePathOf, type Store } from '../../../agent/store/index.js';
 import type { PathauditConfig } from '../../../config/schema/index.js';
-import type { LabGateway } from '../../../scripts/lab/gateway.js';
+import type { LabGateway } from '../../../agent/lab/gateway.js';
 import { labGateway, load } from '../../helpers/lab.js';
 
 export const TOKEN = 'test-api-token-3f9a1c7e5b2d4a6c';

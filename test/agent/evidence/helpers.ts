@@ -7,7 +7,7 @@ import { silentLogger } from '../../../agent/log.js';
 import type { RunDocument } from '../../../agent/runner/document.js';
 import { runAndStore } from '../../../agent/runner/index.js';
 import { openStore, type Store } from '../../../agent/store/index.js';
-import type { LabGateway, LabGatewayOptions } from '../../../scripts/lab/gateway.js';
+import type { LabGateway, LabGatewayOptions } from '../../../agent/lab/gateway.js';
 import { labGateway, load } from '../../helpers/lab.js';
 
 export interface Lab {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import type { RunDocument } from '../../../agent/runner/document.js';
-import { HARDENED_CIPHERS, PROFILES, startLabBroker } from '../../../scripts/lab/broker.js';
-import { createCa, issue, serverCert, type Issued } from '../../../scripts/lab/certs.js';
+import { HARDENED_CIPHERS, PROFILES, startLabBroker } from '../../../agent/lab/broker.js';
+import { createCa, issue, serverCert, type Issued } from '../../../agent/lab/certs.js';
 import { load, runChecks, tempDir } from '../../helpers/lab.js';
 
 const BC = ['BC-01', 'BC-02', 'BC-03', 'BC-04', 'BC-05', 'BC-06', 'BC-07', 'BC-08', 'BC-09'];

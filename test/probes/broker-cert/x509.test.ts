@@ -1,7 +1,7 @@
 // probes/x509.ts: parsing facts and pure judgement, on certificates generated at test time.
 import { createHash, X509Certificate } from 'node:crypto';
 import t from 'tap';
-import { createCa, issue, serverCert, type Issued } from '../../../scripts/lab/certs.js';
+import { createCa, issue, serverCert, type Issued } from '../../../agent/lab/certs.js';
 import { certificateWeaknesses, matchName, parseCertificate, readCertificates, verifyChain, type CertFacts } from '../../../probes/x509.js';
 
 let ca: Issued;

@@ -2,7 +2,7 @@
 // read (telemetry.topics + broker.auth.allowed_topics), passes only on
 // positive evidence, and the probe's password never crosses plaintext.
 import t from 'tap';
-import type { LabBroker } from '../../../scripts/lab/broker.js';
+import type { LabBroker } from '../../../agent/lab/broker.js';
 import { brokerLab, PROBE } from '../../helpers/broker-lab.js';
 import { evidenceOf, load, resultOf, runChecks } from '../../helpers/lab.js';
 

@@ -8,7 +8,7 @@ import { silentLogger } from '../../../agent/log.js';
 import type { RunDocument } from '../../../agent/runner/document.js';
 import deviceCerts from '../../../probes/device-certs/index.js';
 import type { Evidence } from '../../../probes/types.js';
-import { createCa, deviceCert, type Issued } from '../../../scripts/lab/certs.js';
+import { createCa, deviceCert, type Issued } from '../../../agent/lab/certs.js';
 import { cli } from '../../helpers/cli.js';
 import { load, runChecks, tempDir } from '../../helpers/lab.js';
 

@@ -10,8 +10,8 @@ import { stringify } from 'yaml';
 import { evidenceOf, freePort, load, resultOf, runChecks, tempDir } from '../../helpers/lab.js';
 import { httpRequest } from '../../../probes/http.js';
 import { hs256Jwt } from '../../../probes/ingest-auth/jwt.js';
-import { createCa, deviceCert } from '../../../scripts/lab/certs.js';
-import { RELAY_PROFILES, startLabRelay } from '../../../scripts/lab/relay.js';
+import { createCa, deviceCert } from '../../../agent/lab/certs.js';
+import { RELAY_PROFILES, startLabRelay } from '../../../agent/lab/relay.js';
 import { auditIngest, relayPki, relayRun, requestEvidence, startRelay, type RelayPki } from './relay-helpers.js';
 
 let pki: RelayPki;

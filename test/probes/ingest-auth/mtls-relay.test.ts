@@ -3,8 +3,8 @@
 // such, a certificate from another CA is the wrong credential, the
 // configured one gets through.
 import t from 'tap';
-import { createCa, deviceCert } from '../../../scripts/lab/certs.js';
-import { RELAY_PROFILES, startLabRelay, type RelayKnobs } from '../../../scripts/lab/relay.js';
+import { createCa, deviceCert } from '../../../agent/lab/certs.js';
+import { RELAY_PROFILES, startLabRelay, type RelayKnobs } from '../../../agent/lab/relay.js';
 import { resultOf } from '../../helpers/lab.js';
 import { auditIngest, relayPki, requestEvidence } from './relay-helpers.js';
 

@@ -6,8 +6,8 @@ import type { Test } from 'tap';
 import { stringify } from 'yaml';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import type { RunDocument } from '../../../agent/runner/document.js';
-import { createCa, serverCert, type Issued } from '../../../scripts/lab/certs.js';
-import { RELAY_PROFILES, startLabRelay, type LabRelay, type RelayKnobs } from '../../../scripts/lab/relay.js';
+import { createCa, serverCert, type Issued } from '../../../agent/lab/certs.js';
+import { RELAY_PROFILES, startLabRelay, type LabRelay, type RelayKnobs } from '../../../agent/lab/relay.js';
 import { load, runChecks, tempDir } from '../../helpers/lab.js';
 
 export interface RelayPki {

@@ -5,7 +5,7 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
-import { createCa, deviceCert } from '../../../scripts/lab/certs.js';
+import { createCa, deviceCert } from '../../../agent/lab/certs.js';
 import { evidenceOf, resultOf } from '../../helpers/lab.js';
 import { auditIngest, relayPki, type RelayPki } from './relay-helpers.js';
 import type { TlsScan } from '../../../probes/tls/scan.js';

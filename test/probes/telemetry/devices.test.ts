@@ -2,9 +2,9 @@
 // counter, exact fault schedules (tests elsewhere rely on these numbers).
 import type { TLSSocket } from 'node:tls';
 import t from 'tap';
-import { PROFILES, startLabBroker } from '../../../scripts/lab/broker.js';
-import { createCa, deviceCert, serverCert } from '../../../scripts/lab/certs.js';
-import { scheduled, startDevices } from '../../../scripts/lab/devices.js';
+import { PROFILES, startLabBroker } from '../../../agent/lab/broker.js';
+import { createCa, deviceCert, serverCert } from '../../../agent/lab/certs.js';
+import { scheduled, startDevices } from '../../../agent/lab/devices.js';
 
 t.test('each device presents its own client certificate when the broker asks (mTLS) and keeps its own counter', async (t) => {
   const ca = await createCa('CN=lab broker CA');

@@ -7,9 +7,9 @@ import type { RunDocument } from '../../../agent/runner/document.js';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import type { DeviceReport } from '../../../probes/telemetry/analyzer.js';
 import { TelemetryAnalyzer } from '../../../probes/telemetry/analyzer.js';
-import { createCa, deviceCert, type Issued } from '../../../scripts/lab/certs.js';
-import { startDevices, type SimulatedDevice } from '../../../scripts/lab/devices.js';
-import type { LabGateway } from '../../../scripts/lab/gateway.js';
+import { createCa, deviceCert, type Issued } from '../../../agent/lab/certs.js';
+import { startDevices, type SimulatedDevice } from '../../../agent/lab/devices.js';
+import type { LabGateway } from '../../../agent/lab/gateway.js';
 import { evidenceOf, labGateway, load, resultOf, runChecks } from '../../helpers/lab.js';
 
 const TOPIC = 'devices/+/telemetry';

@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { stringify } from 'yaml';
-import { createCa, serverCert } from '../../../scripts/lab/certs.js';
+import { createCa, serverCert } from '../../../agent/lab/certs.js';
 import { tempDir } from '../../helpers/lab.js';
 
 const CLI = new URL('../../../dist/app/cli.js', import.meta.url).pathname;

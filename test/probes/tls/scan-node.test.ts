@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import t, { type Test } from 'tap';
-import { createCa, serverCert, type Issued } from '../../../scripts/lab/certs.js';
+import { createCa, serverCert, type Issued } from '../../../agent/lab/certs.js';
 import { judgeCipherSuites, judgeProtocolVersions, speaksTls } from '../../../probes/tls/judge.js';
 import { scanTls, type TlsScan } from '../../../probes/tls/scan.js';
 

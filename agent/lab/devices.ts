@@ -42,7 +42,7 @@ export interface DeviceKnobs {
 
 export interface SimulatedDevice {
   id: string;
-  /** Client certificate and key (from scripts/lab/certs.ts deviceCert) presented where the broker asks. */
+  /** Client certificate and key (from agent/lab/certs.ts deviceCert) presented where the broker asks. */
   cert?: Issued;
   username?: string;
   password?: string;
