@@ -7,6 +7,7 @@
 // anyone (an auditor re-verifying a bundle) and evaluate() is unit-testable
 // without a network.
 import type { PathauditConfig } from '../config/schema/index.js';
+import type { BundleName } from './bundles.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -46,6 +47,11 @@ export interface ControlMeta {
    * verifies the control must run them too (the backlog's verify plan).
    */
   needs?: string[];
+  /**
+   * What a finding of this control means for the business, in plain words,
+   * when sharper than its check's (the leadership summary's top risks).
+   */
+  plainWords?: string;
 }
 
 /** One raw observation, redacted of secrets before it leaves collect(). */
@@ -123,21 +129,34 @@ export interface EvaluateInput {
   now: Date;
 }
 
-/** A check as the catalogue knows it: no probing code (probes/catalogue.ts). */
+/** A check as the catalogue knows it: its metadata, without the probing code (probes/catalogue.ts). */
 export interface CheckInfo {
   id: string;
   title: string;
   controls: ControlMeta[];
+  /** The built-in bundles that run this check (probes/bundles.ts); `full` runs every check. */
+  bundles: readonly BundleName[];
+  /** Who usually owns the fix of its findings (the backlog's owner hint). */
+  owner: string;
+  /** What its findings mean for the business, in plain words (a control may say it sharper). */
+  plainWords: string;
+  /** The config sections it reads. */
+  configSections: readonly (keyof PathauditConfig)[];
   /**
    * Why the check cannot run with this config (its section is missing), or null.
    * When non-null every control is reported `skipped` with this reason.
    */
   notConfigured(config: PathauditConfig): string | null;
+  /** The probing code, loaded only where runs execute (the run process), not by the daemon or the CLI's views. */
+  load(): Promise<CheckCode>;
 }
 
-export interface Check extends CheckInfo {
+/** What a check does: I/O in collect, judgement in evaluate. */
+export interface CheckCode {
   /** Seconds this check needs on top of runner.check_timeout_s (e.g. the telemetry observation window). */
   extraBudgetS?(config: PathauditConfig): number;
   collect(ctx: CollectContext): Promise<Evidence[]>;
   evaluate(input: EvaluateInput): ControlResult[];
 }
+
+export type Check = CheckInfo & CheckCode;

@@ -1,10 +1,10 @@
 import { loadConfigFile, resolveConfigPath, type LoadedConfig } from '../config/load.js';
 import { BUILTIN_BUNDLES } from '../runner/bundles.js';
-import { CHECK_IDS } from '../../probes/index.js';
+import { CHECK_IDS } from '../../probes/catalogue.js';
 import { openStore, storePathOf, type Store } from '../store/index.js';
 
 export function loadForCli(flag?: string): LoadedConfig {
-  return loadConfigFile(resolveConfigPath(flag), { knownBundles: new Set(Object.keys(BUILTIN_BUNDLES)), knownChecks: CHECK_IDS });
+  return loadConfigFile(resolveConfigPath(flag));
 }
 
 /** Opens the config's store for the duration of fn (sync or async) and always closes it. */

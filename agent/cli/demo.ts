@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { startLabGateway, type LabGateway } from '../lab/gateway.js';
-import { CHECK_IDS } from '../../probes/index.js';
+import { CHECK_IDS } from '../../probes/catalogue.js';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { buildBacklog, retestPlan } from '../evidence/backlog.js';
 import { ensureBaseline } from '../evidence/baseline.js';
@@ -72,7 +72,7 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
   const gw = await startLabGateway({ profile: 'weak', dir: labDir, devices: 'demo' });
   const ports = gw.broker.listeners.map((l) => `${l.name} :${l.port}`).join(', ');
   io.stdout(`lab: aedes broker (${ports}), ingest relay ${gw.config.ingest!.url}, 3 STM32 devices (stm32-01..03), OS image ${relative(process.cwd(), gw.config.guardrails!.root!) || '.'}\n`);
-  const loaded = loadConfigFile(gw.configFile, { knownBundles: new Set(Object.keys(BUILTIN_BUNDLES)), knownChecks: CHECK_IDS });
+  const loaded = loadConfigFile(gw.configFile);
   const store = openStore(loaded.config.store!.path!);
   const ctx: Ctx = { io, gw, loaded, store, out, started };
   try {

@@ -1,5 +1,6 @@
 // Config loading: YAML → schema validation (one problem line per violation,
 // named by path) → semantic checks → secrets read → defaults applied.
+import { BUILTIN_BUNDLES, CHECK_IDS } from '../../probes/catalogue.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -115,7 +116,7 @@ function inventoryProblems(config: PathauditConfig): string[] {
   return problems;
 }
 
-function semanticProblems(config: PathauditConfig, knownBundles: Set<string>, knownChecks: Set<string>): string[] {
+function semanticProblems(config: PathauditConfig, knownBundles: ReadonlySet<string>, knownChecks: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
   config.broker?.listeners.forEach((l, i) => {
@@ -216,8 +217,10 @@ export interface ValidateOptions {
   /** Folder that relative paths are resolved against. */
   baseDir: string;
   file: string | null;
-  knownBundles: Set<string>;
-  knownChecks: Set<string>;
+  /** Bundles a schedule may name besides the config's own (default: the built-in ones). */
+  knownBundles?: ReadonlySet<string>;
+  /** Checks a bundle may name (default: the catalogue's). */
+  knownChecks?: ReadonlySet<string>;
 }
 
 /** Validates an already-parsed config object. Throws PATHAUDIT_ERR_CONFIG listing every problem. */
@@ -230,7 +233,7 @@ export function validateConfig(raw: unknown, opts: ValidateOptions): LoadedConfi
     throw configError(`${where}: ${problems.length} problem(s)`, problems);
   }
   const config = resolvePaths(structuredClone(raw), opts.baseDir) as PathauditConfig;
-  const problems = semanticProblems(config, opts.knownBundles, opts.knownChecks);
+  const problems = semanticProblems(config, opts.knownBundles ?? new Set(Object.keys(BUILTIN_BUNDLES)), opts.knownChecks ?? CHECK_IDS);
   const secrets = new SecretStore();
   for (const { where: w, file } of secretFiles(config)) {
     const problem = secrets.load(file, w);
@@ -244,7 +247,7 @@ export function validateConfig(raw: unknown, opts: ValidateOptions): LoadedConfi
 }
 
 /** Reads, parses and validates a YAML config file. */
-export function loadConfigFile(file: string, known: Pick<ValidateOptions, 'knownBundles' | 'knownChecks'>): LoadedConfig {
+export function loadConfigFile(file: string, known: Pick<ValidateOptions, 'knownBundles' | 'knownChecks'> = {}): LoadedConfig {
   const abs = resolve(file);
   let text: string;
   try {

@@ -12,7 +12,7 @@ import { reasonOf } from '../errors.js';
 import { createLogger } from '../log.js';
 import { BUILTIN_BUNDLES } from '../runner/bundles.js';
 import { executeRun } from '../runner/execute.js';
-import { CHECK_IDS } from '../../probes/index.js';
+import { CHECK_IDS } from '../../probes/catalogue.js';
 import type { WorkerRequest, WorkerReply } from './worker.js';
 
 // A worker thread gets its request as workerData; a child process (the
@@ -32,12 +32,7 @@ const reply = (msg: WorkerReply): Promise<void> =>
     : new Promise((resolve) => process.send!(msg, undefined, undefined, () => resolve()));
 
 try {
-  const loaded = validateConfig(req.config, {
-    baseDir: '/',
-    file: req.configFile,
-    knownBundles: new Set(Object.keys(BUILTIN_BUNDLES)),
-    knownChecks: CHECK_IDS,
-  });
+  const loaded = validateConfig(req.config, { baseDir: '/', file: req.configFile });
   // The run belongs to the config the daemon validated, whatever the re-read found.
   loaded.hash = req.configHash;
   const log = createLogger({ level: req.logLevel }).child({ worker: inThread ? 'thread' : 'process', pid: process.pid });

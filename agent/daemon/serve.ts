@@ -51,7 +51,7 @@ export interface Daemon {
 }
 
 export function loadDaemonConfig(file: string): LoadedConfig {
-  return loadConfigFile(file, { knownBundles: new Set(Object.keys(BUILTIN_BUNDLES)), knownChecks: CHECK_IDS });
+  return loadConfigFile(file);
 }
 
 export function parseListen(listen: string): { host: string; port: number } {

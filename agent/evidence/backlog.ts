@@ -13,9 +13,8 @@
 // Ties: smaller effort first (quick wins), then control id, then resource.
 // Waived findings are accepted risk and stay out; a lapsed waiver is back in.
 import { isIP } from 'node:net';
-import { CHECK_INFOS } from '../../probes/catalogue.js';
+import { BUILTIN_BUNDLES, CHECK_INFOS, CONTROLS, checkInfo } from '../../probes/catalogue.js';
 import type { ControlMeta, Severity } from '../../probes/types.js';
-import { BUILTIN_BUNDLES } from '../runner/bundles.js';
 import type { FindingRecord, RunDocument } from '../runner/document.js';
 
 export type Exposure = 'beyond-loopback' | 'unknown' | 'loopback-only';
@@ -63,20 +62,6 @@ export const SEVERITY_WEIGHT: Record<Severity, number> = { critical: 10, high: 6
 export const EXPOSURE_FACTOR: Record<Exposure, number> = { 'beyond-loopback': 1.5, unknown: 1, 'loopback-only': 0.5 };
 const EFFORT_ORDER: Record<Effort, number> = { small: 0, medium: 1, large: 2 };
 
-const OWNER: Record<string, string> = {
-  'broker-transport': 'broker operator',
-  'broker-cert': 'broker operator / PKI',
-  'ingest-auth': 'ingest relay owner',
-  'gateway-guardrails': 'gateway platform (OS) owner',
-  'device-certs': 'device PKI / firmware team',
-  telemetry: 'firmware / data pipeline',
-  'device-link': 'gateway site / field technician',
-  'broker-sessions': 'broker operator / device fleet',
-};
-
-function controlMeta(): Map<string, ControlMeta> {
-  return new Map(CHECK_INFOS.flatMap((c) => c.controls.map((m) => [m.id, m] as const)));
-}
 
 function isLoopbackAddress(a: string): boolean {
   const host = a.replace(/^\[|\]$/g, '');
@@ -123,10 +108,9 @@ export interface VerifyPlan {
 
 /** The checks a rerun needs to judge a control: its own and those it reads in the same run (ControlMeta.needs). */
 export function checksToVerify(control: string): string[] {
-  const check = CHECK_INFOS.find((c) => c.controls.some((m) => m.id === control));
-  if (!check) throw new Error(`control ${control} is not in the catalogue`);
-  const meta = check.controls.find((m) => m.id === control)!;
-  return [check.id, ...(meta.needs ?? []).filter((n) => n !== check.id)];
+  const meta = CONTROLS.get(control);
+  if (!meta) throw new Error(`control ${control} is not in the catalogue`);
+  return [meta.check, ...(meta.needs ?? []).filter((n) => n !== meta.check)];
 }
 
 /**
@@ -155,7 +139,6 @@ export function retestPlan(items: Array<Pick<BacklogItem, 'verification'>>): Ver
 }
 
 export function buildBacklog(doc: RunDocument): BacklogItem[] {
-  const meta = controlMeta();
   const items = doc.findings
     .filter((f) => !f.waived)
     .map((f): Omit<BacklogItem, 'rank'> => {
@@ -175,8 +158,8 @@ export function buildBacklog(doc: RunDocument): BacklogItem[] {
         exposure,
         exposureBasis: basis,
         confidence,
-        effort: meta.get(f.control)?.effort ?? 'medium',
-        owner: OWNER[f.check] ?? 'gateway owner',
+        effort: CONTROLS.get(f.control)?.effort ?? 'medium',
+        owner: checkInfo(f.check)?.owner ?? 'gateway owner',
         remediation: f.remediation,
         verification: {
           bundle: plan.bundle,

@@ -8,6 +8,7 @@
 //   hold            otherwise (nothing above low is open)
 // Thresholds come from the config's `decision:` section (config/schema/decision.ts).
 import type { PathauditConfig } from '../../config/schema/index.js';
+import { CONTROLS, checkInfo } from '../../probes/catalogue.js';
 import type { Severity } from '../../probes/types.js';
 import type { Decision, FindingRecord, Posture, ResultRecord, RunDocument, RunSummary, SeverityCounts } from '../runner/document.js';
 import { buildBacklog, SEVERITY_WEIGHT, type BacklogItem } from './backlog.js';
@@ -96,33 +97,9 @@ export function summarize(findings: FindingRecord[], results: ResultRecord[], th
   return { posture, findings: counts, decision, decisionRule: rule, decisionBasis: basis, headline };
 }
 
-/** What a finding means for the business, in plain words (per control, else per check). */
-const PLAIN_CONTROL: Record<string, string> = {
-  'BT-01': 'MQTT traffic, passwords included, crosses the network unencrypted',
-  'BT-02': 'anyone who reaches the broker can publish and subscribe without credentials',
-  'BT-03': 'the broker accepts outdated TLS versions with known attacks',
-  'BT-04': 'the broker accepts weak cipher suites: broken ones let traffic be read, others give no forward secrecy',
-  'BT-05': 'no encrypted MQTT is available on the path',
-  'BT-06': 'the probe identity can read every topic, broker internals included',
-  'BT-07': 'a default or guessable password opens the broker',
-  'BT-08': 'MQTT over an unencrypted WebSocket is open',
-  'DL-02': 'a device sits in its bootloader: its firmware can be read out or replaced over USB',
-  'DL-03': 'a debug probe on the gateway gives full control of the device behind it',
-  'BS-04': 'something the inventory does not know is logged in to the broker',
-};
-const PLAIN_CHECK: Record<string, string> = {
-  'broker-transport': 'device telemetry and commands can be read or injected at the broker',
-  'broker-cert': 'devices may stop connecting, or may connect to an impostor broker',
-  'ingest-auth': 'whoever reaches the ingest endpoint can push data into the pipeline, or valid data is refused',
-  'gateway-guardrails': 'the gateway itself is easier to take over or to knock over',
-  'device-certs': 'a device identity can be cloned, or a device will stop connecting',
-  telemetry: 'the data reaching customers may be incomplete or untrustworthy',
-  'device-link': 'someone at the gateway can reflash or impersonate the devices, or a device has dropped off',
-  'broker-sessions': 'devices are failing to connect, fighting over one identity, or something unknown is logged in',
-};
-
+/** What a finding means for the business, in plain words: the control's own, else its check's (the catalogue). */
 export function plainWords(item: Pick<BacklogItem, 'control' | 'check'>): string {
-  return PLAIN_CONTROL[item.control] ?? PLAIN_CHECK[item.check] ?? 'a control on the path failed';
+  return CONTROLS.get(item.control)?.plainWords ?? checkInfo(item.check)?.plainWords ?? 'a control on the path failed';
 }
 
 /** The command that runs what `doc` ran again: its bundle, its check list, or (a posture) every check it draws on. */

@@ -1,16 +1,11 @@
 import type { PathauditConfig } from '../../config/schema/index.js';
-import { CHECK_IDS } from '../../probes/catalogue.js';
+import { BUILTIN_BUNDLES, CHECK_IDS } from '../../probes/catalogue.js';
 import type { LoadedConfig } from '../config/load.js';
 import { usageError } from '../errors.js';
 
-/** Built-in bundles (DESIGN.md "bundle"). Operators add their own under `bundles:`. */
-export const BUILTIN_BUNDLES: Readonly<Record<string, readonly string[]>> = {
-  'audit-baseline': ['broker-transport', 'broker-cert', 'ingest-auth', 'gateway-guardrails'],
-  'hardening-verification': ['broker-transport', 'gateway-guardrails', 'ingest-auth'],
-  'certificate-hygiene': ['device-certs'],
-  'telemetry-trust': ['telemetry'],
-  full: ['broker-transport', 'broker-cert', 'ingest-auth', 'gateway-guardrails', 'device-certs', 'telemetry', 'device-link', 'broker-sessions'],
-};
+// Built-in bundles derive from the catalogue (each check names the bundles
+// that run it); operators add their own under `bundles:`.
+export { BUILTIN_BUNDLES };
 
 export function bundleNames(config?: PathauditConfig): string[] {
   return [...Object.keys(BUILTIN_BUNDLES), ...Object.keys(config?.bundles ?? {})];
@@ -18,7 +13,7 @@ export function bundleNames(config?: PathauditConfig): string[] {
 
 /** The check ids a bundle runs, in order; throws a usage error naming the unknown bundle or check. */
 export function resolveBundle(name: string, config: PathauditConfig): string[] {
-  const checks = config.bundles?.[name] ?? BUILTIN_BUNDLES[name];
+  const checks = config.bundles?.[name] ?? (BUILTIN_BUNDLES as Record<string, readonly string[] | undefined>)[name];
   if (!checks) throw usageError(`unknown bundle "${name}" (known: ${bundleNames(config).join(', ')})`);
   const missing = checks.filter((c) => !CHECK_IDS.has(c));
   if (missing.length) throw usageError(`bundle "${name}" names check(s) not in this build: ${missing.join(', ')}`);

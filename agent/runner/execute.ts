@@ -4,7 +4,7 @@
 //
 //   runSteps = [resolve checks, collect (concurrent, budgeted), evaluate, findings + waivers, summarize]
 import { sha256Of } from '../evidence/hash.js';
-import { checkById } from '../../probes/index.js';
+import { loadCheck } from '../../probes/catalogue.js';
 import type { Check, ControlMeta, ControlResult, Evidence, RunWindow } from '../../probes/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { reasonOf } from '../errors.js';
@@ -148,11 +148,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
 
   const runWindows: RunWindow[] = [...(opts.runWindows ?? []), { startedAt: startedAt.toISOString(), finishedAt: null }];
 
-  const checks = opts.checks.map((id) => {
-    const c = checkById(id);
-    if (!c) throw new Error(`check ${id} is not registered`);
-    return c;
-  });
+  const checks = await Promise.all(opts.checks.map(loadCheck));
 
   const collected = await Promise.all(
     checks.map(async (check) => {

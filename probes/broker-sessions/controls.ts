@@ -46,6 +46,7 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'BS-04',
+    plainWords: 'something the inventory does not know is logged in to the broker',
     title: 'Client id not in the inventory connected',
     severity: 'high',
     rationale:

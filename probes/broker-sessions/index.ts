@@ -1,8 +1,6 @@
-import type { Check } from '../types.js';
+// The broker-sessions check's probing code; its metadata is in info.ts.
+import type { CheckCode } from '../types.js';
 import { collectBrokerSessions } from './collect.js';
 import { evaluateBrokerSessions } from './evaluate.js';
-import { info } from './info.js';
 
-const brokerSessions: Check = { ...info, collect: collectBrokerSessions, evaluate: evaluateBrokerSessions };
-
-export default brokerSessions;
+export const code: CheckCode = { collect: collectBrokerSessions, evaluate: evaluateBrokerSessions };

@@ -8,6 +8,7 @@ const R = 'EU CRA Annex I part I(2)';
 export const controls: ControlMeta[] = [
   {
     id: 'BT-01',
+    plainWords: 'MQTT traffic, passwords included, crosses the network unencrypted',
     title: 'Plaintext MQTT listener reachable',
     severity: 'high',
     rationale:
@@ -21,6 +22,7 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'BT-02',
+    plainWords: 'anyone who reaches the broker can publish and subscribe without credentials',
     title: 'Anonymous MQTT CONNECT accepted',
     severity: 'critical',
     rationale: 'Anyone who reaches the listener can publish forged telemetry and read every topic the broker allows anonymous clients.',
@@ -32,6 +34,7 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'BT-03',
+    plainWords: 'the broker accepts outdated TLS versions with known attacks',
     title: 'TLS below 1.2 accepted',
     severity: 'high',
     rationale:
@@ -44,6 +47,7 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'BT-04',
+    plainWords: 'the broker accepts weak cipher suites: broken ones let traffic be read, others give no forward secrecy',
     title: 'Weak TLS cipher suites accepted',
     severity: 'medium',
     rationale:
@@ -57,6 +61,7 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'BT-05',
+    plainWords: 'no encrypted MQTT is available on the path',
     title: 'No TLS listener on the path',
     severity: 'high',
     rationale: 'Without a TLS listener devices have no way to authenticate the broker or protect telemetry in transit.',
@@ -67,6 +72,7 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'BT-06',
+    plainWords: 'the probe identity can read every topic, broker internals included',
     title: 'Topics beyond its scope, or $SYS, readable by the probe identity',
     severity: 'medium',
     rationale:
@@ -79,6 +85,7 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'BT-07',
+    plainWords: 'a default or guessable password opens the broker',
     title: 'Default or weak credential accepted',
     severity: 'critical',
     rationale: 'Well-known credentials are the first thing an attacker tries; ETSI EN 303 645 provision 5.1-1 forbids universal default passwords.',
@@ -90,6 +97,7 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'BT-08',
+    plainWords: 'MQTT over an unencrypted WebSocket is open',
     title: 'Plain WebSocket listener',
     severity: 'high',
     rationale: 'MQTT over plain WebSocket (ws://) carries credentials and telemetry in clear text and is often exposed to browsers and proxies.',

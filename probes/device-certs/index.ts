@@ -1,8 +1,6 @@
-import type { Check } from '../types.js';
+// The device-certs check's probing code; its metadata is in info.ts.
+import type { CheckCode } from '../types.js';
 import { collectDeviceCerts } from './collect.js';
 import { evaluateDeviceCerts } from './evaluate.js';
-import { info } from './info.js';
 
-const deviceCerts: Check = { ...info, collect: collectDeviceCerts, evaluate: evaluateDeviceCerts };
-
-export default deviceCerts;
+export const code: CheckCode = { collect: collectDeviceCerts, evaluate: evaluateDeviceCerts };

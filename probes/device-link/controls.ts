@@ -20,6 +20,7 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'DL-02',
+    plainWords: 'a device sits in its bootloader: its firmware can be read out or replaced over USB',
     title: 'STM32 in its ROM bootloader (USB DFU) attached',
     severity: 'critical',
     rationale:
@@ -32,6 +33,7 @@ export const controls: ControlMeta[] = [
   },
   {
     id: 'DL-03',
+    plainWords: 'a debug probe on the gateway gives full control of the device behind it',
     title: 'Debug probe attached (ST-LINK, J-Link, CMSIS-DAP)',
     severity: 'high',
     rationale:

@@ -1,8 +1,6 @@
-import type { Check } from '../types.js';
+// The device-link check's probing code; its metadata is in info.ts.
+import type { CheckCode } from '../types.js';
 import { collectDeviceLink } from './collect.js';
 import { evaluateDeviceLink } from './evaluate.js';
-import { info } from './info.js';
 
-const deviceLink: Check = { ...info, collect: collectDeviceLink, evaluate: evaluateDeviceLink };
-
-export default deviceLink;
+export const code: CheckCode = { collect: collectDeviceLink, evaluate: evaluateDeviceLink };

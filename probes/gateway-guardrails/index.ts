@@ -1,8 +1,6 @@
-import type { Check } from '../types.js';
+// The gateway-guardrails check's probing code; its metadata is in info.ts.
+import type { CheckCode } from '../types.js';
 import { collectGatewayGuardrails } from './collect.js';
 import { evaluateGatewayGuardrails } from './evaluate.js';
-import { info } from './info.js';
 
-const gatewayGuardrails: Check = { ...info, collect: collectGatewayGuardrails, evaluate: evaluateGatewayGuardrails };
-
-export default gatewayGuardrails;
+export const code: CheckCode = { collect: collectGatewayGuardrails, evaluate: evaluateGatewayGuardrails };

@@ -1,8 +1,6 @@
-import type { Check } from '../types.js';
+// The ingest-auth check's probing code; its metadata is in info.ts.
+import type { CheckCode } from '../types.js';
 import { collectIngestAuth } from './collect.js';
 import { evaluateIngestAuth } from './evaluate.js';
-import { info } from './info.js';
 
-const ingestAuth: Check = { ...info, collect: collectIngestAuth, evaluate: evaluateIngestAuth };
-
-export default ingestAuth;
+export const code: CheckCode = { collect: collectIngestAuth, evaluate: evaluateIngestAuth };

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { silentLogger } from '../../agent/log.js';
 import type { PathauditConfig } from '../../config/schema/index.js';
-import brokerSessions from '../../probes/broker-sessions/index.js';
+import { code as brokerSessions } from '../../probes/broker-sessions/index.js';
 import type { Evidence } from '../../probes/types.js';
 import { machine, median } from './stats.js';
 

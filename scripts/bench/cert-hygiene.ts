@@ -18,7 +18,7 @@ import { silentLogger } from '../../agent/log.js';
 import { BUILTIN_BUNDLES } from '../../agent/runner/bundles.js';
 import type { RunDocument } from '../../agent/runner/document.js';
 import { executeRun } from '../../agent/runner/execute.js';
-import { CHECK_IDS } from '../../probes/index.js';
+import { CHECK_IDS } from '../../probes/catalogue.js';
 import { createCa, deviceCert, type Issued } from '../../agent/lab/certs.js';
 import { fmt, machine, median } from './stats.js';
 
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     }
 
     // 2. In process: the bundle alone, without node start-up and store.
-    const loaded = loadConfigFile(configFile, { knownBundles: new Set(Object.keys(BUILTIN_BUNDLES)), knownChecks: CHECK_IDS });
+    const loaded = loadConfigFile(configFile);
     const inproc: number[] = [];
     const collectMs: number[] = [];
     const cpuMs: number[] = [];

@@ -26,7 +26,7 @@ const SETS: Array<[string, string[]]> = [
   ['pino', ['pino']],
   ['@fastify/swagger + swagger-ui', ['@fastify/swagger', '@fastify/swagger-ui']],
   ['mqtt (loaded by the run worker only)', ['mqtt']],
-  ['probes registry (probes/index.js)', [dist('probes/index.js')]],
+  ['check catalogue (probes/catalogue.js; probing code loads per run)', [dist('probes/catalogue.js')]],
   ['daemon graph (cli/main.js + cli/serve.js)', [dist('agent/cli/main.js'), dist('agent/cli/serve.js')]],
   // Floors that no daemon code can go under (see docs/performance.md):
   ['Intl.DateTimeFormat (node-cron, a schedule)', ['floor:intl']],

@@ -28,7 +28,7 @@ import type { RunDocument } from '../../agent/runner/document.js';
 import { executeRun } from '../../agent/runner/execute.js';
 import { newRunId } from '../../agent/runner/header.js';
 import { openStore, type Store } from '../../agent/store/index.js';
-import { CHECK_IDS } from '../../probes/index.js';
+import { CHECK_IDS } from '../../probes/catalogue.js';
 import { startLabGateway } from '../../agent/lab/gateway.js';
 import { fmt, machine, median, percentile } from './stats.js';
 
@@ -63,7 +63,7 @@ function asRun(doc: RunDocument, i: number, t0: number): RunDocument {
 async function labDocuments(dir: string): Promise<{ weak: RunDocument; hardened: RunDocument; loaded: LoadedConfig }> {
   const gw = await startLabGateway({ profile: 'weak', dir, devices: 'demo' });
   try {
-    const load = () => loadConfigFile(gw.configFile, { knownBundles: new Set(Object.keys(BUILTIN_BUNDLES)), knownChecks: CHECK_IDS });
+    const load = () => loadConfigFile(gw.configFile);
     const run = () => executeRun({ loaded: load(), bundle: 'full', checks: [...BUILTIN_BUNDLES.full!], trigger: 'schedule', log: silentLogger() });
     const weak = await run();
     await gw.reconfigure('hardened');

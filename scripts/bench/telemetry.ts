@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../../agent/config/load.js';
 import { silentLogger } from '../../agent/log.js';
 import { executeRun } from '../../agent/runner/execute.js';
-import { CHECK_IDS } from '../../probes/index.js';
+import { CHECK_IDS } from '../../probes/catalogue.js';
 import type { DeviceReport } from '../../probes/telemetry/analyzer.js';
 import { TelemetryAnalyzer } from '../../probes/telemetry/analyzer.js';
 import type { WindowData } from '../../probes/telemetry/collect.js';

@@ -19,7 +19,7 @@ import { stringify } from 'yaml';
 import { loadConfigFile } from '../../agent/config/load.js';
 import { silentLogger } from '../../agent/log.js';
 import { executeRun } from '../../agent/runner/execute.js';
-import { CHECK_IDS } from '../../probes/index.js';
+import { CHECK_IDS } from '../../probes/catalogue.js';
 import { scanTls } from '../../probes/tls/scan.js';
 import { PROFILES, startLabBroker, type BrokerKnobs } from '../../agent/lab/broker.js';
 import { serverCert, type Issued } from '../../agent/lab/certs.js';

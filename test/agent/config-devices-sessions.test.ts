@@ -6,7 +6,7 @@ import { validateConfig } from '../../agent/config/load.js';
 import { BUILTIN_BUNDLES } from '../../agent/runner/bundles.js';
 import { CHECK_IDS } from '../../probes/catalogue.js';
 
-const validate = (raw: unknown) => validateConfig(raw, { baseDir: '/etc/pathaudit', file: 'pathaudit.yaml', knownBundles: new Set(Object.keys(BUILTIN_BUNDLES)), knownChecks: CHECK_IDS });
+const validate = (raw: unknown) => validateConfig(raw, { baseDir: '/etc/pathaudit', file: 'pathaudit.yaml' });
 const BROKER = { host: '127.0.0.1', listeners: [{ name: 'mqtts', port: 8883, tls: true }] };
 
 function problems(raw: unknown): string[] {

@@ -9,7 +9,7 @@ import { silentLogger } from '../../agent/log.js';
 import { BUILTIN_BUNDLES } from '../../agent/runner/bundles.js';
 import type { RunDocument } from '../../agent/runner/document.js';
 import { executeRun } from '../../agent/runner/execute.js';
-import { CHECK_IDS } from '../../probes/index.js';
+import { CHECK_IDS } from '../../probes/catalogue.js';
 import { startLabGateway, type LabGateway, type LabGatewayOptions } from '../../agent/lab/gateway.js';
 
 export function tempDir(t: Test, prefix = 'pathaudit-test-'): string {
@@ -25,7 +25,7 @@ export async function labGateway(t: Test, opts: Omit<LabGatewayOptions, 'dir'> &
 }
 
 export function load(file: string): LoadedConfig {
-  return loadConfigFile(file, { knownBundles: new Set(Object.keys(BUILTIN_BUNDLES)), knownChecks: CHECK_IDS });
+  return loadConfigFile(file);
 }
 
 export function runChecks(loaded: LoadedConfig, checks: string[]): Promise<RunDocument> {

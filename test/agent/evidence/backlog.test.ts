@@ -104,10 +104,11 @@ t.test('every control of the catalogue: its verify command plans a run of its ch
 
 t.test('one rerun re-tests every row of a backlog: the checks of all their plans', async (t) => {
   const items = buildBacklog(doc([finding('BT-02', 'mqtt 127.0.0.1:1883', 'critical'), { ...finding('BC-09', 'key-file /k', 'high'), check: 'broker-cert' }, { ...finding('DC-08', 'device x', 'high'), check: 'device-certs' }]));
+  // In catalogue order (check ids).
   t.same(retestPlan(items), {
-    bundle: 'checks:broker-transport,broker-cert,device-certs,telemetry,ingest-auth,gateway-guardrails',
-    checks: ['broker-transport', 'broker-cert', 'device-certs', 'telemetry', 'ingest-auth', 'gateway-guardrails'],
-    command: 'pathaudit run --check broker-transport,broker-cert,device-certs,telemetry,ingest-auth,gateway-guardrails',
+    bundle: 'checks:broker-cert,broker-transport,device-certs,gateway-guardrails,ingest-auth,telemetry',
+    checks: ['broker-cert', 'broker-transport', 'device-certs', 'gateway-guardrails', 'ingest-auth', 'telemetry'],
+    command: 'pathaudit run --check broker-cert,broker-transport,device-certs,gateway-guardrails,ingest-auth,telemetry',
   });
   t.equal(retestPlan([]), null);
 });

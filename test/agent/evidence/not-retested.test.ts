@@ -69,8 +69,8 @@ t.test('a broker-transport rerun after a three-check baseline resolves no broker
   t.same(
     backlog.drawsOn.map((s: { check: string; runId: string }) => [s.check, s.runId]),
     [
-      ['broker-transport', doc.run.id],
       ['broker-cert', baseline.run.id],
+      ['broker-transport', doc.run.id],
       ['ingest-auth', baseline.run.id],
     ],
     'the backlog says which run each check comes from',

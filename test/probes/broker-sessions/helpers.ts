@@ -3,7 +3,7 @@
 // relative to now (the check's window ends at the time it runs).
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import { silentLogger } from '../../../agent/log.js';
-import brokerSessions from '../../../probes/broker-sessions/index.js';
+import { code as brokerSessions } from '../../../probes/broker-sessions/index.js';
 import type { ControlResult, Evidence, RunWindow } from '../../../probes/types.js';
 
 export type Broker = NonNullable<PathauditConfig['broker']>;

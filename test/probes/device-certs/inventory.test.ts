@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import { silentLogger } from '../../../agent/log.js';
 import type { RunDocument } from '../../../agent/runner/document.js';
-import deviceCerts from '../../../probes/device-certs/index.js';
+import { code as deviceCerts } from '../../../probes/device-certs/index.js';
 import type { Evidence } from '../../../probes/types.js';
 import { createCa, deviceCert, type Issued } from '../../../agent/lab/certs.js';
 import { cli } from '../../helpers/cli.js';

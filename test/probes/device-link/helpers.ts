@@ -6,7 +6,7 @@ import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:f
 import { dirname, join } from 'node:path';
 import type { Test } from 'tap';
 import type { PathauditConfig } from '../../../config/schema/index.js';
-import deviceLink from '../../../probes/device-link/index.js';
+import { code as deviceLink } from '../../../probes/device-link/index.js';
 import type { ControlResult, Evidence } from '../../../probes/types.js';
 import { tempDir } from '../../helpers/lab.js';
 import { silentLogger } from '../../../agent/log.js';

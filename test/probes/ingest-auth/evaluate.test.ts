@@ -1,7 +1,7 @@
 // ingest-auth judgement is pure: stored evidence re-evaluates to the same
 // verdicts, and single observations edited in it move exactly one control.
 import t from 'tap';
-import ingestAuth from '../../../probes/ingest-auth/index.js';
+import { code as ingestAuth } from '../../../probes/ingest-auth/index.js';
 import type { Evidence } from '../../../probes/types.js';
 import { load } from '../../helpers/lab.js';
 import { auditIngest, relayPki, startRelay } from './relay-helpers.js';
