@@ -47,9 +47,20 @@ export interface Execution {
 
 export type Executor = (req: ExecutionRequest) => Execution;
 
-// Under the test runner the sources are .ts files run through a loader that
-// the worker inherits (execArgv); the build runs the compiled .js.
+// Under the test runner the sources are .ts files run through a loader (tsx);
+// the build runs the compiled .js.
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './run-worker.ts' : './run-worker.js', import.meta.url);
+
+/**
+ * The module a worker thread starts from. A run process inherits the loader
+ * with execArgv, but Node 20 does not apply `--import` hooks to worker
+ * threads, so from sources the thread registers tsx itself first.
+ */
+function threadEntry(): URL {
+  if (!WORKER_URL.pathname.endsWith('.ts')) return WORKER_URL;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new URL(`data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(WORKER_URL.href)});`)}`);
+}
 
 /** What a run process or thread is told: the validated config (no secret values: it re-reads them) and the run. */
 function workerRequestOf(req: ExecutionRequest): WorkerRequest {
@@ -90,7 +101,7 @@ function runReply(runner: Worker | ChildProcess, exitReason: (code: number | nul
 
 export const workerExecutor: Executor = (req) => {
   const data = workerRequestOf(req);
-  const worker = new Worker(WORKER_URL, { workerData: data });
+  const worker = new Worker(threadEntry(), { workerData: data });
   let cancelled: string | null = null;
   const done = runReply(worker, (code) => cancelled ?? `run worker exited with code ${code} before reporting`);
   return {

@@ -9,10 +9,11 @@ import t from 'tap';
 import { getBaseline } from '../../agent/evidence/baseline.js';
 import { computeDelta } from '../../agent/evidence/delta.js';
 import { openStore } from '../../agent/store/index.js';
+import { builtCli } from '../helpers/build.js';
 import { tempDir } from '../helpers/lab.js';
 import { CHROMIUM, openInChromium, pageRequests } from '../helpers/chromium.js';
 
-const CLI = new URL('../../dist/app/cli.js', import.meta.url).pathname;
+const CLI = builtCli();
 
 function demo(cwd: string) {
   const started = Date.now();

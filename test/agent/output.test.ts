@@ -15,9 +15,10 @@ import { writeOutput } from '../../agent/cli/output.js';
 import type { Io } from '../../agent/cli/io.js';
 import { PathauditError } from '../../agent/errors.js';
 import { cli } from '../helpers/cli.js';
+import { builtCli } from '../helpers/build.js';
 import { labGateway, tempDir } from '../helpers/lab.js';
 
-const CLI = new URL('../../dist/app/cli.js', import.meta.url).pathname;
+const CLI = builtCli();
 
 function capture(): Io & { out: string; err: string; bytes: Buffer[] } {
   const io = { out: '', err: '', bytes: [] as Buffer[], interactive: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s), stdoutBytes: (d: Buffer) => void io.bytes.push(d) };

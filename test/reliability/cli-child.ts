@@ -4,14 +4,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Test } from 'tap';
+import { builtCli } from '../helpers/build.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
-export const CLI = `${ROOT}dist/app/cli.js`;
-
-/** The suites run the built CLI; build once when this checkout has no build yet. */
-export function ensureBuilt(): void {
-  if (!existsSync(`${ROOT}dist/agent/daemon/serve.js`)) execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'inherit' });
-}
+/** The suites run the built CLI, checked to be the build of the current sources. */
+export const CLI = builtCli();
 
 export interface Child {
   proc: ChildProcess;

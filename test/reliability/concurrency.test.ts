@@ -20,10 +20,8 @@ import { stringify } from 'yaml';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { AUTH, BUNDLE, freePort, TOKEN } from '../agent/api/helpers.js';
 import { tempDir } from '../helpers/lab.js';
-import { ensureBuilt } from './cli-child.js';
 import { remoteLab, serve } from './serve-child.js';
 
-ensureBuilt();
 
 const CLIENTS = 200;
 const DURATION_S = Number(process.env.PATHAUDIT_CONCURRENCY_S ?? 20);

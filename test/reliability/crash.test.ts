@@ -20,9 +20,8 @@ import { verifyBundle } from '../../agent/evidence/bundle.js';
 import { openStore } from '../../agent/store/index.js';
 import { hashRun } from '../../agent/store/runs.js';
 import { labGateway } from '../helpers/lab.js';
-import { cli, cliRun, ensureBuilt, seededRandom, testSeed } from './cli-child.js';
+import { cli, cliRun, seededRandom, testSeed } from './cli-child.js';
 
-ensureBuilt();
 
 const RUN_KILLS = 20;
 const EXPORT_KILLS = 4;

@@ -20,10 +20,9 @@ import { openStore } from '../../agent/store/index.js';
 import { startLabRelay, RELAY_PROFILES } from '../../agent/lab/relay.js';
 import { freePort } from '../agent/api/helpers.js';
 import { labGateway, tempDir } from '../helpers/lab.js';
-import { cliRun, ensureBuilt } from './cli-child.js';
+import { cliRun } from './cli-child.js';
 import { serve } from './serve-child.js';
 
-ensureBuilt();
 
 const STAMP = Date.now().toString(36);
 const SECRETS = {

@@ -17,11 +17,10 @@ import { openStore } from '../../agent/store/index.js';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { AUTH, BUNDLE, freePort, TOKEN } from '../agent/api/helpers.js';
 import { labGateway, tempDir } from '../helpers/lab.js';
-import { cliRun, ensureBuilt } from './cli-child.js';
+import { cliRun } from './cli-child.js';
 import { serve } from './serve-child.js';
 import { smallFs, type SmallFs } from './small-fs.js';
 
-ensureBuilt();
 
 /** A weak lab whose store lives at `storePath`; the config also carries the API and a broker-transport bundle. */
 async function labWithStore(t: Test, storePath: string): Promise<{ configFile: string }> {

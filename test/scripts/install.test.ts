@@ -7,10 +7,11 @@ import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { builtCli } from '../helpers/build.js';
 import { tempDir } from '../helpers/lab.js';
 
 const CHECKOUT = new URL('../../', import.meta.url).pathname;
-if (!existsSync(join(CHECKOUT, 'dist/app/cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: CHECKOUT, stdio: 'inherit' });
+builtCli(); // the installer installs dist/: it must be the build of the current sources
 
 // The installer runs from a private copy of what it installs (node_modules
 // linked), so a concurrent rebuild of dist/ cannot change its input between

@@ -12,12 +12,12 @@ import { verifyBundle } from '../../../agent/evidence/bundle.js';
 import type { RunDocument } from '../../../agent/runner/document.js';
 import { openStore } from '../../../agent/store/index.js';
 import { apiLab, AUTH, BUNDLE, TOKEN } from '../api/helpers.js';
+import { builtCli } from '../../helpers/build.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-const CLI = `${ROOT}dist/app/cli.js`;
+// The acceptance runs the built CLI, the bundle the unit starts.
+const CLI = builtCli();
 
-// The acceptance runs the built CLI (the bundle the unit starts); build it when this checkout has none yet.
-if (!existsSync(CLI)) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
 
 /** Whether no process runs the run `id` any more (its command line carries --run=ID), within 5 s. */
 async function runProcessGone(id: string): Promise<boolean> {

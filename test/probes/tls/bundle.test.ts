@@ -11,11 +11,12 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { stringify } from 'yaml';
 import { createCa, serverCert } from '../../../agent/lab/certs.js';
+import { builtCli } from '../../helpers/build.js';
 import { tempDir } from '../../helpers/lab.js';
 
-const CLI = new URL('../../../dist/app/cli.js', import.meta.url).pathname;
+const CLI = builtCli();
 
-t.test('the bundled CLI reads a CertificateRequest and names its CA', { skip: existsSync(CLI) ? false : 'dist/app/cli.js missing: run npm run build' }, async (t) => {
+t.test('the bundled CLI reads a CertificateRequest and names its CA', async (t) => {
   const ca = await createCa('CN=bundle test CA, O=pathaudit');
   const server = await serverCert(ca);
   const s = tls.createServer({ key: server.keyPem, cert: server.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (c) => c.end());
