@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../agent/store/migrations.js';
 import { currentOwner } from '../../agent/store/owner.js';
 import { labGateway, load, tempDir } from '../helpers/lab.js';
 import { runAndStore } from '../../agent/runner/index.js';
+import type { RunDocument } from '../../agent/runner/document.js';
 import { silentLogger } from '../../agent/log.js';
 import { executeRun } from '../../agent/runner/execute.js';
 
@@ -34,7 +35,7 @@ t.test('runs chain: each links to the previous; editing a stored run breaks veri
   const loaded = load(gw.configFile);
   const store = openStore(join(tempDir(t), 'chain.db'));
   t.teardown(() => store.close());
-  const docs = [];
+  const docs: RunDocument[] = [];
   for (let i = 0; i < 3; i++) docs.push(await runAndStore({ loaded, store, bundle: null, checks: 'broker-transport', trigger: 'cli', log: silentLogger() }));
   t.equal(docs[0]!.run.previousHash, null);
   t.equal(docs[1]!.run.previousHash, docs[0]!.run.hash);

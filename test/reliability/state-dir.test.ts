@@ -43,7 +43,7 @@ const runArgs = (configFile: string) => ['run', '--check', 'broker-transport', '
 function mounted(t: Test, sizeKiB: number): SmallFs | null {
   const fs = smallFs(t, sizeKiB);
   if ('unavailable' in fs) {
-    t.skip(`needs a small real filesystem: ${fs.unavailable}`);
+    t.skip(`needs a small real filesystem: ${fs.unavailable}`, () => undefined);
     return null;
   }
   return fs;

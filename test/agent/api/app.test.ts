@@ -122,7 +122,7 @@ t.test('a run over the API: 202 + id, 409 with the running id while in flight, t
   t.equal(statusLines.length, doc.results.length, 'one status series per result');
 
   // No secret in any response: the broker password and the API token appear nowhere.
-  const password = loaded.secrets.get(loaded.config.broker!.auth!.password_file);
+  const password = loaded.secrets.get(loaded.config.broker!.auth!.password_file!);
   for (const url of ['/v1/posture', `/v1/runs/${id}`, '/v1/backlog', '/v1/delta', `/v1/runs/${id}/report?format=html`, `/v1/runs/${id}/report?format=json`, '/metrics', '/docs/json']) {
     const body = (await api.app.inject({ method: 'GET', url, headers: AUTH })).body;
     t.notOk(body.includes(password) || body.includes(TOKEN), `${url} carries no secret`);
@@ -223,7 +223,7 @@ t.test('logs are JSON with the run id, and neither the API token nor the broker 
   for (const l of lines) t.doesNotThrow(() => JSON.parse(l), 'every line is JSON');
   t.notMatch(text, TOKEN, 'the API token never reaches the log');
   t.notMatch(text, 'not-the-token', 'nor a presented wrong token');
-  const password = loaded.secrets.get(loaded.config.broker!.auth!.password_file);
+  const password = loaded.secrets.get(loaded.config.broker!.auth!.password_file!);
   t.notMatch(text, password, 'nor the broker password');
   t.ok(lines.some((l) => JSON.parse(l).runId === res.json().id && JSON.parse(l).check === 'broker-transport') || lines.some((l) => JSON.parse(l).runId === res.json().id), 'run lines carry the run id');
   t.match(text, '[REDACTED]', 'the redaction probe was censored');

@@ -22,12 +22,12 @@ for (const [name, executor] of EXECUTORS) {
     const { gw } = await apiLab(t);
     const loaded = load(gw.configFile);
     const runId = newRunId(new Date());
-    const doc = await executor({ loaded, bundle: 'transport', checks: ['broker-transport'], trigger: 'api', runId, log: silentLogger() }).done;
+    const doc = await executor({ loaded, bundle: 'transport', checks: ['broker-transport'], trigger: 'api', runId, log: silentLogger(), runWindows: [] }).done;
     t.equal(doc.run.id, runId);
     t.equal(doc.run.configHash, loaded.hash, 'the run carries the config hash the daemon validated');
     t.equal(doc.run.status, 'completed');
     t.ok(doc.results.some((r) => r.control === 'BT-02' && r.status === 'fail'), 'the worker observed the weak lab');
-    const password = loaded.secrets.get(loaded.config.broker!.auth!.password_file);
+    const password = loaded.secrets.get(loaded.config.broker!.auth!.password_file!);
     t.notMatch(JSON.stringify(doc), password, `no broker password in what crossed from ${name}`);
   });
 
@@ -48,7 +48,7 @@ for (const [name, executor] of EXECUTORS) {
     cfg.runner = { check_timeout_s: 60, step_timeout_ms: 60_000 };
     writeFileSync(gw.configFile, stringify(cfg));
     const loaded = load(gw.configFile);
-    const exec = executor({ loaded, bundle: 'transport', checks: ['broker-transport'], trigger: 'api', runId: newRunId(new Date()), log: silentLogger() });
+    const exec = executor({ loaded, bundle: 'transport', checks: ['broker-transport'], trigger: 'api', runId: newRunId(new Date()), log: silentLogger(), runWindows: [] });
     await new Promise((r) => setTimeout(r, 1000));
     const t0 = Date.now();
     await exec.cancel('stopped by the test');
