@@ -111,11 +111,6 @@ export function isLoopback(address: string): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.') || address === 'localhost';
 }
 
-/** A listening socket bound to the wildcard or a non-loopback address is reachable beyond this host. */
-export function boundBeyondLoopback(s: ListeningSocket): boolean {
-  return !isLoopback(s.address);
-}
-
 export interface UpgradeObservation {
   path: string;
   /** HTTP status line the listener answered with, or null if it answered no HTTP at all. */

@@ -3,7 +3,7 @@
 // `npm run demo` start.
 //
 // Why a bundle: `serve` on a Pi is judged on start-to-ready time and idle
-// memory (issue 7). Node's loader spent about 550 ms and 35 MB resolving and
+// memory. Node's loader spent about 550 ms and 35 MB resolving and
 // holding ~525 ESM modules (typebox alone is 373 files); one minified graph
 // split at the lazy imports (serve, demo, report formats, /docs, the mqtt
 // client) loads in a fraction of that. docs/performance.md has the figures.

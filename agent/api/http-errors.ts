@@ -16,4 +16,3 @@ export class HttpError extends Error {
 export const notFound = (message: string) => new HttpError(404, 'PATHAUDIT_ERR_NOT_FOUND', message);
 export const gone = (message: string) => new HttpError(410, 'PATHAUDIT_ERR_PRUNED', message);
 export const conflict = (message: string, extra: Record<string, string> = {}) => new HttpError(409, 'PATHAUDIT_ERR_CONFLICT', message, extra);
-export const badRequest = (message: string) => new HttpError(400, 'PATHAUDIT_ERR_USAGE', message);

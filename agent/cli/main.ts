@@ -60,7 +60,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program.command('serve').description('run the daemon: schedules, the local HTTP API, metrics (SIGTERM stops, SIGHUP reloads)').option('--config <file>', CONFIG_HELP).action(async (flags) => setExit(await (await import('./serve.js')).serveCommand(flags, io)));
 
-  // Evidence lifecycle (issue 6). RUN is a run id or `latest` (the latest completed run).
+  // Evidence lifecycle. RUN is a run id or `latest` (the latest completed run).
   const baseline = program.command('baseline').description('the run later runs are compared against');
   baseline
     .command('set <run>')

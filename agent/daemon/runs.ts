@@ -1,6 +1,6 @@
 // One run at a time, across schedules and API requests.
 //
-// Choice (issue 7): a request while a run is in flight is refused — the API
+// Choice: a request while a run is in flight is refused — the API
 // answers 409 with the id of the running run, a schedule that fires logs and
 // skips its slot — rather than queueing. A queue would make a POST's 202 mean
 // "some time later", hide a stuck run behind a growing line, and let a burst

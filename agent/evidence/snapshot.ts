@@ -125,9 +125,3 @@ export function getSnapshot(store: Store, month: string): Snapshot | null {
   const row = store.db.prepare('SELECT snapshot_json FROM snapshots WHERE month = ?').get(month) as { snapshot_json: string } | undefined;
   return row ? (JSON.parse(row.snapshot_json) as Snapshot) : null;
 }
-
-export function listSnapshots(store: Store): Array<{ month: string; takenAt: string; runId: string | null }> {
-  return (store.db.prepare('SELECT month, taken_at, run_id FROM snapshots ORDER BY month').all() as Array<{ month: string; taken_at: string; run_id: string | null }>).map(
-    (r) => ({ month: r.month, takenAt: r.taken_at, runId: r.run_id }),
-  );
-}
