@@ -1,6 +1,7 @@
 // The HTML report: ONE self-contained file (inline CSS and SVG, no script, no
 // external reference of any kind — inline SVG needs no xmlns either) so it opens offline, from a bundle, in a
 // locked-down browser, and makes no network request.
+import { describeHost } from '../runner/host.js';
 import { buildBacklog } from '../evidence/backlog.js';
 import type { Delta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
@@ -112,7 +113,7 @@ export function renderHtml(doc: RunDocument, delta: Delta | null, history: Postu
 <title>pathaudit · ${h(run.gatewayId)} · ${h(run.bundle)} · ${h(run.id)}</title><style>${CSS}</style></head>
 <body><main>
 <h1>pathaudit report — ${h(run.gatewayId)} · ${h(run.bundle)}</h1>
-<div class="meta">run ${h(run.id)} · ${h(run.status)} · ${h(run.startedAt)} → ${h(run.finishedAt ?? '…')} · agent ${h(run.agentVersion)}${run.path?.name ? ` · path: ${h(run.path.name)}${run.path.pressure ? ` (${h(run.path.pressure)})` : ''}${run.path.deadline ? ` · decision by ${h(run.path.deadline)}` : ''}` : ''}</div>
+<div class="meta">run ${h(run.id)} · ${h(run.status)} · ${h(run.startedAt)} → ${h(run.finishedAt ?? '…')} · agent ${h(run.agentVersion)}${describeHost(run.host) ? ` · host ${h(describeHost(run.host)!)}` : ''}${run.path?.name ? ` · path: ${h(run.path.name)}${run.path.pressure ? ` (${h(run.path.pressure)})` : ''}${run.path.deadline ? ` · decision by ${h(run.path.deadline)}` : ''}` : ''}</div>
 <h2>Leadership summary</h2>
 ${path !== doc ? `<p class="meta">This run: ${h(doc.summary.headline)}. The summary, next move and backlog are the path as this run left it, drawn on:</p><ul class="meta">${pathSources(doc, path).map((s) => `<li>${h(s)}</li>`).join('')}</ul>` : ''}
 <div class="card"><span class="posture" style="background:${POSTURE_COLOR[lead.posture]}">${h(lead.posture)}</span> <span class="headline">${h(lead.headline)}</span>

@@ -1,6 +1,7 @@
 // The Markdown report: the one-page leadership summary first, then the delta,
 // the backlog, the findings with their evidence and every control result.
 // Also the report.md of an evidence bundle.
+import { describeHost } from '../runner/host.js';
 import { buildBacklog, EXPOSURE_FACTOR, SEVERITY_WEIGHT } from '../evidence/backlog.js';
 import type { Delta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
@@ -47,6 +48,8 @@ export function renderMarkdown(doc: RunDocument, delta: Delta | null, path: RunD
   const L: string[] = [];
   L.push(`# pathaudit report — ${mdText(run.gatewayId)} · ${mdText(run.bundle)}`, '');
   L.push(`Run ${mdCode(run.id)} · ${run.status} · ${mdText(run.startedAt)} → ${mdText(run.finishedAt ?? '…')} · agent ${mdText(run.agentVersion)}`);
+  const host = describeHost(run.host);
+  if (host) L.push('', `Host: ${mdText(host)}`);
   if (run.path?.name) L.push(`Path: ${mdText(run.path.name)}${run.path.pressure ? ` — ${mdText(run.path.pressure)}` : ''}${run.path.deadline ? ` — decision by ${run.path.deadline}` : ''}`);
   L.push('', '## Leadership summary', '');
   if (path !== doc) {

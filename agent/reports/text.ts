@@ -1,5 +1,6 @@
 // The terminal report: what an operator reads after `pathaudit run`.
 // Per control one status line, then each finding with its evidence, one line each.
+import { describeHost } from '../runner/host.js';
 import type { Delta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
 import type { RunDocument } from '../runner/document.js';
@@ -55,6 +56,8 @@ export function renderText(doc: RunDocument, delta: Delta | null = null, path: R
   lines.push(`pathaudit ${run.bundle} · run ${run.id} · ${run.status}`);
   if (run.path?.name) lines.push(`path: ${run.path.name}${run.path.pressure ? ` (${run.path.pressure})` : ''}${run.path.deadline ? ` · decision by ${run.path.deadline}` : ''}`);
   lines.push(`gateway ${run.gatewayId} · ${run.startedAt} → ${run.finishedAt ?? '…'}`);
+  const host = describeHost(run.host);
+  if (host) lines.push(`host ${host}`);
   lines.push('');
   if (path !== doc) {
     lines.push(`this run: ${doc.summary.headline}`);

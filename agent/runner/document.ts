@@ -1,6 +1,7 @@
 // The JSON run document: the contract of `run --format json` and
 // `GET /v1/runs/:id` (DESIGN.md "Contracts"). Keys keep their meaning.
 import type { Severity, Status } from '../../probes/types.js';
+import type { HostFacts } from './host.js';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'aborted';
 export type Trigger = 'cli' | 'api' | 'schedule' | 'demo';
@@ -30,6 +31,8 @@ export interface RunHeader {
   gatewayId: string;
   path: { name?: string; pressure?: string; deadline?: string } | null;
   checks: CheckOutcome[];
+  /** The box the evidence came from (model, OS, kernel, serial); absent on runs recorded before it was read. */
+  host?: HostFacts;
   /** Hash of the previous finished run's canonical record (null for the first run). */
   previousHash: string | null;
   /** Hash of this run's canonical record (null until finished). */

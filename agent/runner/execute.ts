@@ -14,6 +14,7 @@ import { applyWaivers } from '../evidence/waivers.js';
 import type { Log } from '../log.js';
 import type { CheckOutcome, EvidenceRecord, ResultRecord, RunDocument, Trigger } from './document.js';
 import { newRunId, startedRunHeader } from './header.js';
+import { readHostFacts } from './host.js';
 
 export const DEFAULT_CHECK_TIMEOUT_S = 10;
 export const DEFAULT_STEP_TIMEOUT_MS = 3000;
@@ -150,6 +151,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
 
   const checks = await Promise.all(opts.checks.map(loadCheck));
 
+  // Which box the evidence comes from, read beside the checks.
+  const hostFacts = readHostFacts();
   const collected = await Promise.all(
     checks.map(async (check) => {
       opts.onProgress?.({ check: check.id, phase: 'start' });
@@ -212,6 +215,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
       finishedAt: finishedAt.toISOString(),
       status: everyCheckFailed ? 'failed' : 'completed',
       checks: collected.map((c) => c.outcome),
+      host: await hostFacts,
     },
     summary,
     results,

@@ -108,4 +108,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE results ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
   `,
+  // 9: the box a run's evidence came from (model, OS, kernel, serial)
+  `
+  ALTER TABLE runs ADD COLUMN host_json TEXT;
+  `,
 ];

@@ -5,6 +5,7 @@
 // The chain: each finished run stores the hash of the previous finished run's
 // canonical record; its own hash covers that link, so editing or deleting an
 // earlier run breaks every later link (verifyChain).
+import type { HostFacts } from '../runner/host.js';
 import type { RunWindow, Severity, Status } from '../../probes/types.js';
 import { sha256Of } from '../evidence/hash.js';
 import type { CheckOutcome, EvidenceRecord, FindingRecord, ResultRecord, RunDocument, RunHeader, RunStatus, RunSummary } from '../runner/document.js';
@@ -25,6 +26,7 @@ interface RunRow {
   path_json: string | null;
   checks_json: string;
   summary_json: string | null;
+  host_json: string | null;
   previous_hash: string | null;
   hash: string | null;
   /** Set when retention pruned the run: the row is a tombstone (see prune). */
@@ -97,6 +99,8 @@ function headerOf(row: RunRow): RunHeader {
     gatewayId: row.gateway_id,
     path: row.path_json ? (JSON.parse(row.path_json) as RunHeader['path']) : null,
     checks: JSON.parse(row.checks_json) as CheckOutcome[],
+    // Absent, not null, on runs recorded before: their hash was taken without it.
+    ...(row.host_json ? { host: JSON.parse(row.host_json) as HostFacts } : {}),
     previousHash: row.previous_hash,
     hash: row.hash,
   };
@@ -138,7 +142,7 @@ export class RunRepository {
       for (const e of linked.evidence) insEvidence.run(d.run.id, e.id, e.check, e.kind, e.resource, e.sha256, JSON.stringify(e.data));
       this.db
         .prepare(
-          `UPDATE runs SET status=@status, finished_at=@finishedAt, checks_json=@checks, summary_json=@summary,
+          `UPDATE runs SET status=@status, finished_at=@finishedAt, checks_json=@checks, summary_json=@summary, host_json=@host,
              previous_hash=@previousHash, hash=@hash, chain_seq=@chainSeq WHERE id=@id`,
         )
         .run({
@@ -147,6 +151,7 @@ export class RunRepository {
           finishedAt: linked.run.finishedAt,
           checks: JSON.stringify(linked.run.checks),
           summary: JSON.stringify(linked.summary),
+          host: linked.run.host ? JSON.stringify(linked.run.host) : null,
           previousHash: linked.run.previousHash,
           hash: linked.run.hash,
           chainSeq: (prev?.chain_seq ?? 0) + 1,

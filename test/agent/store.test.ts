@@ -75,9 +75,15 @@ t.test('migration 5 gives the runs chained before it their begin order, which is
   const file = join(tempDir(t), 'v4.db');
   let store = openStore(file);
   const run = () => runAndStore({ loaded, store, bundle: null, checks: 'broker-transport', trigger: 'cli', log: silentLogger() });
-  const before = [await run(), await run()];
+  // Runs as an agent of schema 4 recorded them: no host facts (read since migration 9).
+  const oldRun = async () => {
+    const doc = await executeRun({ loaded, bundle: 'checks:broker-transport', checks: ['broker-transport'], trigger: 'cli', log: silentLogger() });
+    const { host: _host, ...run } = doc.run;
+    return store.runs.finish({ ...doc, run });
+  };
+  const before = [await oldRun(), await oldRun()];
   // Back to the schema of migration 4, as an older agent left it.
-  store.db.exec('DROP INDEX runs_chain; DROP INDEX results_observed; ALTER TABLE results DROP COLUMN gone; ALTER TABLE runs DROP COLUMN chain_seq; ALTER TABLE runs DROP COLUMN owner;');
+  store.db.exec('DROP INDEX runs_chain; DROP INDEX results_observed; ALTER TABLE results DROP COLUMN gone; ALTER TABLE runs DROP COLUMN host_json; ALTER TABLE runs DROP COLUMN chain_seq; ALTER TABLE runs DROP COLUMN owner;');
   store.db.pragma('user_version = 4');
   store.close();
   store = openStore(file);
