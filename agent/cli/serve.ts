@@ -5,17 +5,25 @@ import { EXIT } from '../errors.js';
 import { startDaemon } from '../daemon/serve.js';
 import type { Io } from './io.js';
 
-export async function serveCommand(flags: { config?: string }, _io: Io): Promise<number> {
+/**
+ * Starts the daemon and resolves once it is ready, with the promise of its
+ * exit code (0 when SIGTERM or SIGINT has stopped it). Resolving at ready lets
+ * the CLI drop its parsed program while the daemon runs (see main.ts).
+ */
+export async function serveCommand(flags: { config?: string }, _io: Io): Promise<{ stopped: Promise<number> }> {
   const daemon = await startDaemon({ configFile: resolveConfigPath(flags.config), stopGraceMs: process.env.PATHAUDIT_STOP_GRACE_MS ? Number(process.env.PATHAUDIT_STOP_GRACE_MS) : undefined });
-  await new Promise<void>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGHUP', reload);
-      void daemon.stop(signal).then(resolve, resolve);
+      void daemon.stop(signal).then(
+        () => resolve(EXIT.ok),
+        () => resolve(EXIT.ok),
+      );
     };
     const reload = () => void daemon.reload();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     process.on('SIGHUP', reload);
   });
-  return EXIT.ok;
+  return { stopped };
 }
