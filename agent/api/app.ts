@@ -37,6 +37,8 @@ export interface AppOptions {
   log?: Log;
   limiter?: FailureLimiter;
   now?: () => Date;
+  /** Serve HTTPS (api.tls, read and checked by the daemon). */
+  https?: { cert: string; key: string; minVersion: 'TLSv1.2' };
   /** fastify's schema compilers; scripts/gen-route-validators.ts records ajv's code through them. */
   compilers?: ReturnType<typeof lazyCompilersFactory>;
 }
@@ -116,6 +118,7 @@ async function openApiDocument(routes: (app: FastifyInstance) => void): Promise<
 export async function buildApp(opts: AppOptions): Promise<PathauditApp> {
   const log = opts.log ?? silentLogger();
   const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
     loggerInstance: log as FastifyBaseLogger,
     // Per-request lines at 5,000 req/s would flood journald: errors are logged below.
     logController: new LogController({ disableRequestLogging: true }),

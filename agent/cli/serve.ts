@@ -10,8 +10,13 @@ import type { Io } from './io.js';
  * exit code (0 when SIGTERM or SIGINT has stopped it). Resolving at ready lets
  * the CLI drop its parsed program while the daemon runs (see main.ts).
  */
-export async function serveCommand(flags: { config?: string }, _io: Io): Promise<{ stopped: Promise<number> }> {
-  const daemon = await startDaemon({ configFile: resolveConfigPath(flags.config), stopGraceMs: process.env.PATHAUDIT_STOP_GRACE_MS ? Number(process.env.PATHAUDIT_STOP_GRACE_MS) : undefined });
+export async function serveCommand(flags: { config?: string }, io: Io): Promise<{ stopped: Promise<number> }> {
+  const daemon = await startDaemon({
+    configFile: resolveConfigPath(flags.config),
+    stopGraceMs: process.env.PATHAUDIT_STOP_GRACE_MS ? Number(process.env.PATHAUDIT_STOP_GRACE_MS) : undefined,
+    // The journal has the warning too; stderr puts it in front of whoever starts serve by hand.
+    warn: io.stderr,
+  });
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGHUP', reload);

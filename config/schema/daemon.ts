@@ -25,6 +25,15 @@ export const ApiSection = Type.Object(
   {
     listen: Type.Optional(Type.String({ pattern: '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$', description: 'host:port (default 127.0.0.1:7878)' })),
     token_file: Type.Optional(SecretFile('Bearer token for the API')),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          cert_file: FilePath('PEM certificate (chain) the API serves over HTTPS'),
+          key_file: SecretFile('PEM private key of that certificate'),
+        },
+        { additionalProperties: false, description: 'Serve the API over HTTPS (TLS 1.2+): needed whenever api.listen binds beyond loopback, since the bearer token crosses the network' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
