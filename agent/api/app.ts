@@ -12,6 +12,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { RunController } from '../daemon/runs.js';
 import { PathauditError, reasonOf } from '../errors.js';
 import { silentLogger, type Log } from '../log.js';
+import type { BundleCadence } from '../schedule/index.js';
 import type { Store } from '../store/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { bearerAuthHook, FailureLimiter } from './auth.js';
@@ -37,6 +38,8 @@ export interface AppOptions {
   log?: Log;
   limiter?: FailureLimiter;
   now?: () => Date;
+  /** How often each scheduled bundle runs (the daemon's schedules), for /metrics. */
+  cadences?: () => BundleCadence[];
   /** Serve HTTPS (api.tls, read and checked by the daemon). */
   https?: { cert: string; key: string; minVersion: 'TLSv1.2' };
   /** fastify's schema compilers; scripts/gen-route-validators.ts records ajv's code through them. */
@@ -150,7 +153,7 @@ export async function buildApp(opts: AppOptions): Promise<PathauditApp> {
   app.addHook('onRequest', bearerAuthHook({ token: () => apiTokenOf(opts.config()), limiter: opts.limiter ?? new FailureLimiter() }));
 
   const tally = new RunTally(opts.runs);
-  const routes = (target: FastifyInstance) => registerRoutes(target, ctx, async () => (await import('./metrics.js')).createMetrics({ store: opts.store, posture, runs: opts.runs, tally }));
+  const routes = (target: FastifyInstance) => registerRoutes(target, ctx, async () => (await import('./metrics.js')).createMetrics({ store: opts.store, posture, runs: opts.runs, tally, config: opts.config, cadences: opts.cadences }));
   routes(app);
   docsRoutes(app, () => openApiDocument(routes));
   await app.ready();

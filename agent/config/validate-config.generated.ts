@@ -5,7 +5,7 @@ import __ucs2length from 'ajv/dist/runtime/ucs2length.js';
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"gateway":{"type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":128,"description":"Gateway id (default: the host name)"},"site":{"type":"string","maxLength":128}},"additionalProperties":false},"path":{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"description":"The path under audit, in words"},"pressure":{"type":"string","maxLength":200,"description":"Why the audit is happening now"},"deadline":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Decision deadline (YYYY-MM-DD)"}},"additionalProperties":false},"broker":{"type":"object","required":["host","listeners"],"properties":{"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Address the probe dials (normally loopback: the broker runs on this gateway)"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial: used for SNI and SAN checks"},"listeners":{"type":"array","items":{"type":"object","required":["name","port","tls"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_.-]+$","description":"Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Listener port"},"tls":{"type":"boolean","description":"Whether the listener is expected to speak TLS"},"websocket":{"type":"boolean","description":"MQTT over WebSocket instead of raw TCP (default false)"},"ws_path":{"type":"string","pattern":"^/","description":"WebSocket path (default /mqtt)"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Overrides broker.host for this listener"}},"additionalProperties":false},"minItems":1,"maxItems":32,"description":"Every listener the broker exposes on this path"},"auth":{"type":"object","required":["username","password_file"],"properties":{"username":{"type":"string","minLength":1,"maxLength":256,"description":"Probe identity"},"password_file":{"type":"string","minLength":1,"description":"Password of the probe identity (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false,"description":"The probe identity: used for BT-06 and as the known-good login"},"protocol":{"anyOf":[{"type":"string","const":"auto"},{"type":"string","const":"3.1.1"},{"type":"string","const":"5"}],"description":"MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)"},"default_credentials":{"anyOf":[{"type":"boolean","const":false},{"type":"array","items":{"type":"object","required":["username","password"],"properties":{"username":{"type":"string","maxLength":256},"password":{"type":"string","maxLength":256}},"additionalProperties":false},"maxItems":16}],"description":"Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor devices pin for the broker certificate"},"cert_file":{"type":"string","minLength":1,"description":"Broker certificate on disk (BC-08)"},"key_file":{"type":"string","minLength":1,"description":"Broker private key on disk: only its permissions are read (BC-09)"},"expiry_warn_days":{"type":"object","properties":{"high":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 high when the served certificate expires within this many days (default 30)"},"medium":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 medium within this many days (default 60)"}},"additionalProperties":false,"description":"Expiry tiers for BC-02 (also used for the ingest endpoint)"},"max_validity_days":{"type":"integer","minimum":1,"maximum":36500,"description":"BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)"}},"additionalProperties":false},"ingest":{"type":"object","required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://","description":"Ingest endpoint (http or https URL); the resource id is `ingest <url>`"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial, as for the broker"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor for the ingest certificate"},"probe_path":{"type":"string","pattern":"^/","maxLength":1024,"description":"Path the probe requests go to, on the host and port of url (default: the path of url). Every probe request carries the header `X-Pathaudit-Probe: 1` and `\"pathaudit_probe\": true` in its body"},"max_body_bytes":{"type":"integer","minimum":1,"maximum":16777216,"description":"Largest body the relay is meant to accept; the oversized-body request (IA-06) sends 1 KiB more than this (default 1048576)"},"auth":{"type":"object","required":["type"],"properties":{"type":{"anyOf":[{"type":"string","const":"bearer"},{"type":"string","const":"basic"},{"type":"string","const":"client-cert"},{"type":"string","const":"jwt"}],"description":"How devices authenticate to the relay: bearer (static token), basic (user + password), client-cert (mutual TLS), jwt (HS256 bearer JWT minted by the probe with jwt_secret_file; adds the expired-credential request for IA-02)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token (type bearer) (path to a file; the value is never copied into evidence, logs or reports)"},"username":{"type":"string","maxLength":256,"description":"User name (type basic)"},"password_file":{"type":"string","minLength":1,"description":"Basic auth password (type basic) (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate, PEM (type client-cert)"},"key_file":{"type":"string","minLength":1,"description":"Client private key, PEM (type client-cert) (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_secret_file":{"type":"string","minLength":1,"description":"HS256 key the relay verifies JWTs with (type jwt); the probe signs a valid token and an expired one with it (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_claims":{"type":"object","patternProperties":{"^[A-Za-z0-9_]{1,64}$":{"type":"string","maxLength":256}},"maxProperties":16,"description":"Extra claims the relay requires in a JWT, e.g. { iss: gateway, aud: ingest } (type jwt); exp and iat are set by the probe"}},"additionalProperties":false,"description":"The valid credential of the path, read from files; the probe also derives malformed, wrong and (jwt) expired ones from its kind"}},"additionalProperties":false},"devices":{"type":"object","properties":{"ca_file":{"type":"string","minLength":1,"description":"Device CA certificate"},"cert_dir":{"type":"string","minLength":1,"description":"Directory of device certificates (*.pem, *.crt)"},"inventory":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1,"maxLength":128},"cert":{"type":"string","minLength":1,"description":"Device certificate"}},"additionalProperties":false},"maxItems":100000},"expiry_warn_days":{"type":"integer","minimum":0,"maximum":3650,"description":"DC-02: a device certificate expiring within this many days fails (default 30)"}},"additionalProperties":false},"telemetry":{"type":"object","required":["topics"],"properties":{"topics":{"type":"array","items":{"type":"string","minLength":1},"minItems":1,"maxItems":64,"description":"Topic filters the devices publish telemetry on"},"device_id":{"anyOf":[{"type":"object","required":["topic_level"],"properties":{"topic_level":{"type":"integer","minimum":0,"maximum":32}},"additionalProperties":false},{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer into the payload"}},"additionalProperties":false}],"description":"Where the device id is read: a topic level (0-based) or a JSON pointer. Default: the level of the first `+` in topics[0]"},"sequence":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the sequence number, a non-negative integer (default /seq)"},"timestamp":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the device timestamp: epoch s, epoch ms or RFC 3339, detected per message (default /ts)"},"window_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Observation window (default 30). Must fit the check budget (runner.check_timeout_s) with 1 s to spare"},"listener":{"type":"string","minLength":1,"maxLength":64,"description":"Name of the broker listener to subscribe through (default: the first TLS listener, else the first one)"},"qos":{"anyOf":[{"type":"number","const":0},{"type":"number","const":1},{"type":"number","const":2}],"description":"QoS of the probe subscription (default 1: devices publish at QoS 1, so a lower one would hide their redeliveries)"},"publish_interval_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Longest expected interval between two messages of one device (default 10). A window shorter than this cannot tell a silent device from a slow one: TI-03 is then skipped"},"duplicate_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-01 fails when duplicates / messages received exceeds this fraction (default 0.01). Same sequence with a different payload always fails (high)"},"gap_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-02 fails when missing sequence numbers / expected messages exceeds this fraction (default 0.001)"},"skew_threshold_s":{"type":"number","exclusiveMinimum":0,"maximum":31536000,"description":"TI-04 fails when the median |device time − arrival time| exceeds this (default 10)"},"sequence_max":{"type":"integer","minimum":255,"maximum":9007199254740991,"description":"Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)"},"max_devices":{"type":"integer","minimum":1,"maximum":100000,"description":"Distinct device ids tracked in one window (default 10000); more are counted, not tracked"}},"additionalProperties":false},"guardrails":{"type":"object","properties":{"root":{"type":"string","minLength":1,"description":"Root the guardrails read the system through (default /). Any other root is an image or fixture: only files under it are read, live-only sources are skipped"},"allowed_listeners":{"type":"array","items":{"type":"integer","minimum":1,"maximum":65535},"maxItems":256,"description":"Ports allowed to listen beyond loopback (GG-03)"},"secret_files":{"type":"array","items":{"type":"string","minLength":1,"description":"Secret or key file on the audited system, read under root; only its mode is read (GG-10)"},"maxItems":256},"process_names":{"type":"object","properties":{"broker":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Broker process names (default mosquitto, emqx, nanomq, vernemq)"},"relay":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Ingest relay process names (no default: relays have no standard name)"}},"additionalProperties":false,"description":"Processes whose owner GG-05 checks"},"disk":{"type":"array","items":{"type":"object","required":["mount","min_free_percent"],"properties":{"mount":{"type":"string","minLength":1,"pattern":"^/","description":"Mount point on the live system"},"min_free_percent":{"type":"number","minimum":0,"maximum":100,"description":"Minimum free space (percent of the file system available to unprivileged users)"}},"additionalProperties":false},"maxItems":32,"description":"Mounts whose free space GG-08 checks (default: / with 10 %)"}},"additionalProperties":false},"bundles":{"type":"object","patternProperties":{"^[a-z0-9][a-z0-9-]{0,63}$":{"type":"array","items":{"type":"string","minLength":1},"minItems":1}},"description":"Operator-defined bundles: name (lower-case, digits, dashes) → check ids","additionalProperties":false},"schedules":{"type":"array","items":{"anyOf":[{"type":"object","required":["bundle","cron"],"properties":{"bundle":{"type":"string","minLength":1},"cron":{"type":"string","minLength":1,"description":"Cron expression (node-cron syntax)"},"timezone":{"type":"string"},"jitter_s":{"type":"integer","minimum":0,"maximum":3600}},"additionalProperties":false},{"type":"object","required":["snapshot","cron"],"properties":{"snapshot":{"type":"string","const":"monthly"},"cron":{"type":"string","minLength":1},"timezone":{"type":"string"}},"additionalProperties":false}]},"maxItems":64},"api":{"type":"object","properties":{"listen":{"type":"string","pattern":"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$","description":"host:port (default 127.0.0.1:7878)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token for the API (path to a file; the value is never copied into evidence, logs or reports)"},"tls":{"type":"object","required":["cert_file","key_file"],"properties":{"cert_file":{"type":"string","minLength":1,"description":"PEM certificate (chain) the API serves over HTTPS"},"key_file":{"type":"string","minLength":1,"description":"PEM private key of that certificate (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false,"description":"Serve the API over HTTPS (TLS 1.2+): needed whenever api.listen binds beyond loopback, since the bearer token crosses the network"}},"additionalProperties":false},"store":{"type":"object","properties":{"path":{"type":"string","minLength":1,"description":"SQLite file (default ./pathaudit.db for the CLI)"},"retention_days":{"type":"integer","minimum":1,"maximum":36500},"key_file":{"type":"string","minLength":1,"description":"Gateway Ed25519 signing key (default: next to the store, made on first use)"}},"additionalProperties":false},"waivers":{"type":"array","items":{"type":"object","required":["control","reason","expires"],"properties":{"control":{"type":"string","pattern":"^[A-Z]{2}-\\d{2}$","description":"Control id, e.g. GG-04"},"resource":{"type":"string","minLength":1,"description":"Resource id (e.g. \"mqtt 127.0.0.1:1883\"); omitted: the control on every resource"},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the risk is accepted, in words a reviewer can check"},"expires":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Last day the waiver holds (UTC) (YYYY-MM-DD)"}},"additionalProperties":false},"maxItems":1000},"runner":{"type":"object","properties":{"check_timeout_s":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Time budget per check (default 10)"},"step_timeout_ms":{"type":"integer","minimum":50,"maximum":60000,"description":"Time budget per network step (default 3000)"}},"additionalProperties":false},"decision":{"type":"object","properties":{"sprint_critical":{"type":"integer","minimum":1,"maximum":1000,"description":"Open critical findings at which a focused sprint is recommended (default 1)"},"sprint_high":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high findings at which a focused sprint is recommended (default 3)"},"fix_internally_min":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high + medium findings at which fixing internally is recommended rather than hold (default 1)"}},"additionalProperties":false,"description":"Thresholds of the recommended next move (fix internally / focused sprint / hold)"}},"additionalProperties":false,"$id":"https://pathaudit.dev/schema/config.json","title":"pathaudit configuration","description":"Every section is optional; a check whose section is missing reports its controls skipped."};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"gateway":{"type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":128,"description":"Gateway id (default: the host name)"},"site":{"type":"string","maxLength":128}},"additionalProperties":false},"path":{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"description":"The path under audit, in words"},"pressure":{"type":"string","maxLength":200,"description":"Why the audit is happening now"},"deadline":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Decision deadline (YYYY-MM-DD)"}},"additionalProperties":false},"broker":{"type":"object","required":["host","listeners"],"properties":{"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Address the probe dials (normally loopback: the broker runs on this gateway)"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial: used for SNI and SAN checks"},"listeners":{"type":"array","items":{"type":"object","required":["name","port","tls"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_.-]+$","description":"Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Listener port"},"tls":{"type":"boolean","description":"Whether the listener is expected to speak TLS"},"websocket":{"type":"boolean","description":"MQTT over WebSocket instead of raw TCP (default false)"},"ws_path":{"type":"string","pattern":"^/","description":"WebSocket path (default /mqtt)"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Overrides broker.host for this listener"}},"additionalProperties":false},"minItems":1,"maxItems":32,"description":"Every listener the broker exposes on this path"},"auth":{"type":"object","required":["username","password_file"],"properties":{"username":{"type":"string","minLength":1,"maxLength":256,"description":"Probe identity"},"password_file":{"type":"string","minLength":1,"description":"Password of the probe identity (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false,"description":"The probe identity: used for BT-06 and as the known-good login"},"protocol":{"anyOf":[{"type":"string","const":"auto"},{"type":"string","const":"3.1.1"},{"type":"string","const":"5"}],"description":"MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)"},"default_credentials":{"anyOf":[{"type":"boolean","const":false},{"type":"array","items":{"type":"object","required":["username","password"],"properties":{"username":{"type":"string","maxLength":256},"password":{"type":"string","maxLength":256}},"additionalProperties":false},"maxItems":16}],"description":"Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor devices pin for the broker certificate"},"cert_file":{"type":"string","minLength":1,"description":"Broker certificate on disk (BC-08)"},"key_file":{"type":"string","minLength":1,"description":"Broker private key on disk: only its permissions are read (BC-09)"},"expiry_warn_days":{"type":"object","properties":{"high":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 high when the served certificate expires within this many days (default 30)"},"medium":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 medium within this many days (default 60)"}},"additionalProperties":false,"description":"Expiry tiers for BC-02 (also used for the ingest endpoint)"},"max_validity_days":{"type":"integer","minimum":1,"maximum":36500,"description":"BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)"}},"additionalProperties":false},"ingest":{"type":"object","required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://","description":"Ingest endpoint (http or https URL); the resource id is `ingest <url>`"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial, as for the broker"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor for the ingest certificate"},"probe_path":{"type":"string","pattern":"^/","maxLength":1024,"description":"Path the probe requests go to, on the host and port of url (default: the path of url). Every probe request carries the header `X-Pathaudit-Probe: 1` and `\"pathaudit_probe\": true` in its body"},"max_body_bytes":{"type":"integer","minimum":1,"maximum":16777216,"description":"Largest body the relay is meant to accept; the oversized-body request (IA-06) sends 1 KiB more than this (default 1048576)"},"auth":{"type":"object","required":["type"],"properties":{"type":{"anyOf":[{"type":"string","const":"bearer"},{"type":"string","const":"basic"},{"type":"string","const":"client-cert"},{"type":"string","const":"jwt"}],"description":"How devices authenticate to the relay: bearer (static token), basic (user + password), client-cert (mutual TLS), jwt (HS256 bearer JWT minted by the probe with jwt_secret_file; adds the expired-credential request for IA-02)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token (type bearer) (path to a file; the value is never copied into evidence, logs or reports)"},"username":{"type":"string","maxLength":256,"description":"User name (type basic)"},"password_file":{"type":"string","minLength":1,"description":"Basic auth password (type basic) (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate, PEM (type client-cert)"},"key_file":{"type":"string","minLength":1,"description":"Client private key, PEM (type client-cert) (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_secret_file":{"type":"string","minLength":1,"description":"HS256 key the relay verifies JWTs with (type jwt); the probe signs a valid token and an expired one with it (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_claims":{"type":"object","patternProperties":{"^[A-Za-z0-9_]{1,64}$":{"type":"string","maxLength":256}},"maxProperties":16,"description":"Extra claims the relay requires in a JWT, e.g. { iss: gateway, aud: ingest } (type jwt); exp and iat are set by the probe"}},"additionalProperties":false,"description":"The valid credential of the path, read from files; the probe also derives malformed, wrong and (jwt) expired ones from its kind"}},"additionalProperties":false},"devices":{"type":"object","properties":{"ca_file":{"type":"string","minLength":1,"description":"Device CA certificate"},"cert_dir":{"type":"string","minLength":1,"description":"Directory of device certificates (*.pem, *.crt)"},"inventory":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1,"maxLength":128},"cert":{"type":"string","minLength":1,"description":"Device certificate"}},"additionalProperties":false},"maxItems":100000},"expiry_warn_days":{"type":"integer","minimum":0,"maximum":3650,"description":"DC-02: a device certificate expiring within this many days fails (default 30)"}},"additionalProperties":false},"telemetry":{"type":"object","required":["topics"],"properties":{"topics":{"type":"array","items":{"type":"string","minLength":1},"minItems":1,"maxItems":64,"description":"Topic filters the devices publish telemetry on"},"device_id":{"anyOf":[{"type":"object","required":["topic_level"],"properties":{"topic_level":{"type":"integer","minimum":0,"maximum":32}},"additionalProperties":false},{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer into the payload"}},"additionalProperties":false}],"description":"Where the device id is read: a topic level (0-based) or a JSON pointer. Default: the level of the first `+` in topics[0]"},"sequence":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the sequence number, a non-negative integer (default /seq)"},"timestamp":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the device timestamp: epoch s, epoch ms or RFC 3339, detected per message (default /ts)"},"window_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Observation window (default 30). Must fit the check budget (runner.check_timeout_s) with 1 s to spare"},"listener":{"type":"string","minLength":1,"maxLength":64,"description":"Name of the broker listener to subscribe through (default: the first TLS listener, else the first one)"},"qos":{"anyOf":[{"type":"number","const":0},{"type":"number","const":1},{"type":"number","const":2}],"description":"QoS of the probe subscription (default 1: devices publish at QoS 1, so a lower one would hide their redeliveries)"},"publish_interval_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Longest expected interval between two messages of one device (default 10). A window shorter than this cannot tell a silent device from a slow one: TI-03 is then skipped"},"duplicate_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-01 fails when duplicates / messages received exceeds this fraction (default 0.01). Same sequence with a different payload always fails (high)"},"gap_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-02 fails when missing sequence numbers / expected messages exceeds this fraction (default 0.001)"},"skew_threshold_s":{"type":"number","exclusiveMinimum":0,"maximum":31536000,"description":"TI-04 fails when the median |device time − arrival time| exceeds this (default 10)"},"sequence_max":{"type":"integer","minimum":255,"maximum":9007199254740991,"description":"Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)"},"max_devices":{"type":"integer","minimum":1,"maximum":100000,"description":"Distinct device ids tracked in one window (default 10000); more are counted, not tracked"}},"additionalProperties":false},"guardrails":{"type":"object","properties":{"root":{"type":"string","minLength":1,"description":"Root the guardrails read the system through (default /). Any other root is an image or fixture: only files under it are read, live-only sources are skipped"},"allowed_listeners":{"type":"array","items":{"type":"integer","minimum":1,"maximum":65535},"maxItems":256,"description":"Ports allowed to listen beyond loopback (GG-03)"},"secret_files":{"type":"array","items":{"type":"string","minLength":1,"description":"Secret or key file on the audited system, read under root; only its mode is read (GG-10)"},"maxItems":256},"process_names":{"type":"object","properties":{"broker":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Broker process names (default mosquitto, emqx, nanomq, vernemq)"},"relay":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Ingest relay process names (no default: relays have no standard name)"}},"additionalProperties":false,"description":"Processes whose owner GG-05 checks"},"disk":{"type":"array","items":{"type":"object","required":["mount","min_free_percent"],"properties":{"mount":{"type":"string","minLength":1,"pattern":"^/","description":"Mount point on the live system"},"min_free_percent":{"type":"number","minimum":0,"maximum":100,"description":"Minimum free space (percent of the file system available to unprivileged users)"}},"additionalProperties":false},"maxItems":32,"description":"Mounts whose free space GG-08 checks (default: / with 10 %)"}},"additionalProperties":false},"bundles":{"type":"object","patternProperties":{"^[a-z0-9][a-z0-9-]{0,63}$":{"type":"array","items":{"type":"string","minLength":1},"minItems":1}},"description":"Operator-defined bundles: name (lower-case, digits, dashes) → check ids","additionalProperties":false},"schedules":{"type":"array","items":{"anyOf":[{"type":"object","required":["bundle","cron"],"properties":{"bundle":{"type":"string","minLength":1},"cron":{"type":"string","minLength":1,"description":"Cron expression (node-cron syntax)"},"timezone":{"type":"string"},"jitter_s":{"type":"integer","minimum":0,"maximum":3600}},"additionalProperties":false},{"type":"object","required":["snapshot","cron"],"properties":{"snapshot":{"type":"string","const":"monthly"},"cron":{"type":"string","minLength":1},"timezone":{"type":"string"}},"additionalProperties":false}]},"maxItems":64},"api":{"type":"object","properties":{"listen":{"type":"string","pattern":"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$","description":"host:port (default 127.0.0.1:7878)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token for the API (path to a file; the value is never copied into evidence, logs or reports)"},"metrics_max_resources":{"type":"integer","minimum":1,"maximum":100000,"description":"At most this many distinct resources (and bundles) per /metrics series; the rest are folded into one series labelled (overflow). Default 200"},"tls":{"type":"object","required":["cert_file","key_file"],"properties":{"cert_file":{"type":"string","minLength":1,"description":"PEM certificate (chain) the API serves over HTTPS"},"key_file":{"type":"string","minLength":1,"description":"PEM private key of that certificate (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false,"description":"Serve the API over HTTPS (TLS 1.2+): needed whenever api.listen binds beyond loopback, since the bearer token crosses the network"}},"additionalProperties":false},"store":{"type":"object","properties":{"path":{"type":"string","minLength":1,"description":"SQLite file (default ./pathaudit.db for the CLI)"},"retention_days":{"type":"integer","minimum":1,"maximum":36500},"key_file":{"type":"string","minLength":1,"description":"Gateway Ed25519 signing key (default: next to the store, made on first use)"}},"additionalProperties":false},"waivers":{"type":"array","items":{"type":"object","required":["control","reason","expires"],"properties":{"control":{"type":"string","pattern":"^[A-Z]{2}-\\d{2}$","description":"Control id, e.g. GG-04"},"resource":{"type":"string","minLength":1,"description":"Resource id (e.g. \"mqtt 127.0.0.1:1883\"); omitted: the control on every resource"},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the risk is accepted, in words a reviewer can check"},"expires":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Last day the waiver holds (UTC) (YYYY-MM-DD)"}},"additionalProperties":false},"maxItems":1000},"runner":{"type":"object","properties":{"check_timeout_s":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Time budget per check (default 10)"},"step_timeout_ms":{"type":"integer","minimum":50,"maximum":60000,"description":"Time budget per network step (default 3000)"}},"additionalProperties":false},"decision":{"type":"object","properties":{"sprint_critical":{"type":"integer","minimum":1,"maximum":1000,"description":"Open critical findings at which a focused sprint is recommended (default 1)"},"sprint_high":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high findings at which a focused sprint is recommended (default 3)"},"fix_internally_min":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high + medium findings at which fixing internally is recommended rather than hold (default 1)"}},"additionalProperties":false,"description":"Thresholds of the recommended next move (fix internally / focused sprint / hold)"}},"additionalProperties":false,"$id":"https://pathaudit.dev/schema/config.json","title":"pathaudit configuration","description":"Every section is optional; a check whose section is missing reports its controls skipped."};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = __ucs2length.default;
 const pattern0 = new RegExp("^\\d{4}-\\d{2}-\\d{2}$", "u");
@@ -3591,7 +3591,7 @@ if(data.api !== undefined){
 let data101 = data.api;
 if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
 for(const key23 in data101){
-if(!(((key23 === "listen") || (key23 === "token_file")) || (key23 === "tls"))){
+if(!((((key23 === "listen") || (key23 === "token_file")) || (key23 === "metrics_max_resources")) || (key23 === "tls"))){
 const err287 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err287];
@@ -3652,11 +3652,10 @@ vErrors.push(err291);
 errors++;
 }
 }
-if(data101.tls !== undefined){
-let data104 = data101.tls;
-if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
-if(data104.cert_file === undefined){
-const err292 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/required",keyword:"required",params:{missingProperty: "cert_file"},message:"must have required property '"+"cert_file"+"'"};
+if(data101.metrics_max_resources !== undefined){
+let data104 = data101.metrics_max_resources;
+if(!((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104)))){
+const err292 = {instancePath:instancePath+"/api/metrics_max_resources",schemaPath:"#/properties/api/properties/metrics_max_resources/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3665,8 +3664,9 @@ vErrors.push(err292);
 }
 errors++;
 }
-if(data104.key_file === undefined){
-const err293 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/required",keyword:"required",params:{missingProperty: "key_file"},message:"must have required property '"+"key_file"+"'"};
+if(typeof data104 == "number"){
+if(data104 > 100000 || isNaN(data104)){
+const err293 = {instancePath:instancePath+"/api/metrics_max_resources",schemaPath:"#/properties/api/properties/metrics_max_resources/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3675,9 +3675,8 @@ vErrors.push(err293);
 }
 errors++;
 }
-for(const key24 in data104){
-if(!((key24 === "cert_file") || (key24 === "key_file"))){
-const err294 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+if(data104 < 1 || isNaN(data104)){
+const err294 = {instancePath:instancePath+"/api/metrics_max_resources",schemaPath:"#/properties/api/properties/metrics_max_resources/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3687,11 +3686,12 @@ vErrors.push(err294);
 errors++;
 }
 }
-if(data104.cert_file !== undefined){
-let data105 = data104.cert_file;
-if(typeof data105 === "string"){
-if(func3(data105) < 1){
-const err295 = {instancePath:instancePath+"/api/tls/cert_file",schemaPath:"#/properties/api/properties/tls/properties/cert_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data101.tls !== undefined){
+let data105 = data101.tls;
+if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
+if(data105.cert_file === undefined){
+const err295 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/required",keyword:"required",params:{missingProperty: "cert_file"},message:"must have required property '"+"cert_file"+"'"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3700,9 +3700,8 @@ vErrors.push(err295);
 }
 errors++;
 }
-}
-else {
-const err296 = {instancePath:instancePath+"/api/tls/cert_file",schemaPath:"#/properties/api/properties/tls/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data105.key_file === undefined){
+const err296 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/required",keyword:"required",params:{missingProperty: "key_file"},message:"must have required property '"+"key_file"+"'"};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3711,12 +3710,9 @@ vErrors.push(err296);
 }
 errors++;
 }
-}
-if(data104.key_file !== undefined){
-let data106 = data104.key_file;
-if(typeof data106 === "string"){
-if(func3(data106) < 1){
-const err297 = {instancePath:instancePath+"/api/tls/key_file",schemaPath:"#/properties/api/properties/tls/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key24 in data105){
+if(!((key24 === "cert_file") || (key24 === "key_file"))){
+const err297 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3726,8 +3722,11 @@ vErrors.push(err297);
 errors++;
 }
 }
-else {
-const err298 = {instancePath:instancePath+"/api/tls/key_file",schemaPath:"#/properties/api/properties/tls/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data105.cert_file !== undefined){
+let data106 = data105.cert_file;
+if(typeof data106 === "string"){
+if(func3(data106) < 1){
+const err298 = {instancePath:instancePath+"/api/tls/cert_file",schemaPath:"#/properties/api/properties/tls/properties/cert_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3737,9 +3736,8 @@ vErrors.push(err298);
 errors++;
 }
 }
-}
 else {
-const err299 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err299 = {instancePath:instancePath+"/api/tls/cert_file",schemaPath:"#/properties/api/properties/tls/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3749,9 +3747,11 @@ vErrors.push(err299);
 errors++;
 }
 }
-}
-else {
-const err300 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data105.key_file !== undefined){
+let data107 = data105.key_file;
+if(typeof data107 === "string"){
+if(func3(data107) < 1){
+const err300 = {instancePath:instancePath+"/api/tls/key_file",schemaPath:"#/properties/api/properties/tls/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3761,12 +3761,8 @@ vErrors.push(err300);
 errors++;
 }
 }
-if(data.store !== undefined){
-let data107 = data.store;
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-for(const key25 in data107){
-if(!(((key25 === "path") || (key25 === "retention_days")) || (key25 === "key_file"))){
-const err301 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+else {
+const err301 = {instancePath:instancePath+"/api/tls/key_file",schemaPath:"#/properties/api/properties/tls/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3776,11 +3772,9 @@ vErrors.push(err301);
 errors++;
 }
 }
-if(data107.path !== undefined){
-let data108 = data107.path;
-if(typeof data108 === "string"){
-if(func3(data108) < 1){
-const err302 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err302 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3790,8 +3784,9 @@ vErrors.push(err302);
 errors++;
 }
 }
+}
 else {
-const err303 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err303 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -3801,10 +3796,12 @@ vErrors.push(err303);
 errors++;
 }
 }
-if(data107.retention_days !== undefined){
-let data109 = data107.retention_days;
-if(!((typeof data109 == "number") && (!(data109 % 1) && !isNaN(data109)))){
-const err304 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.store !== undefined){
+let data108 = data.store;
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+for(const key25 in data108){
+if(!(((key25 === "path") || (key25 === "retention_days")) || (key25 === "key_file"))){
+const err304 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -3813,9 +3810,12 @@ vErrors.push(err304);
 }
 errors++;
 }
-if(typeof data109 == "number"){
-if(data109 > 36500 || isNaN(data109)){
-const err305 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
+}
+if(data108.path !== undefined){
+let data109 = data108.path;
+if(typeof data109 === "string"){
+if(func3(data109) < 1){
+const err305 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -3824,8 +3824,9 @@ vErrors.push(err305);
 }
 errors++;
 }
-if(data109 < 1 || isNaN(data109)){
-const err306 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+else {
+const err306 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -3835,12 +3836,10 @@ vErrors.push(err306);
 errors++;
 }
 }
-}
-if(data107.key_file !== undefined){
-let data110 = data107.key_file;
-if(typeof data110 === "string"){
-if(func3(data110) < 1){
-const err307 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data108.retention_days !== undefined){
+let data110 = data108.retention_days;
+if(!((typeof data110 == "number") && (!(data110 % 1) && !isNaN(data110)))){
+const err307 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -3849,9 +3848,9 @@ vErrors.push(err307);
 }
 errors++;
 }
-}
-else {
-const err308 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data110 == "number"){
+if(data110 > 36500 || isNaN(data110)){
+const err308 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -3860,10 +3859,8 @@ vErrors.push(err308);
 }
 errors++;
 }
-}
-}
-else {
-const err309 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data110 < 1 || isNaN(data110)){
+const err309 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -3873,11 +3870,12 @@ vErrors.push(err309);
 errors++;
 }
 }
-if(data.waivers !== undefined){
-let data111 = data.waivers;
-if(Array.isArray(data111)){
-if(data111.length > 1000){
-const err310 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+}
+if(data108.key_file !== undefined){
+let data111 = data108.key_file;
+if(typeof data111 === "string"){
+if(func3(data111) < 1){
+const err310 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -3886,12 +3884,9 @@ vErrors.push(err310);
 }
 errors++;
 }
-const len11 = data111.length;
-for(let i11=0; i11<len11; i11++){
-let data112 = data111[i11];
-if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
-if(data112.control === undefined){
-const err311 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "control"},message:"must have required property '"+"control"+"'"};
+}
+else {
+const err311 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -3900,8 +3895,10 @@ vErrors.push(err311);
 }
 errors++;
 }
-if(data112.reason === undefined){
-const err312 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+}
+else {
+const err312 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -3910,8 +3907,12 @@ vErrors.push(err312);
 }
 errors++;
 }
-if(data112.expires === undefined){
-const err313 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'"};
+}
+if(data.waivers !== undefined){
+let data112 = data.waivers;
+if(Array.isArray(data112)){
+if(data112.length > 1000){
+const err313 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -3920,9 +3921,12 @@ vErrors.push(err313);
 }
 errors++;
 }
-for(const key26 in data112){
-if(!((((key26 === "control") || (key26 === "resource")) || (key26 === "reason")) || (key26 === "expires"))){
-const err314 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+const len11 = data112.length;
+for(let i11=0; i11<len11; i11++){
+let data113 = data112[i11];
+if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
+if(data113.control === undefined){
+const err314 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "control"},message:"must have required property '"+"control"+"'"};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -3931,12 +3935,8 @@ vErrors.push(err314);
 }
 errors++;
 }
-}
-if(data112.control !== undefined){
-let data113 = data112.control;
-if(typeof data113 === "string"){
-if(!pattern19.test(data113)){
-const err315 = {instancePath:instancePath+"/waivers/" + i11+"/control",schemaPath:"#/properties/waivers/items/properties/control/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-\\d{2}$"},message:"must match pattern \""+"^[A-Z]{2}-\\d{2}$"+"\""};
+if(data113.reason === undefined){
+const err315 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -3945,9 +3945,8 @@ vErrors.push(err315);
 }
 errors++;
 }
-}
-else {
-const err316 = {instancePath:instancePath+"/waivers/" + i11+"/control",schemaPath:"#/properties/waivers/items/properties/control/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data113.expires === undefined){
+const err316 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'"};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -3956,12 +3955,9 @@ vErrors.push(err316);
 }
 errors++;
 }
-}
-if(data112.resource !== undefined){
-let data114 = data112.resource;
-if(typeof data114 === "string"){
-if(func3(data114) < 1){
-const err317 = {instancePath:instancePath+"/waivers/" + i11+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key26 in data113){
+if(!((((key26 === "control") || (key26 === "resource")) || (key26 === "reason")) || (key26 === "expires"))){
+const err317 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -3971,8 +3967,11 @@ vErrors.push(err317);
 errors++;
 }
 }
-else {
-const err318 = {instancePath:instancePath+"/waivers/" + i11+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data113.control !== undefined){
+let data114 = data113.control;
+if(typeof data114 === "string"){
+if(!pattern19.test(data114)){
+const err318 = {instancePath:instancePath+"/waivers/" + i11+"/control",schemaPath:"#/properties/waivers/items/properties/control/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-\\d{2}$"},message:"must match pattern \""+"^[A-Z]{2}-\\d{2}$"+"\""};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -3982,11 +3981,8 @@ vErrors.push(err318);
 errors++;
 }
 }
-if(data112.reason !== undefined){
-let data115 = data112.reason;
-if(typeof data115 === "string"){
-if(func3(data115) > 500){
-const err319 = {instancePath:instancePath+"/waivers/" + i11+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+else {
+const err319 = {instancePath:instancePath+"/waivers/" + i11+"/control",schemaPath:"#/properties/waivers/items/properties/control/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -3995,8 +3991,12 @@ vErrors.push(err319);
 }
 errors++;
 }
+}
+if(data113.resource !== undefined){
+let data115 = data113.resource;
+if(typeof data115 === "string"){
 if(func3(data115) < 1){
-const err320 = {instancePath:instancePath+"/waivers/" + i11+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err320 = {instancePath:instancePath+"/waivers/" + i11+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4007,7 +4007,7 @@ errors++;
 }
 }
 else {
-const err321 = {instancePath:instancePath+"/waivers/" + i11+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err321 = {instancePath:instancePath+"/waivers/" + i11+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4017,11 +4017,11 @@ vErrors.push(err321);
 errors++;
 }
 }
-if(data112.expires !== undefined){
-let data116 = data112.expires;
+if(data113.reason !== undefined){
+let data116 = data113.reason;
 if(typeof data116 === "string"){
-if(!pattern0.test(data116)){
-const err322 = {instancePath:instancePath+"/waivers/" + i11+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
+if(func3(data116) > 500){
+const err322 = {instancePath:instancePath+"/waivers/" + i11+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4030,9 +4030,8 @@ vErrors.push(err322);
 }
 errors++;
 }
-}
-else {
-const err323 = {instancePath:instancePath+"/waivers/" + i11+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func3(data116) < 1){
+const err323 = {instancePath:instancePath+"/waivers/" + i11+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -4042,9 +4041,8 @@ vErrors.push(err323);
 errors++;
 }
 }
-}
 else {
-const err324 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err324 = {instancePath:instancePath+"/waivers/" + i11+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -4054,9 +4052,11 @@ vErrors.push(err324);
 errors++;
 }
 }
-}
-else {
-const err325 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data113.expires !== undefined){
+let data117 = data113.expires;
+if(typeof data117 === "string"){
+if(!pattern0.test(data117)){
+const err325 = {instancePath:instancePath+"/waivers/" + i11+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -4066,12 +4066,8 @@ vErrors.push(err325);
 errors++;
 }
 }
-if(data.runner !== undefined){
-let data117 = data.runner;
-if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
-for(const key27 in data117){
-if(!((key27 === "check_timeout_s") || (key27 === "step_timeout_ms"))){
-const err326 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+else {
+const err326 = {instancePath:instancePath+"/waivers/" + i11+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4081,11 +4077,9 @@ vErrors.push(err326);
 errors++;
 }
 }
-if(data117.check_timeout_s !== undefined){
-let data118 = data117.check_timeout_s;
-if(typeof data118 == "number"){
-if(data118 > 3600 || isNaN(data118)){
-const err327 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+}
+else {
+const err327 = {instancePath:instancePath+"/waivers/" + i11,schemaPath:"#/properties/waivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4094,8 +4088,10 @@ vErrors.push(err327);
 }
 errors++;
 }
-if(data118 <= 0 || isNaN(data118)){
-const err328 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+}
+else {
+const err328 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4105,8 +4101,12 @@ vErrors.push(err328);
 errors++;
 }
 }
-else {
-const err329 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.runner !== undefined){
+let data118 = data.runner;
+if(data118 && typeof data118 == "object" && !Array.isArray(data118)){
+for(const key27 in data118){
+if(!((key27 === "check_timeout_s") || (key27 === "step_timeout_ms"))){
+const err329 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4116,10 +4116,11 @@ vErrors.push(err329);
 errors++;
 }
 }
-if(data117.step_timeout_ms !== undefined){
-let data119 = data117.step_timeout_ms;
-if(!((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119)))){
-const err330 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data118.check_timeout_s !== undefined){
+let data119 = data118.check_timeout_s;
+if(typeof data119 == "number"){
+if(data119 > 3600 || isNaN(data119)){
+const err330 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -4128,9 +4129,8 @@ vErrors.push(err330);
 }
 errors++;
 }
-if(typeof data119 == "number"){
-if(data119 > 60000 || isNaN(data119)){
-const err331 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000"};
+if(data119 <= 0 || isNaN(data119)){
+const err331 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -4139,8 +4139,9 @@ vErrors.push(err331);
 }
 errors++;
 }
-if(data119 < 50 || isNaN(data119)){
-const err332 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 50},message:"must be >= 50"};
+}
+else {
+const err332 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -4150,10 +4151,10 @@ vErrors.push(err332);
 errors++;
 }
 }
-}
-}
-else {
-const err333 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data118.step_timeout_ms !== undefined){
+let data120 = data118.step_timeout_ms;
+if(!((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120)))){
+const err333 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -4162,13 +4163,9 @@ vErrors.push(err333);
 }
 errors++;
 }
-}
-if(data.decision !== undefined){
-let data120 = data.decision;
-if(data120 && typeof data120 == "object" && !Array.isArray(data120)){
-for(const key28 in data120){
-if(!(((key28 === "sprint_critical") || (key28 === "sprint_high")) || (key28 === "fix_internally_min"))){
-const err334 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+if(typeof data120 == "number"){
+if(data120 > 60000 || isNaN(data120)){
+const err334 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000"};
 if(vErrors === null){
 vErrors = [err334];
 }
@@ -4177,11 +4174,8 @@ vErrors.push(err334);
 }
 errors++;
 }
-}
-if(data120.sprint_critical !== undefined){
-let data121 = data120.sprint_critical;
-if(!((typeof data121 == "number") && (!(data121 % 1) && !isNaN(data121)))){
-const err335 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data120 < 50 || isNaN(data120)){
+const err335 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 50},message:"must be >= 50"};
 if(vErrors === null){
 vErrors = [err335];
 }
@@ -4190,9 +4184,11 @@ vErrors.push(err335);
 }
 errors++;
 }
-if(typeof data121 == "number"){
-if(data121 > 1000 || isNaN(data121)){
-const err336 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+}
+}
+else {
+const err336 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err336];
 }
@@ -4201,8 +4197,13 @@ vErrors.push(err336);
 }
 errors++;
 }
-if(data121 < 1 || isNaN(data121)){
-const err337 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.decision !== undefined){
+let data121 = data.decision;
+if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
+for(const key28 in data121){
+if(!(((key28 === "sprint_critical") || (key28 === "sprint_high")) || (key28 === "fix_internally_min"))){
+const err337 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err337];
 }
@@ -4212,11 +4213,10 @@ vErrors.push(err337);
 errors++;
 }
 }
-}
-if(data120.sprint_high !== undefined){
-let data122 = data120.sprint_high;
+if(data121.sprint_critical !== undefined){
+let data122 = data121.sprint_critical;
 if(!((typeof data122 == "number") && (!(data122 % 1) && !isNaN(data122)))){
-const err338 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err338 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err338];
 }
@@ -4227,7 +4227,7 @@ errors++;
 }
 if(typeof data122 == "number"){
 if(data122 > 1000 || isNaN(data122)){
-const err339 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+const err339 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err339];
 }
@@ -4237,7 +4237,7 @@ vErrors.push(err339);
 errors++;
 }
 if(data122 < 1 || isNaN(data122)){
-const err340 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const err340 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err340];
 }
@@ -4248,10 +4248,10 @@ errors++;
 }
 }
 }
-if(data120.fix_internally_min !== undefined){
-let data123 = data120.fix_internally_min;
+if(data121.sprint_high !== undefined){
+let data123 = data121.sprint_high;
 if(!((typeof data123 == "number") && (!(data123 % 1) && !isNaN(data123)))){
-const err341 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err341 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err341];
 }
@@ -4262,7 +4262,7 @@ errors++;
 }
 if(typeof data123 == "number"){
 if(data123 > 1000 || isNaN(data123)){
-const err342 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+const err342 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err342];
 }
@@ -4272,7 +4272,7 @@ vErrors.push(err342);
 errors++;
 }
 if(data123 < 1 || isNaN(data123)){
-const err343 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const err343 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err343];
 }
@@ -4283,9 +4283,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err344 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data121.fix_internally_min !== undefined){
+let data124 = data121.fix_internally_min;
+if(!((typeof data124 == "number") && (!(data124 % 1) && !isNaN(data124)))){
+const err344 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err344];
 }
@@ -4294,15 +4295,49 @@ vErrors.push(err344);
 }
 errors++;
 }
-}
-}
-else {
-const err345 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data124 == "number"){
+if(data124 > 1000 || isNaN(data124)){
+const err345 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err345];
 }
 else {
 vErrors.push(err345);
+}
+errors++;
+}
+if(data124 < 1 || isNaN(data124)){
+const err346 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err346];
+}
+else {
+vErrors.push(err346);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err347 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err347];
+}
+else {
+vErrors.push(err347);
+}
+errors++;
+}
+}
+}
+else {
+const err348 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err348];
+}
+else {
+vErrors.push(err348);
 }
 errors++;
 }

@@ -168,7 +168,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       retention();
     });
 
-    const app = await buildApp({ store, config: () => loaded, runs, log, now, https: https ?? undefined });
+    const app = await buildApp({ store, config: () => loaded, runs, log, now, https: https ?? undefined, cadences: () => schedules?.cadences() ?? [] });
     api = app;
     undo.push(() => app.app.close());
     try {

@@ -25,6 +25,13 @@ export const ApiSection = Type.Object(
   {
     listen: Type.Optional(Type.String({ pattern: '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$', description: 'host:port (default 127.0.0.1:7878)' })),
     token_file: Type.Optional(SecretFile('Bearer token for the API')),
+    metrics_max_resources: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100000,
+        description: 'At most this many distinct resources (and bundles) per /metrics series; the rest are folded into one series labelled (overflow). Default 200',
+      }),
+    ),
     tls: Type.Optional(
       Type.Object(
         {
