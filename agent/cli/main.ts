@@ -13,13 +13,7 @@ import { REPORT_FORMATS } from '../reports/formats.js';
 
 const CONFIG_HELP = 'config file (default /etc/pathaudit/config.yaml, else ./pathaudit.yaml)';
 
-/**
- * What a command ends with: an exit code, or — for `serve` — a daemon that is
- * running and the promise of the code it exits with when it stops.
- */
-export type Outcome = number | { stopped: Promise<number> };
-
-export function buildProgram(io: Io, setExit: (outcome: Outcome) => void): Command {
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('pathaudit')
     .description('Posture auditor for IoT gateways: broker, ingest edge, gateway OS, device identities and telemetry.')
     .version(AGENT_VERSION)
@@ -125,25 +119,15 @@ export function buildProgram(io: Io, setExit: (outcome: Outcome) => void): Comma
   return program;
 }
 
-/**
- * Parses and runs one command. The parsed program (commander's tree of every
- * command and option) lives only as long as this call: a daemon's outcome is
- * handed out while it runs, so the program does not stay resident beside it.
- */
-async function runCommand(argv: string[], io: Io): Promise<Outcome> {
-  let outcome: Outcome = EXIT.ok;
-  const program = buildProgram(io, (o) => {
-    outcome = o;
-  });
-  await program.parseAsync(argv, { from: 'user' });
-  return outcome;
-}
-
 /** Runs the CLI; returns the exit code (never calls process.exit, so tests can drive it in-process). */
 export async function main(argv: string[], io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
   try {
-    const outcome = await runCommand(argv, io);
-    return typeof outcome === 'number' ? outcome : await outcome.stopped;
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version are successful exits; everything else is a usage error

@@ -5,30 +5,22 @@ import { EXIT } from '../errors.js';
 import { startDaemon } from '../daemon/serve.js';
 import type { Io } from './io.js';
 
-/**
- * Starts the daemon and resolves once it is ready, with the promise of its
- * exit code (0 when SIGTERM or SIGINT has stopped it). Resolving at ready lets
- * the CLI drop its parsed program while the daemon runs (see main.ts).
- */
-export async function serveCommand(flags: { config?: string }, io: Io): Promise<{ stopped: Promise<number> }> {
+export async function serveCommand(flags: { config?: string }, io: Io): Promise<number> {
   const daemon = await startDaemon({
     configFile: resolveConfigPath(flags.config),
     stopGraceMs: process.env.PATHAUDIT_STOP_GRACE_MS ? Number(process.env.PATHAUDIT_STOP_GRACE_MS) : undefined,
     // The journal has the warning too; stderr puts it in front of whoever starts serve by hand.
     warn: io.stderr,
   });
-  const stopped = new Promise<number>((resolve) => {
+  await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGHUP', reload);
-      void daemon.stop(signal).then(
-        () => resolve(EXIT.ok),
-        () => resolve(EXIT.ok),
-      );
+      void daemon.stop(signal).then(resolve, resolve);
     };
     const reload = () => void daemon.reload();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     process.on('SIGHUP', reload);
   });
-  return { stopped };
+  return EXIT.ok;
 }
