@@ -90,10 +90,13 @@ export function connackMeaning(protocol: ProtocolVersion, code: number): string 
   return table[code] ?? `code ${code}`;
 }
 
-export function urlOf(t: MqttTarget): string {
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-  if (t.websocket) return `${t.tls ? 'wss' : 'ws'}://${host}:${t.port}${t.wsPath ?? '/mqtt'}`;
-  return `${t.tls ? 'mqtts' : 'mqtt'}://${host}:${t.port}`;
+/**
+ * The broker's address as mqtt.js options. Not a URL string: mqtt.js parses
+ * those with url.parse(), which Node 24 deprecates with a warning (DEP0169).
+ */
+export function addressOf(t: MqttTarget): { protocol: 'mqtt' | 'mqtts' | 'ws' | 'wss'; host: string; port: number; path?: string } {
+  if (t.websocket) return { protocol: t.tls ? 'wss' : 'ws', host: t.host, port: t.port, path: t.wsPath ?? '/mqtt' };
+  return { protocol: t.tls ? 'mqtts' : 'mqtt', host: t.host, port: t.port };
 }
 
 export interface Session {
@@ -134,7 +137,7 @@ export async function mqttConnect(
       // mqtt.js would otherwise queue and resend; a probe sends each packet once.
       queueQoSZero: false,
     };
-    const client = mqtt.connect(urlOf(target), opts);
+    const client = mqtt.connect({ ...addressOf(target), ...opts });
     // A server that requires client certificates answers TLS 1.3 with an alert
     // only after the client saw the handshake complete: both facts are kept.
     const tlsFacts: SessionTls | undefined = target.tls ? { protocol: null, alert: null } : undefined;

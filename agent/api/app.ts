@@ -1,19 +1,24 @@
 // The HTTP API as a fastify app. buildApp() is used by `serve` (which then
 // listens) and by tests (which inject() requests without a socket).
 //
-//   buildSteps = [error shape, auth, OpenAPI, routes]
-import swagger from '@fastify/swagger';
+//   buildSteps = [error shape, auth, routes]
+//
+// The OpenAPI document at /docs is built on the first /docs request, from the
+// same routes registered on a second app (routes/docs.ts): an idle daemon
+// does not carry @fastify/swagger or the document (docs/performance.md).
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../config/load.js';
 import type { RunController } from '../daemon/runs.js';
 import { PathauditError, reasonOf } from '../errors.js';
 import { silentLogger, type Log } from '../log.js';
+import type { BundleCadence } from '../schedule/index.js';
 import type { Store } from '../store/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { bearerAuthHook, FailureLimiter } from './auth.js';
 import type { ApiContext } from './context.js';
 import { HttpError } from './http-errors.js';
-import { lazyCompilersFactory } from './lazy-compilers.js';
+import { API_AJV_OPTIONS, lazyCompilersFactory } from './lazy-compilers.js';
 import { RunTally } from './run-tally.js';
 import { PostureCache } from './posture.js';
 import { docsRoutes } from './routes/docs.js';
@@ -23,7 +28,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { postureRoutes } from './routes/posture.js';
 import { runRoutes } from './routes/runs.js';
 import { BusyError, StoppingError } from '../daemon/runs.js';
-import { ErrorReply } from './schemas.js';
+import { ErrorReply } from './schemas.generated.js';
 
 export interface AppOptions {
   store: Store;
@@ -33,6 +38,12 @@ export interface AppOptions {
   log?: Log;
   limiter?: FailureLimiter;
   now?: () => Date;
+  /** How often each scheduled bundle runs (the daemon's schedules), for /metrics. */
+  cadences?: () => BundleCadence[];
+  /** Serve HTTPS (api.tls, read and checked by the daemon). */
+  https?: { cert: string; key: string; minVersion: 'TLSv1.2' };
+  /** fastify's schema compilers; scripts/gen-route-validators.ts records ajv's code through them. */
+  compilers?: ReturnType<typeof lazyCompilersFactory>;
 }
 
 export interface PathauditApp {
@@ -75,18 +86,52 @@ function replyOf(err: unknown): { statusCode: number; error: string; code?: stri
   return { statusCode: 500, error: REASON[500]!, code: 'PATHAUDIT_ERR_INTERNAL', message: 'internal error (see the daemon log)' };
 }
 
+/** Every route of the API but /docs, on the app that serves them or on the one /docs documents them from. */
+function registerRoutes(app: FastifyInstance, ctx: ApiContext, buildRegistry: () => Promise<Registry>): void {
+  healthRoutes(app, ctx);
+  postureRoutes(app, ctx);
+  runRoutes(app, ctx);
+  evidenceRoutes(app, ctx);
+  metricsRoutes(app, buildRegistry);
+}
+
+/**
+ * The OpenAPI document of the API: the routes registered on an app that
+ * never listens and never compiles a schema, with @fastify/swagger
+ * collecting them.
+ */
+async function openApiDocument(routes: (app: FastifyInstance) => void): Promise<unknown> {
+  const { default: swagger } = await import('@fastify/swagger');
+  const app = Fastify({ schemaController: { compilersFactory: lazyCompilersFactory() } });
+  app.addSchema(ErrorReply);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'pathaudit agent API', version: AGENT_VERSION, description: 'Posture, runs, evidence and metrics of one gateway path. Bearer token from api.token_file on every route but /healthz.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  routes(app);
+  await app.ready();
+  const document = app.swagger();
+  await app.close();
+  return document;
+}
+
 export async function buildApp(opts: AppOptions): Promise<PathauditApp> {
   const log = opts.log ?? silentLogger();
   const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
     loggerInstance: log as FastifyBaseLogger,
     // Per-request lines at 5,000 req/s would flood journald: errors are logged below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-    // Route schemas compile on a route's first request, not at start (see lazy-compilers.ts).
-    schemaController: { compilersFactory: lazyCompilersFactory() },
+    ajv: { customOptions: { ...API_AJV_OPTIONS } },
+    // Request validators are precompiled, response serializers compile on a
+    // route's first request, not at start (see lazy-compilers.ts).
+    schemaController: { compilersFactory: opts.compilers ?? lazyCompilersFactory() },
   });
   const posture = new PostureCache(opts.store, opts.config, opts.now);
   const ctx: ApiContext = { store: opts.store, config: opts.config, runs: opts.runs, posture };
@@ -107,21 +152,10 @@ export async function buildApp(opts: AppOptions): Promise<PathauditApp> {
   });
   app.addHook('onRequest', bearerAuthHook({ token: () => apiTokenOf(opts.config()), limiter: opts.limiter ?? new FailureLimiter() }));
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'pathaudit agent API', version: AGENT_VERSION, description: 'Posture, runs, evidence and metrics of one gateway path. Bearer token from api.token_file on every route but /healthz.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
-  docsRoutes(app);
-
-  healthRoutes(app, ctx);
-  postureRoutes(app, ctx);
-  runRoutes(app, ctx);
-  evidenceRoutes(app, ctx);
   const tally = new RunTally(opts.runs);
-  metricsRoutes(app, async () => (await import('./metrics.js')).createMetrics({ store: opts.store, posture, runs: opts.runs, tally }));
+  const routes = (target: FastifyInstance) => registerRoutes(target, ctx, async () => (await import('./metrics.js')).createMetrics({ store: opts.store, posture, runs: opts.runs, tally, config: opts.config, cadences: opts.cadences }));
+  routes(app);
+  docsRoutes(app, () => openApiDocument(routes));
   await app.ready();
   return { app, posture };
 }

@@ -1,6 +1,13 @@
 // fastify's own schema compilers (ajv for requests, fast-json-stringify for
 // responses), deferred: a route's validator or serializer is compiled on the
-// first request that needs it, not when the daemon starts.
+// first request that needs it, not when the daemon starts. Request
+// validators are precompiled: route-validators.generated.ts holds ajv's
+// standalone code of each (scripts/gen-route-validators.ts, npm run
+// gen:docs), so that using the API never loads ajv into the daemon — ajv's
+// instance and its compilations kept ~1.6 MB resident after the first
+// request with parameters or a body (docs/performance.md). A validator whose
+// schema changed since it was generated is not found (the key holds the
+// schema's hash) and ajv compiles that one on first use, as before.
 //
 // Why: fastify compiles every route schema at ready(). On a gateway that is
 // ~150 ms of start time and ~2.5 MB of resident code for routes an operator
@@ -9,16 +16,35 @@
 // messages are unchanged: only the moment of compilation moves. A schema that
 // cannot compile would surface on that route's first request instead of at
 // start; the API tests request every route, so such a schema fails a test.
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { BuildCompilerFromPool, RouteDefinition } from '@fastify/ajv-compiler';
 import type { SerializerFactory } from '@fastify/fast-json-stringify-compiler';
+import { ROUTE_VALIDATORS } from './route-validators.generated.js';
 
-// The compilers (and ajv, fast-json-stringify behind them) are required on
-// first use too: a schema compiles synchronously inside a request, so a
-// synchronous require, from node_modules, not from the bundle.
-const require = createRequire(import.meta.url);
-const ajvCompiler = () => (require('@fastify/ajv-compiler') as typeof import('@fastify/ajv-compiler')).default();
-const serializerSelector = () => (require('@fastify/fast-json-stringify-compiler') as typeof import('@fastify/fast-json-stringify-compiler')).SerializerSelector();
+// The compilers (and ajv, fast-json-stringify behind them) are loaded on first
+// use too, synchronously (a schema compiles inside a request), and they must
+// be the copies fastify itself carries. In the bundle (dist/app/) a plain
+// `require('…')` is one esbuild resolves to the bundled module, initialized on
+// that first call; a require through createRequire() would load a second,
+// unbundled copy of ajv, fast-json-stringify, ajv-formats and fast-uri from
+// node_modules — ~1.5 MB of sources and code that stayed resident after the
+// first request (docs/performance.md). Unbundled (tsc's output, the tests),
+// ESM has no `require`: createRequire finds the very files fastify loads.
+const load = <T>(id: string, bundled: () => T): T => (typeof require === 'function' ? bundled() : (createRequire(import.meta.url)(id) as T));
+const ajvCompiler = () =>
+  load<typeof import('@fastify/ajv-compiler')>('@fastify/ajv-compiler', () => require('@fastify/ajv-compiler')).default();
+const serializerSelector = () =>
+  load<typeof import('@fastify/fast-json-stringify-compiler')>('@fastify/fast-json-stringify-compiler', () => require('@fastify/fast-json-stringify-compiler')).SerializerSelector();
+
+/** ajv's options for request validation, at run time and when the validators are generated. */
+export const API_AJV_OPTIONS = { removeAdditional: false, coerceTypes: 'array', allErrors: false } as const;
+
+/** Which precompiled validator a route part uses: method, url, part and the hash of its schema. */
+export function validatorKey(route: Pick<RouteDefinition, 'method' | 'url' | 'httpPart' | 'schema'>): string {
+  const schema = createHash('sha256').update(JSON.stringify(route.schema)).digest('hex').slice(0, 16);
+  return `${String(route.method)} ${route.url} ${route.httpPart} ${schema}`;
+}
 
 type AjvCompile = ReturnType<BuildCompilerFromPool>;
 type Validate = ReturnType<AjvCompile>;
@@ -35,6 +61,11 @@ export function lazyCompilersFactory(): { buildValidator: BuildCompilerFromPool;
       // the shared schemas are added) waits for the first validation.
       let compileRoute: AjvCompile | undefined;
       return (route: RouteDefinition) => {
+        const precompiled = ROUTE_VALIDATORS[validatorKey(route)] as Validate | undefined;
+        if (precompiled) {
+          (precompiled as { schemaEnv?: unknown }).schemaEnv = true;
+          return precompiled;
+        }
         let validate: Validate | undefined;
         const lazy = ((data: unknown, ctx?: Parameters<Validate>[1]) => {
           compileRoute ??= (buildValidator ??= ajvCompiler())(externalSchemas, ajvOptions);

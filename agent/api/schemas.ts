@@ -1,8 +1,21 @@
-// TypeBox schemas of the API: one source for validation, serialization and
-// the OpenAPI document at /docs. Patterns are strict so that a malformed id
-// or month is a 400 naming the parameter, never a lookup.
-import Type, { type Static } from 'typebox';
+// TypeBox schemas of the API: one source for validation, serialization, the
+// OpenAPI document at /docs and the request types of the routes. Patterns are
+// strict so that a malformed id or month is a 400 naming the parameter, never
+// a lookup.
+//
+// The daemon does not load TypeBox: routes import the same schemas as plain
+// JSON from schemas.generated.ts (scripts/gen-api-schemas.ts, npm run
+// gen:docs; a test catches drift) and only the types from here. TypeBox and
+// the schemas it builds kept ~0.5 MB resident (docs/performance.md).
+import Type, { type Static, type TSchema } from 'typebox';
 import { REPORT_FORMATS } from '../reports/formats.js';
+
+/**
+ * `T | null` in a response, as `nullable` rather than `anyOf [T, null]`:
+ * fast-json-stringify serializes `nullable` itself, but any anyOf makes it
+ * build an ajv instance for the route (~1 MB that stays in the daemon).
+ */
+const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
 
 export const RUN_ID_PATTERN = '^run-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$';
 export const MONTH_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])$';
@@ -23,12 +36,6 @@ export const ErrorReply = Type.Object(
   },
   { $id: 'ErrorReply', description: 'Every 4xx/5xx answer' },
 );
-
-/** Response map entry for the error answers a route can give. */
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { $ref: 'ErrorReply#' }]));
-
-/** A JSON object documented elsewhere (DESIGN.md contracts), serialized as-is. */
-export const Document = (description: string) => Type.Object({}, { additionalProperties: true, description });
 
 export const SeverityCounts = Type.Object({
   critical: Type.Integer(),
@@ -53,9 +60,9 @@ export const RunListItem = Type.Object({
   trigger: Type.String(),
   status: Type.String({ enum: ['running', 'completed', 'failed', 'aborted'] }),
   startedAt: Type.String(),
-  finishedAt: Type.Union([Type.String(), Type.Null()]),
-  summary: Type.Union([Summary, Type.Null()]),
-  hash: Type.Union([Type.String(), Type.Null()]),
+  finishedAt: Nullable(Type.String()),
+  summary: Nullable(Summary),
+  hash: Nullable(Type.String()),
 });
 
 export const RunListQuery = Type.Object(
@@ -101,16 +108,16 @@ export const BaselineBody = Type.Object({ runId: RunId }, { additionalProperties
 export type BaselineBody = Static<typeof BaselineBody>;
 
 export const BaselineReply = Type.Object({
-  runId: Type.Union([Type.String(), Type.Null()]),
-  run: Type.Union([RunListItem, Type.Null()]),
+  runId: Nullable(Type.String()),
+  run: Nullable(RunListItem),
 });
 
 export const MonthParams = Type.Object({ month: Type.String({ pattern: MONTH_PATTERN, description: 'YYYY-MM' }) }, { additionalProperties: false });
 export type MonthParams = Static<typeof MonthParams>;
 
 export const Health = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')], { description: 'degraded: the daemon answers but cannot write its store (reason says why); the last posture is still served' }),
+  status: Type.Unsafe<'ok' | 'degraded'>({ type: 'string', enum: ['ok', 'degraded'], description: 'degraded: the daemon answers but cannot write its store (reason says why); the last posture is still served' }),
   version: Type.String(),
-  running: Type.Union([Type.String(), Type.Null()]),
+  running: Nullable(Type.String()),
   reason: Type.Optional(Type.String()),
 });

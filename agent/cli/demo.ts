@@ -72,10 +72,14 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
   const gw = await startLabGateway({ profile: 'weak', dir: labDir, devices: 'demo' });
   const ports = gw.broker.listeners.map((l) => `${l.name} :${l.port}`).join(', ');
   io.stdout(`lab: aedes broker (${ports}), ingest relay ${gw.config.ingest!.url}, 3 STM32 devices (stm32-01..03), OS image ${relative(process.cwd(), gw.config.guardrails!.root!) || '.'}\n`);
-  const loaded = loadConfigFile(gw.configFile);
-  const store = openStore(loaded.config.store!.path!);
-  const ctx: Ctx = { io, gw, loaded, store, out, started };
+  // From here on every exit, a thrown error included (a store that cannot
+  // open, e.g. better-sqlite3 built for another Node ABI), closes the lab: its
+  // listeners would otherwise keep the process alive after the error.
+  let store: Store | undefined;
   try {
+    const loaded = loadConfigFile(gw.configFile);
+    store = openStore(loaded.config.store!.path!);
+    const ctx: Ctx = { io, gw, loaded, store, out, started };
     // 1. Audit
     io.stdout('\n== 1. Audit — audit-baseline on the weak gateway\n');
     const baseline = await audit(ctx, { bundle: 'audit-baseline' });
@@ -139,7 +143,7 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
     io.stdout(`\ndemo finished in ${secs(performance.now() - started)}. Try: pathaudit report latest --format md --config ${relative(process.cwd(), gw.configFile)}\n`);
     return allVerified ? EXIT.ok : EXIT.runFailed;
   } finally {
-    store.close();
+    store?.close();
     await gw.close();
   }
 }

@@ -5,8 +5,13 @@ import { EXIT } from '../errors.js';
 import { startDaemon } from '../daemon/serve.js';
 import type { Io } from './io.js';
 
-export async function serveCommand(flags: { config?: string }, _io: Io): Promise<number> {
-  const daemon = await startDaemon({ configFile: resolveConfigPath(flags.config), stopGraceMs: process.env.PATHAUDIT_STOP_GRACE_MS ? Number(process.env.PATHAUDIT_STOP_GRACE_MS) : undefined });
+export async function serveCommand(flags: { config?: string }, io: Io): Promise<number> {
+  const daemon = await startDaemon({
+    configFile: resolveConfigPath(flags.config),
+    stopGraceMs: process.env.PATHAUDIT_STOP_GRACE_MS ? Number(process.env.PATHAUDIT_STOP_GRACE_MS) : undefined,
+    // The journal has the warning too; stderr puts it in front of whoever starts serve by hand.
+    warn: io.stderr,
+  });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGHUP', reload);

@@ -186,6 +186,7 @@ function secretFiles(config: PathauditConfig): Array<{ where: string; file: stri
   if (ia?.key_file) out.push({ where: 'ingest.auth.key_file', file: ia.key_file });
   if (ia?.jwt_secret_file) out.push({ where: 'ingest.auth.jwt_secret_file', file: ia.jwt_secret_file });
   if (config.api?.token_file) out.push({ where: 'api.token_file', file: config.api.token_file });
+  if (config.api?.tls) out.push({ where: 'api.tls.key_file', file: config.api.tls.key_file });
   return out;
 }
 

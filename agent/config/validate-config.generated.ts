@@ -5,7 +5,7 @@ import __ucs2length from 'ajv/dist/runtime/ucs2length.js';
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"gateway":{"type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":128,"description":"Gateway id (default: the host name)"},"site":{"type":"string","maxLength":128}},"additionalProperties":false},"path":{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"description":"The path under audit, in words"},"pressure":{"type":"string","maxLength":200,"description":"Why the audit is happening now"},"deadline":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Decision deadline (YYYY-MM-DD)"}},"additionalProperties":false},"broker":{"type":"object","required":["host","listeners"],"properties":{"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Address the probe dials (normally loopback: the broker runs on this gateway)"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial: used for SNI and SAN checks"},"listeners":{"type":"array","items":{"type":"object","required":["name","port","tls"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_.-]+$","description":"Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Listener port"},"tls":{"type":"boolean","description":"Whether the listener is expected to speak TLS"},"websocket":{"type":"boolean","description":"MQTT over WebSocket instead of raw TCP (default false)"},"ws_path":{"type":"string","pattern":"^/","description":"WebSocket path (default /mqtt)"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Overrides broker.host for this listener"}},"additionalProperties":false},"minItems":1,"maxItems":32,"description":"Every listener the broker exposes on this path"},"auth":{"type":"object","properties":{"username":{"type":"string","minLength":1,"maxLength":256,"description":"User name of the probe identity (with password_file; may also accompany cert_file)"},"password_file":{"type":"string","minLength":1,"description":"Password of the probe identity (with username). Sent only over TLS listeners unless plaintext_ok is true (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate of the probe identity, PEM (with key_file): the probe presents it on TLS listeners, for brokers that require client certificates"},"key_file":{"type":"string","minLength":1,"description":"Private key of cert_file, PEM, unencrypted (with cert_file) (path to a file; the value is never copied into evidence, logs or reports)"},"plaintext_ok":{"type":"boolean","description":"Allow the probe identity to log in over a plaintext listener (default false: over plaintext the probe sends no credentials of its own, and BT-06 there is skipped)"},"allowed_topics":{"type":"array","items":{"type":"string","minLength":1,"maxLength":1024},"maxItems":64,"description":"Topic filters the probe identity is meant to read besides telemetry.topics: BT-06 fails on a delivery outside telemetry.topics + allowed_topics, or on $SYS"}},"additionalProperties":false,"description":"The probe identity: used for BT-06 and as the known-good login. Give username + password_file, or cert_file + key_file, or both (at least one identity)"},"read_window_s":{"type":"number","exclusiveMinimum":0,"maximum":60,"description":"How long BT-06 listens on # and $SYS/# after the SUBACKs (default 1; a value set here is added to the check budget). Retained messages arrive at once; a topic published less often than this may go unseen"},"protocol":{"anyOf":[{"type":"string","const":"auto"},{"type":"string","const":"3.1.1"},{"type":"string","const":"5"}],"description":"MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)"},"default_credentials":{"anyOf":[{"type":"boolean","const":false},{"type":"array","items":{"type":"object","required":["username","password"],"properties":{"username":{"type":"string","maxLength":256},"password":{"type":"string","maxLength":256}},"additionalProperties":false},"maxItems":16}],"description":"Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor devices pin for the broker certificate"},"cert_file":{"type":"string","minLength":1,"description":"Broker certificate on disk (BC-08)"},"key_file":{"type":"string","minLength":1,"description":"Broker private key on disk: only its permissions are read (BC-09)"},"user":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[a-z_][a-z0-9_.-]*[$]?$","description":"The account the broker runs as, which must read broker.key_file (BC-09; Mosquitto reads its key after dropping privileges to it). Default: the owner of the running broker process (guardrails.process_names.broker), else mosquitto"},"expiry_warn_days":{"type":"object","properties":{"high":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 high when the served certificate expires within this many days (default 30)"},"medium":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 medium within this many days (default 60)"}},"additionalProperties":false,"description":"Expiry tiers for BC-02 on every served certificate of the path: the broker TLS listeners and the https ingest endpoint (the one setting for both; ingest-auth does not judge certificates)"},"max_validity_days":{"type":"integer","minimum":1,"maximum":36500,"description":"BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)"},"log_file":{"type":"string","minLength":1,"description":"The broker's own log (Mosquitto `log_dest file`), read by broker-sessions together with its rotated `.1` (or `.1.gz`) file"},"log_window_h":{"type":"number","exclusiveMinimum":0,"maximum":168,"description":"broker-sessions judges the log lines of this many past hours (default 24, at most 168)"},"log_timestamp_format":{"type":"string","minLength":2,"maxLength":64,"description":"The broker's `log_timestamp_format` (strftime: %Y %m %d %H %M %S %z %F %T %e %b %y %s %%). Default: detected per line, epoch seconds or ISO 8601 (%Y-%m-%dT%H:%M:%S, optionally with %z)"},"log_max_mb":{"type":"integer","minimum":1,"maximum":4096,"description":"Largest amount of log (MiB, the log and its rotated file together, decompressed) broker-sessions reads; a larger log is an error (default 256)"},"auth_failure_threshold":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-02 fails when one address or one client id has this many authentication failures in the window (default 5)"},"tls_failure_threshold":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-03 fails when one address has this many certificate failures in TLS handshakes in the window (default 5)"},"max_reconnects":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-05 fails when one client id connects more than this many times in the window (default 20)"}},"additionalProperties":false},"ingest":{"type":"object","required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://","description":"Ingest endpoint (http or https URL); the resource id is `ingest <url>`"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial, as for the broker"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor for the ingest certificate"},"probe_path":{"type":"string","pattern":"^/","maxLength":1024,"description":"Path the probe requests go to, on the host and port of url (default: the path of url). Every probe request carries the header `X-Pathaudit-Probe: 1` and `\"pathaudit_probe\": true` in its body"},"max_body_bytes":{"type":"integer","minimum":1,"maximum":16777216,"description":"Largest body the relay is meant to accept; the oversized-body request (IA-06) sends 1 KiB more than this (default 1048576)"},"auth":{"type":"object","required":["type"],"properties":{"type":{"anyOf":[{"type":"string","const":"bearer"},{"type":"string","const":"basic"},{"type":"string","const":"client-cert"},{"type":"string","const":"jwt"}],"description":"How devices authenticate to the relay: bearer (static token), basic (user + password), client-cert (mutual TLS), jwt (HS256 bearer JWT minted by the probe with jwt_secret_file; adds the expired-credential request for IA-02)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token (type bearer) (path to a file; the value is never copied into evidence, logs or reports)"},"username":{"type":"string","maxLength":256,"description":"User name (type basic)"},"password_file":{"type":"string","minLength":1,"description":"Basic auth password (type basic) (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate, PEM (type client-cert)"},"key_file":{"type":"string","minLength":1,"description":"Client private key, PEM (type client-cert) (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_secret_file":{"type":"string","minLength":1,"description":"HS256 key the relay verifies JWTs with (type jwt); the probe signs a valid token and an expired one with it (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_claims":{"type":"object","patternProperties":{"^[A-Za-z0-9_]{1,64}$":{"type":"string","maxLength":256}},"maxProperties":16,"description":"Extra claims the relay requires in a JWT, e.g. { iss: gateway, aud: ingest } (type jwt); exp and iat are set by the probe"}},"additionalProperties":false,"description":"The valid credential of the path, read from files; the probe also derives malformed, wrong and (jwt) expired ones from its kind"}},"additionalProperties":false},"devices":{"type":"object","properties":{"ca_file":{"type":"string","minLength":1,"description":"Device CA certificate"},"cert_dir":{"type":"string","minLength":1,"description":"Directory of device certificates (*.pem, *.crt)"},"inventory":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1,"maxLength":128},"cert":{"type":"string","minLength":1,"description":"Device certificate"},"usb_serial":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x20-\\x7e]+$","description":"USB serial number the device reports when attached to the gateway (sysfs `serial`; DL-01 fails when no attached device has it)"},"client_id":{"type":"string","minLength":1,"maxLength":256,"description":"MQTT client id the device connects with (default: the id); broker-sessions BS-04 knows the device by it"}},"additionalProperties":false},"maxItems":100000},"expiry_warn_days":{"type":"integer","minimum":0,"maximum":3650,"description":"DC-02: a device certificate expiring within this many days fails (default 30)"},"serial_group":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]*\\$?$","description":"DL-04: the only group that may write to serial nodes (ttyACM*, ttyUSB*, ttyAMA*) (default dialout)"},"allowed_usb":{"type":"array","items":{"type":"string","pattern":"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$","description":"vendor:product id, four hex digits each (e.g. 12d1:1506)"},"maxItems":256,"description":"DL-05: USB mass-storage or HID devices allowed on this gateway besides the inventory (\"vid:pid\")"}},"additionalProperties":false},"telemetry":{"type":"object","required":["topics"],"properties":{"topics":{"type":"array","items":{"type":"string","minLength":1},"minItems":1,"maxItems":64,"description":"Topic filters the devices publish telemetry on"},"device_id":{"anyOf":[{"type":"object","required":["topic_level"],"properties":{"topic_level":{"type":"integer","minimum":0,"maximum":32}},"additionalProperties":false},{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer into the payload"}},"additionalProperties":false}],"description":"Where the device id is read: a topic level (0-based) or a JSON pointer. Default: the level of the first `+` in topics[0]"},"sequence":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the sequence number, a non-negative integer (default /seq)"},"timestamp":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the device timestamp: epoch s, epoch ms or RFC 3339, detected per message (default /ts)"},"window_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Observation window (default 30). Must fit the check budget (runner.check_timeout_s) with 1 s to spare"},"listener":{"type":"string","minLength":1,"maxLength":64,"description":"Name of the broker listener to subscribe through (default: the first TLS listener, else the first one)"},"qos":{"anyOf":[{"type":"number","const":0},{"type":"number","const":1},{"type":"number","const":2}],"description":"QoS of the probe subscription (default 1: devices publish at QoS 1, so a lower one would hide their redeliveries)"},"publish_interval_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Longest expected interval between two messages of one device (default 10). A window shorter than this cannot tell a silent device from a slow one: TI-03 is then skipped"},"duplicate_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-01 fails when duplicates / messages received exceeds this fraction (default 0.01). Same sequence with a different payload always fails (high)"},"gap_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-02 fails when missing sequence numbers / expected messages exceeds this fraction (default 0.001)"},"skew_threshold_s":{"type":"number","exclusiveMinimum":0,"maximum":31536000,"description":"TI-04 fails when the median |device time − arrival time| exceeds this (default 10)"},"sequence_max":{"type":"integer","minimum":255,"maximum":9007199254740991,"description":"Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)"},"firmware":{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the firmware version in the payload (a string such as \"2.4.1\"; a leading \"v\" is accepted)"},"minimum":{"type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$","description":"TI-07: the lowest firmware version allowed on the path, a semantic version (e.g. 2.4.0); devices reporting a lower one fail"}},"additionalProperties":false,"description":"Firmware policy (TI-07, TI-08): where devices report their firmware version, and the minimum"},"max_devices":{"type":"integer","minimum":1,"maximum":100000,"description":"Distinct device ids tracked in one window (default 10000); more are counted, not tracked"}},"additionalProperties":false},"guardrails":{"type":"object","properties":{"root":{"type":"string","minLength":1,"description":"Root the guardrails read the system through (default /). Any other root is an image or fixture: only files under it are read, live-only sources are skipped"},"allowed_listeners":{"type":"array","items":{"type":"integer","minimum":1,"maximum":65535},"maxItems":256,"description":"Ports allowed to listen beyond loopback (GG-03)"},"secret_files":{"type":"array","items":{"type":"string","minLength":1,"description":"Secret or key file on the audited system, read under root; only its mode is read (GG-10)"},"maxItems":256},"process_names":{"type":"object","properties":{"broker":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Broker process names (default mosquitto, emqx, nanomq, vernemq)"},"relay":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Ingest relay process names (no default: relays have no standard name)"}},"additionalProperties":false,"description":"Processes whose owner GG-05 checks"},"disk":{"type":"array","items":{"type":"object","required":["mount","min_free_percent"],"properties":{"mount":{"type":"string","minLength":1,"pattern":"^/","description":"Mount point on the live system"},"min_free_percent":{"type":"number","minimum":0,"maximum":100,"description":"Minimum free space (percent of the file system available to unprivileged users)"}},"additionalProperties":false},"maxItems":32,"description":"Mounts whose free space GG-08 checks (default: / with 10 %)"}},"additionalProperties":false},"bundles":{"type":"object","patternProperties":{"^[a-z0-9][a-z0-9-]{0,63}$":{"type":"array","items":{"type":"string","minLength":1},"minItems":1}},"description":"Operator-defined bundles: name (lower-case, digits, dashes) → check ids","additionalProperties":false},"schedules":{"type":"array","items":{"anyOf":[{"type":"object","required":["bundle","cron"],"properties":{"bundle":{"type":"string","minLength":1},"cron":{"type":"string","minLength":1,"description":"Cron expression (node-cron syntax)"},"timezone":{"type":"string"},"jitter_s":{"type":"integer","minimum":0,"maximum":3600}},"additionalProperties":false},{"type":"object","required":["snapshot","cron"],"properties":{"snapshot":{"type":"string","const":"monthly"},"cron":{"type":"string","minLength":1},"timezone":{"type":"string"}},"additionalProperties":false}]},"maxItems":64},"api":{"type":"object","properties":{"listen":{"type":"string","pattern":"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$","description":"host:port (default 127.0.0.1:7878)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token for the API (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false},"store":{"type":"object","properties":{"path":{"type":"string","minLength":1,"description":"SQLite file (default ./pathaudit.db for the CLI)"},"retention_days":{"type":"integer","minimum":1,"maximum":36500},"key_file":{"type":"string","minLength":1,"description":"Gateway Ed25519 signing key (default: next to the store, made on first use)"}},"additionalProperties":false},"waivers":{"type":"array","items":{"type":"object","required":["control","reason","expires"],"properties":{"control":{"type":"string","pattern":"^[A-Z]{2}-\\d{2}$","description":"Control id, e.g. GG-04"},"resource":{"type":"string","minLength":1,"description":"Resource id (e.g. \"mqtt 127.0.0.1:1883\"); omitted: the control on every resource"},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the risk is accepted, in words a reviewer can check"},"expires":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Last day the waiver holds (UTC) (YYYY-MM-DD)"}},"additionalProperties":false},"maxItems":1000},"runner":{"type":"object","properties":{"check_timeout_s":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Time budget per check (default 10)"},"step_timeout_ms":{"type":"integer","minimum":50,"maximum":60000,"description":"Time budget per network step (default 3000)"}},"additionalProperties":false},"decision":{"type":"object","properties":{"sprint_critical":{"type":"integer","minimum":1,"maximum":1000,"description":"Open critical findings at which a focused sprint is recommended (default 1)"},"sprint_high":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high findings at which a focused sprint is recommended (default 3)"},"fix_internally_min":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high + medium findings at which fixing internally is recommended rather than hold (default 1)"}},"additionalProperties":false,"description":"Thresholds of the recommended next move (fix internally / focused sprint / hold)"}},"additionalProperties":false,"$id":"https://pathaudit.dev/schema/config.json","title":"pathaudit configuration","description":"Every section is optional; a check whose section is missing reports its controls skipped."};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"gateway":{"type":"object","properties":{"id":{"type":"string","minLength":1,"maxLength":128,"description":"Gateway id (default: the host name)"},"site":{"type":"string","maxLength":128}},"additionalProperties":false},"path":{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":200,"description":"The path under audit, in words"},"pressure":{"type":"string","maxLength":200,"description":"Why the audit is happening now"},"deadline":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Decision deadline (YYYY-MM-DD)"}},"additionalProperties":false},"broker":{"type":"object","required":["host","listeners"],"properties":{"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Address the probe dials (normally loopback: the broker runs on this gateway)"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial: used for SNI and SAN checks"},"listeners":{"type":"array","items":{"type":"object","required":["name","port","tls"],"properties":{"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_.-]+$","description":"Listener name; part of the resource id (`mqtts 127.0.0.1:8883`)"},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Listener port"},"tls":{"type":"boolean","description":"Whether the listener is expected to speak TLS"},"websocket":{"type":"boolean","description":"MQTT over WebSocket instead of raw TCP (default false)"},"ws_path":{"type":"string","pattern":"^/","description":"WebSocket path (default /mqtt)"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"Overrides broker.host for this listener"}},"additionalProperties":false},"minItems":1,"maxItems":32,"description":"Every listener the broker exposes on this path"},"auth":{"type":"object","properties":{"username":{"type":"string","minLength":1,"maxLength":256,"description":"User name of the probe identity (with password_file; may also accompany cert_file)"},"password_file":{"type":"string","minLength":1,"description":"Password of the probe identity (with username). Sent only over TLS listeners unless plaintext_ok is true (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate of the probe identity, PEM (with key_file): the probe presents it on TLS listeners, for brokers that require client certificates"},"key_file":{"type":"string","minLength":1,"description":"Private key of cert_file, PEM, unencrypted (with cert_file) (path to a file; the value is never copied into evidence, logs or reports)"},"plaintext_ok":{"type":"boolean","description":"Allow the probe identity to log in over a plaintext listener (default false: over plaintext the probe sends no credentials of its own, and BT-06 there is skipped)"},"allowed_topics":{"type":"array","items":{"type":"string","minLength":1,"maxLength":1024},"maxItems":64,"description":"Topic filters the probe identity is meant to read besides telemetry.topics: BT-06 fails on a delivery outside telemetry.topics + allowed_topics, or on $SYS"}},"additionalProperties":false,"description":"The probe identity: used for BT-06 and as the known-good login. Give username + password_file, or cert_file + key_file, or both (at least one identity)"},"read_window_s":{"type":"number","exclusiveMinimum":0,"maximum":60,"description":"How long BT-06 listens on # and $SYS/# after the SUBACKs (default 1; a value set here is added to the check budget). Retained messages arrive at once; a topic published less often than this may go unseen"},"protocol":{"anyOf":[{"type":"string","const":"auto"},{"type":"string","const":"3.1.1"},{"type":"string","const":"5"}],"description":"MQTT protocol for probe sessions: auto tries 5 then falls back to 3.1.1 (default auto)"},"default_credentials":{"anyOf":[{"type":"boolean","const":false},{"type":"array","items":{"type":"object","required":["username","password"],"properties":{"username":{"type":"string","maxLength":256},"password":{"type":"string","maxLength":256}},"additionalProperties":false},"maxItems":16}],"description":"Well-known credentials tried once each for BT-07, on one listener. Default: a short list of 3 (see README); false disables BT-07"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor devices pin for the broker certificate"},"cert_file":{"type":"string","minLength":1,"description":"Broker certificate on disk (BC-08)"},"key_file":{"type":"string","minLength":1,"description":"Broker private key on disk: only its permissions are read (BC-09)"},"user":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[a-z_][a-z0-9_.-]*[$]?$","description":"The account the broker runs as, which must read broker.key_file (BC-09; Mosquitto reads its key after dropping privileges to it). Default: the owner of the running broker process (guardrails.process_names.broker), else mosquitto"},"expiry_warn_days":{"type":"object","properties":{"high":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 high when the served certificate expires within this many days (default 30)"},"medium":{"type":"integer","minimum":0,"maximum":3650,"description":"BC-02 medium within this many days (default 60)"}},"additionalProperties":false,"description":"Expiry tiers for BC-02 on every served certificate of the path: the broker TLS listeners and the https ingest endpoint (the one setting for both; ingest-auth does not judge certificates)"},"max_validity_days":{"type":"integer","minimum":1,"maximum":36500,"description":"BC-07: longest acceptable validity span in days (default 398, the CA/B Forum limit)"},"log_file":{"type":"string","minLength":1,"description":"The broker's own log (Mosquitto `log_dest file`), read by broker-sessions together with its rotated `.1` (or `.1.gz`) file"},"log_window_h":{"type":"number","exclusiveMinimum":0,"maximum":168,"description":"broker-sessions judges the log lines of this many past hours (default 24, at most 168)"},"log_timestamp_format":{"type":"string","minLength":2,"maxLength":64,"description":"The broker's `log_timestamp_format` (strftime: %Y %m %d %H %M %S %z %F %T %e %b %y %s %%). Default: detected per line, epoch seconds or ISO 8601 (%Y-%m-%dT%H:%M:%S, optionally with %z)"},"log_max_mb":{"type":"integer","minimum":1,"maximum":4096,"description":"Largest amount of log (MiB, the log and its rotated file together, decompressed) broker-sessions reads; a larger log is an error (default 256)"},"auth_failure_threshold":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-02 fails when one address or one client id has this many authentication failures in the window (default 5)"},"tls_failure_threshold":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-03 fails when one address has this many certificate failures in TLS handshakes in the window (default 5)"},"max_reconnects":{"type":"integer","minimum":1,"maximum":1000000,"description":"BS-05 fails when one client id connects more than this many times in the window (default 20)"}},"additionalProperties":false},"ingest":{"type":"object","required":["url"],"properties":{"url":{"type":"string","pattern":"^https?://","description":"Ingest endpoint (http or https URL); the resource id is `ingest <url>`"},"servername":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_.:\\[\\]-]+$","description":"The name (or IP) devices dial, as for the broker"},"ca_file":{"type":"string","minLength":1,"description":"Trust anchor for the ingest certificate"},"probe_path":{"type":"string","pattern":"^/","maxLength":1024,"description":"Path the probe requests go to, on the host and port of url (default: the path of url). Every probe request carries the header `X-Pathaudit-Probe: 1` and `\"pathaudit_probe\": true` in its body"},"max_body_bytes":{"type":"integer","minimum":1,"maximum":16777216,"description":"Largest body the relay is meant to accept; the oversized-body request (IA-06) sends 1 KiB more than this (default 1048576)"},"auth":{"type":"object","required":["type"],"properties":{"type":{"anyOf":[{"type":"string","const":"bearer"},{"type":"string","const":"basic"},{"type":"string","const":"client-cert"},{"type":"string","const":"jwt"}],"description":"How devices authenticate to the relay: bearer (static token), basic (user + password), client-cert (mutual TLS), jwt (HS256 bearer JWT minted by the probe with jwt_secret_file; adds the expired-credential request for IA-02)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token (type bearer) (path to a file; the value is never copied into evidence, logs or reports)"},"username":{"type":"string","maxLength":256,"description":"User name (type basic)"},"password_file":{"type":"string","minLength":1,"description":"Basic auth password (type basic) (path to a file; the value is never copied into evidence, logs or reports)"},"cert_file":{"type":"string","minLength":1,"description":"Client certificate, PEM (type client-cert)"},"key_file":{"type":"string","minLength":1,"description":"Client private key, PEM (type client-cert) (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_secret_file":{"type":"string","minLength":1,"description":"HS256 key the relay verifies JWTs with (type jwt); the probe signs a valid token and an expired one with it (path to a file; the value is never copied into evidence, logs or reports)"},"jwt_claims":{"type":"object","patternProperties":{"^[A-Za-z0-9_]{1,64}$":{"type":"string","maxLength":256}},"maxProperties":16,"description":"Extra claims the relay requires in a JWT, e.g. { iss: gateway, aud: ingest } (type jwt); exp and iat are set by the probe"}},"additionalProperties":false,"description":"The valid credential of the path, read from files; the probe also derives malformed, wrong and (jwt) expired ones from its kind"}},"additionalProperties":false},"devices":{"type":"object","properties":{"ca_file":{"type":"string","minLength":1,"description":"Device CA certificate"},"cert_dir":{"type":"string","minLength":1,"description":"Directory of device certificates (*.pem, *.crt)"},"inventory":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1,"maxLength":128},"cert":{"type":"string","minLength":1,"description":"Device certificate"},"usb_serial":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x20-\\x7e]+$","description":"USB serial number the device reports when attached to the gateway (sysfs `serial`; DL-01 fails when no attached device has it)"},"client_id":{"type":"string","minLength":1,"maxLength":256,"description":"MQTT client id the device connects with (default: the id); broker-sessions BS-04 knows the device by it"}},"additionalProperties":false},"maxItems":100000},"expiry_warn_days":{"type":"integer","minimum":0,"maximum":3650,"description":"DC-02: a device certificate expiring within this many days fails (default 30)"},"serial_group":{"type":"string","minLength":1,"maxLength":32,"pattern":"^[A-Za-z_][A-Za-z0-9_.-]*\\$?$","description":"DL-04: the only group that may write to serial nodes (ttyACM*, ttyUSB*, ttyAMA*) (default dialout)"},"allowed_usb":{"type":"array","items":{"type":"string","pattern":"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$","description":"vendor:product id, four hex digits each (e.g. 12d1:1506)"},"maxItems":256,"description":"DL-05: USB mass-storage or HID devices allowed on this gateway besides the inventory (\"vid:pid\")"}},"additionalProperties":false},"telemetry":{"type":"object","required":["topics"],"properties":{"topics":{"type":"array","items":{"type":"string","minLength":1},"minItems":1,"maxItems":64,"description":"Topic filters the devices publish telemetry on"},"device_id":{"anyOf":[{"type":"object","required":["topic_level"],"properties":{"topic_level":{"type":"integer","minimum":0,"maximum":32}},"additionalProperties":false},{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer into the payload"}},"additionalProperties":false}],"description":"Where the device id is read: a topic level (0-based) or a JSON pointer. Default: the level of the first `+` in topics[0]"},"sequence":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the sequence number, a non-negative integer (default /seq)"},"timestamp":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the device timestamp: epoch s, epoch ms or RFC 3339, detected per message (default /ts)"},"window_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Observation window (default 30). Must fit the check budget (runner.check_timeout_s) with 1 s to spare"},"listener":{"type":"string","minLength":1,"maxLength":64,"description":"Name of the broker listener to subscribe through (default: the first TLS listener, else the first one)"},"qos":{"anyOf":[{"type":"number","const":0},{"type":"number","const":1},{"type":"number","const":2}],"description":"QoS of the probe subscription (default 1: devices publish at QoS 1, so a lower one would hide their redeliveries)"},"publish_interval_s":{"type":"number","exclusiveMinimum":0,"maximum":86400,"description":"Longest expected interval between two messages of one device (default 10). A window shorter than this cannot tell a silent device from a slow one: TI-03 is then skipped"},"duplicate_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-01 fails when duplicates / messages received exceeds this fraction (default 0.01). Same sequence with a different payload always fails (high)"},"gap_threshold":{"type":"number","minimum":0,"maximum":1,"description":"TI-02 fails when missing sequence numbers / expected messages exceeds this fraction (default 0.001)"},"skew_threshold_s":{"type":"number","exclusiveMinimum":0,"maximum":31536000,"description":"TI-04 fails when the median |device time − arrival time| exceeds this (default 10)"},"sequence_max":{"type":"integer","minimum":255,"maximum":9007199254740991,"description":"Largest sequence value before the device counter wraps to 0 (default 4294967295, a uint32 counter)"},"firmware":{"type":"object","required":["pointer"],"properties":{"pointer":{"type":"string","pattern":"^(/.*)?$","description":"JSON pointer to the firmware version in the payload (a string such as \"2.4.1\"; a leading \"v\" is accepted)"},"minimum":{"type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$","description":"TI-07: the lowest firmware version allowed on the path, a semantic version (e.g. 2.4.0); devices reporting a lower one fail"}},"additionalProperties":false,"description":"Firmware policy (TI-07, TI-08): where devices report their firmware version, and the minimum"},"max_devices":{"type":"integer","minimum":1,"maximum":100000,"description":"Distinct device ids tracked in one window (default 10000); more are counted, not tracked"}},"additionalProperties":false},"guardrails":{"type":"object","properties":{"root":{"type":"string","minLength":1,"description":"Root the guardrails read the system through (default /). Any other root is an image or fixture: only files under it are read, live-only sources are skipped"},"allowed_listeners":{"type":"array","items":{"type":"integer","minimum":1,"maximum":65535},"maxItems":256,"description":"Ports allowed to listen beyond loopback (GG-03)"},"secret_files":{"type":"array","items":{"type":"string","minLength":1,"description":"Secret or key file on the audited system, read under root; only its mode is read (GG-10)"},"maxItems":256},"process_names":{"type":"object","properties":{"broker":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Broker process names (default mosquitto, emqx, nanomq, vernemq)"},"relay":{"type":"array","items":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\s]+$","description":"Process name (comm, argv[0] or script basename)"},"maxItems":16,"description":"Ingest relay process names (no default: relays have no standard name)"}},"additionalProperties":false,"description":"Processes whose owner GG-05 checks"},"disk":{"type":"array","items":{"type":"object","required":["mount","min_free_percent"],"properties":{"mount":{"type":"string","minLength":1,"pattern":"^/","description":"Mount point on the live system"},"min_free_percent":{"type":"number","minimum":0,"maximum":100,"description":"Minimum free space (percent of the file system available to unprivileged users)"}},"additionalProperties":false},"maxItems":32,"description":"Mounts whose free space GG-08 checks (default: / with 10 %)"}},"additionalProperties":false},"bundles":{"type":"object","patternProperties":{"^[a-z0-9][a-z0-9-]{0,63}$":{"type":"array","items":{"type":"string","minLength":1},"minItems":1}},"description":"Operator-defined bundles: name (lower-case, digits, dashes) → check ids","additionalProperties":false},"schedules":{"type":"array","items":{"anyOf":[{"type":"object","required":["bundle","cron"],"properties":{"bundle":{"type":"string","minLength":1},"cron":{"type":"string","minLength":1,"description":"Cron expression (node-cron syntax)"},"timezone":{"type":"string"},"jitter_s":{"type":"integer","minimum":0,"maximum":3600}},"additionalProperties":false},{"type":"object","required":["snapshot","cron"],"properties":{"snapshot":{"type":"string","const":"monthly"},"cron":{"type":"string","minLength":1},"timezone":{"type":"string"}},"additionalProperties":false}]},"maxItems":64},"api":{"type":"object","properties":{"listen":{"type":"string","pattern":"^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$","description":"host:port (default 127.0.0.1:7878)"},"token_file":{"type":"string","minLength":1,"description":"Bearer token for the API (path to a file; the value is never copied into evidence, logs or reports)"},"metrics_max_resources":{"type":"integer","minimum":1,"maximum":100000,"description":"At most this many distinct resources (and bundles) per /metrics series; the rest are folded into one series labelled (overflow). Default 200"},"tls":{"type":"object","required":["cert_file","key_file"],"properties":{"cert_file":{"type":"string","minLength":1,"description":"PEM certificate (chain) the API serves over HTTPS"},"key_file":{"type":"string","minLength":1,"description":"PEM private key of that certificate (path to a file; the value is never copied into evidence, logs or reports)"}},"additionalProperties":false,"description":"Serve the API over HTTPS (TLS 1.2+): needed whenever api.listen binds beyond loopback, since the bearer token crosses the network"}},"additionalProperties":false},"store":{"type":"object","properties":{"path":{"type":"string","minLength":1,"description":"SQLite file (default ./pathaudit.db for the CLI)"},"retention_days":{"type":"integer","minimum":1,"maximum":36500},"key_file":{"type":"string","minLength":1,"description":"Gateway Ed25519 signing key (default: next to the store, made on first use)"}},"additionalProperties":false},"waivers":{"type":"array","items":{"type":"object","required":["control","reason","expires"],"properties":{"control":{"type":"string","pattern":"^[A-Z]{2}-\\d{2}$","description":"Control id, e.g. GG-04"},"resource":{"type":"string","minLength":1,"description":"Resource id (e.g. \"mqtt 127.0.0.1:1883\"); omitted: the control on every resource"},"reason":{"type":"string","minLength":1,"maxLength":500,"description":"Why the risk is accepted, in words a reviewer can check"},"expires":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$","description":"Last day the waiver holds (UTC) (YYYY-MM-DD)"}},"additionalProperties":false},"maxItems":1000},"runner":{"type":"object","properties":{"check_timeout_s":{"type":"number","exclusiveMinimum":0,"maximum":3600,"description":"Time budget per check (default 10)"},"step_timeout_ms":{"type":"integer","minimum":50,"maximum":60000,"description":"Time budget per network step (default 3000)"}},"additionalProperties":false},"decision":{"type":"object","properties":{"sprint_critical":{"type":"integer","minimum":1,"maximum":1000,"description":"Open critical findings at which a focused sprint is recommended (default 1)"},"sprint_high":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high findings at which a focused sprint is recommended (default 3)"},"fix_internally_min":{"type":"integer","minimum":1,"maximum":1000,"description":"Open high + medium findings at which fixing internally is recommended rather than hold (default 1)"}},"additionalProperties":false,"description":"Thresholds of the recommended next move (fix internally / focused sprint / hold)"}},"additionalProperties":false,"$id":"https://pathaudit.dev/schema/config.json","title":"pathaudit configuration","description":"Every section is optional; a check whose section is missing reports its controls skipped."};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = __ucs2length.default;
 const pattern0 = new RegExp("^\\d{4}-\\d{2}-\\d{2}$", "u");
@@ -4277,7 +4277,7 @@ if(data.api !== undefined){
 let data123 = data.api;
 if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
 for(const key24 in data123){
-if(!((key24 === "listen") || (key24 === "token_file"))){
+if(!((((key24 === "listen") || (key24 === "token_file")) || (key24 === "metrics_max_resources")) || (key24 === "tls"))){
 const err344 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err344];
@@ -4338,9 +4338,10 @@ vErrors.push(err348);
 errors++;
 }
 }
-}
-else {
-const err349 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data123.metrics_max_resources !== undefined){
+let data126 = data123.metrics_max_resources;
+if(!((typeof data126 == "number") && (!(data126 % 1) && !isNaN(data126)))){
+const err349 = {instancePath:instancePath+"/api/metrics_max_resources",schemaPath:"#/properties/api/properties/metrics_max_resources/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err349];
 }
@@ -4349,13 +4350,9 @@ vErrors.push(err349);
 }
 errors++;
 }
-}
-if(data.store !== undefined){
-let data126 = data.store;
-if(data126 && typeof data126 == "object" && !Array.isArray(data126)){
-for(const key25 in data126){
-if(!(((key25 === "path") || (key25 === "retention_days")) || (key25 === "key_file"))){
-const err350 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(typeof data126 == "number"){
+if(data126 > 100000 || isNaN(data126)){
+const err350 = {instancePath:instancePath+"/api/metrics_max_resources",schemaPath:"#/properties/api/properties/metrics_max_resources/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};
 if(vErrors === null){
 vErrors = [err350];
 }
@@ -4364,12 +4361,8 @@ vErrors.push(err350);
 }
 errors++;
 }
-}
-if(data126.path !== undefined){
-let data127 = data126.path;
-if(typeof data127 === "string"){
-if(func3(data127) < 1){
-const err351 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data126 < 1 || isNaN(data126)){
+const err351 = {instancePath:instancePath+"/api/metrics_max_resources",schemaPath:"#/properties/api/properties/metrics_max_resources/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err351];
 }
@@ -4379,8 +4372,12 @@ vErrors.push(err351);
 errors++;
 }
 }
-else {
-const err352 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data123.tls !== undefined){
+let data127 = data123.tls;
+if(data127 && typeof data127 == "object" && !Array.isArray(data127)){
+if(data127.cert_file === undefined){
+const err352 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/required",keyword:"required",params:{missingProperty: "cert_file"},message:"must have required property '"+"cert_file"+"'"};
 if(vErrors === null){
 vErrors = [err352];
 }
@@ -4389,11 +4386,8 @@ vErrors.push(err352);
 }
 errors++;
 }
-}
-if(data126.retention_days !== undefined){
-let data128 = data126.retention_days;
-if(!((typeof data128 == "number") && (!(data128 % 1) && !isNaN(data128)))){
-const err353 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data127.key_file === undefined){
+const err353 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/required",keyword:"required",params:{missingProperty: "key_file"},message:"must have required property '"+"key_file"+"'"};
 if(vErrors === null){
 vErrors = [err353];
 }
@@ -4402,9 +4396,9 @@ vErrors.push(err353);
 }
 errors++;
 }
-if(typeof data128 == "number"){
-if(data128 > 36500 || isNaN(data128)){
-const err354 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
+for(const key25 in data127){
+if(!((key25 === "cert_file") || (key25 === "key_file"))){
+const err354 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err354];
 }
@@ -4413,8 +4407,12 @@ vErrors.push(err354);
 }
 errors++;
 }
-if(data128 < 1 || isNaN(data128)){
-const err355 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data127.cert_file !== undefined){
+let data128 = data127.cert_file;
+if(typeof data128 === "string"){
+if(func3(data128) < 1){
+const err355 = {instancePath:instancePath+"/api/tls/cert_file",schemaPath:"#/properties/api/properties/tls/properties/cert_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err355];
 }
@@ -4424,12 +4422,8 @@ vErrors.push(err355);
 errors++;
 }
 }
-}
-if(data126.key_file !== undefined){
-let data129 = data126.key_file;
-if(typeof data129 === "string"){
-if(func3(data129) < 1){
-const err356 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err356 = {instancePath:instancePath+"/api/tls/cert_file",schemaPath:"#/properties/api/properties/tls/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err356];
 }
@@ -4439,8 +4433,11 @@ vErrors.push(err356);
 errors++;
 }
 }
-else {
-const err357 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data127.key_file !== undefined){
+let data129 = data127.key_file;
+if(typeof data129 === "string"){
+if(func3(data129) < 1){
+const err357 = {instancePath:instancePath+"/api/tls/key_file",schemaPath:"#/properties/api/properties/tls/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err357];
 }
@@ -4450,9 +4447,8 @@ vErrors.push(err357);
 errors++;
 }
 }
-}
 else {
-const err358 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err358 = {instancePath:instancePath+"/api/tls/key_file",schemaPath:"#/properties/api/properties/tls/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err358];
 }
@@ -4462,11 +4458,9 @@ vErrors.push(err358);
 errors++;
 }
 }
-if(data.waivers !== undefined){
-let data130 = data.waivers;
-if(Array.isArray(data130)){
-if(data130.length > 1000){
-const err359 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
+}
+else {
+const err359 = {instancePath:instancePath+"/api/tls",schemaPath:"#/properties/api/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err359];
 }
@@ -4475,12 +4469,10 @@ vErrors.push(err359);
 }
 errors++;
 }
-const len13 = data130.length;
-for(let i13=0; i13<len13; i13++){
-let data131 = data130[i13];
-if(data131 && typeof data131 == "object" && !Array.isArray(data131)){
-if(data131.control === undefined){
-const err360 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "control"},message:"must have required property '"+"control"+"'"};
+}
+}
+else {
+const err360 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err360];
 }
@@ -4489,8 +4481,13 @@ vErrors.push(err360);
 }
 errors++;
 }
-if(data131.reason === undefined){
-const err361 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+if(data.store !== undefined){
+let data130 = data.store;
+if(data130 && typeof data130 == "object" && !Array.isArray(data130)){
+for(const key26 in data130){
+if(!(((key26 === "path") || (key26 === "retention_days")) || (key26 === "key_file"))){
+const err361 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err361];
 }
@@ -4499,8 +4496,12 @@ vErrors.push(err361);
 }
 errors++;
 }
-if(data131.expires === undefined){
-const err362 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'"};
+}
+if(data130.path !== undefined){
+let data131 = data130.path;
+if(typeof data131 === "string"){
+if(func3(data131) < 1){
+const err362 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err362];
 }
@@ -4509,9 +4510,9 @@ vErrors.push(err362);
 }
 errors++;
 }
-for(const key26 in data131){
-if(!((((key26 === "control") || (key26 === "resource")) || (key26 === "reason")) || (key26 === "expires"))){
-const err363 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+}
+else {
+const err363 = {instancePath:instancePath+"/store/path",schemaPath:"#/properties/store/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err363];
 }
@@ -4521,11 +4522,10 @@ vErrors.push(err363);
 errors++;
 }
 }
-if(data131.control !== undefined){
-let data132 = data131.control;
-if(typeof data132 === "string"){
-if(!pattern25.test(data132)){
-const err364 = {instancePath:instancePath+"/waivers/" + i13+"/control",schemaPath:"#/properties/waivers/items/properties/control/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-\\d{2}$"},message:"must match pattern \""+"^[A-Z]{2}-\\d{2}$"+"\""};
+if(data130.retention_days !== undefined){
+let data132 = data130.retention_days;
+if(!((typeof data132 == "number") && (!(data132 % 1) && !isNaN(data132)))){
+const err364 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err364];
 }
@@ -4534,9 +4534,9 @@ vErrors.push(err364);
 }
 errors++;
 }
-}
-else {
-const err365 = {instancePath:instancePath+"/waivers/" + i13+"/control",schemaPath:"#/properties/waivers/items/properties/control/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data132 == "number"){
+if(data132 > 36500 || isNaN(data132)){
+const err365 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/maximum",keyword:"maximum",params:{comparison: "<=", limit: 36500},message:"must be <= 36500"};
 if(vErrors === null){
 vErrors = [err365];
 }
@@ -4545,12 +4545,8 @@ vErrors.push(err365);
 }
 errors++;
 }
-}
-if(data131.resource !== undefined){
-let data133 = data131.resource;
-if(typeof data133 === "string"){
-if(func3(data133) < 1){
-const err366 = {instancePath:instancePath+"/waivers/" + i13+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data132 < 1 || isNaN(data132)){
+const err366 = {instancePath:instancePath+"/store/retention_days",schemaPath:"#/properties/store/properties/retention_days/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err366];
 }
@@ -4560,8 +4556,12 @@ vErrors.push(err366);
 errors++;
 }
 }
-else {
-const err367 = {instancePath:instancePath+"/waivers/" + i13+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data130.key_file !== undefined){
+let data133 = data130.key_file;
+if(typeof data133 === "string"){
+if(func3(data133) < 1){
+const err367 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err367];
 }
@@ -4571,11 +4571,8 @@ vErrors.push(err367);
 errors++;
 }
 }
-if(data131.reason !== undefined){
-let data134 = data131.reason;
-if(typeof data134 === "string"){
-if(func3(data134) > 500){
-const err368 = {instancePath:instancePath+"/waivers/" + i13+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+else {
+const err368 = {instancePath:instancePath+"/store/key_file",schemaPath:"#/properties/store/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err368];
 }
@@ -4584,8 +4581,10 @@ vErrors.push(err368);
 }
 errors++;
 }
-if(func3(data134) < 1){
-const err369 = {instancePath:instancePath+"/waivers/" + i13+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err369 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err369];
 }
@@ -4595,8 +4594,11 @@ vErrors.push(err369);
 errors++;
 }
 }
-else {
-const err370 = {instancePath:instancePath+"/waivers/" + i13+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.waivers !== undefined){
+let data134 = data.waivers;
+if(Array.isArray(data134)){
+if(data134.length > 1000){
+const err370 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"};
 if(vErrors === null){
 vErrors = [err370];
 }
@@ -4605,12 +4607,12 @@ vErrors.push(err370);
 }
 errors++;
 }
-}
-if(data131.expires !== undefined){
-let data135 = data131.expires;
-if(typeof data135 === "string"){
-if(!pattern0.test(data135)){
-const err371 = {instancePath:instancePath+"/waivers/" + i13+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
+const len13 = data134.length;
+for(let i13=0; i13<len13; i13++){
+let data135 = data134[i13];
+if(data135 && typeof data135 == "object" && !Array.isArray(data135)){
+if(data135.control === undefined){
+const err371 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "control"},message:"must have required property '"+"control"+"'"};
 if(vErrors === null){
 vErrors = [err371];
 }
@@ -4619,9 +4621,8 @@ vErrors.push(err371);
 }
 errors++;
 }
-}
-else {
-const err372 = {instancePath:instancePath+"/waivers/" + i13+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data135.reason === undefined){
+const err372 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err372];
 }
@@ -4630,10 +4631,8 @@ vErrors.push(err372);
 }
 errors++;
 }
-}
-}
-else {
-const err373 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data135.expires === undefined){
+const err373 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'"};
 if(vErrors === null){
 vErrors = [err373];
 }
@@ -4642,10 +4641,9 @@ vErrors.push(err373);
 }
 errors++;
 }
-}
-}
-else {
-const err374 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key27 in data135){
+if(!((((key27 === "control") || (key27 === "resource")) || (key27 === "reason")) || (key27 === "expires"))){
+const err374 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err374];
 }
@@ -4655,12 +4653,11 @@ vErrors.push(err374);
 errors++;
 }
 }
-if(data.runner !== undefined){
-let data136 = data.runner;
-if(data136 && typeof data136 == "object" && !Array.isArray(data136)){
-for(const key27 in data136){
-if(!((key27 === "check_timeout_s") || (key27 === "step_timeout_ms"))){
-const err375 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+if(data135.control !== undefined){
+let data136 = data135.control;
+if(typeof data136 === "string"){
+if(!pattern25.test(data136)){
+const err375 = {instancePath:instancePath+"/waivers/" + i13+"/control",schemaPath:"#/properties/waivers/items/properties/control/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-\\d{2}$"},message:"must match pattern \""+"^[A-Z]{2}-\\d{2}$"+"\""};
 if(vErrors === null){
 vErrors = [err375];
 }
@@ -4670,11 +4667,8 @@ vErrors.push(err375);
 errors++;
 }
 }
-if(data136.check_timeout_s !== undefined){
-let data137 = data136.check_timeout_s;
-if(typeof data137 == "number"){
-if(data137 > 3600 || isNaN(data137)){
-const err376 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+else {
+const err376 = {instancePath:instancePath+"/waivers/" + i13+"/control",schemaPath:"#/properties/waivers/items/properties/control/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err376];
 }
@@ -4683,8 +4677,12 @@ vErrors.push(err376);
 }
 errors++;
 }
-if(data137 <= 0 || isNaN(data137)){
-const err377 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+if(data135.resource !== undefined){
+let data137 = data135.resource;
+if(typeof data137 === "string"){
+if(func3(data137) < 1){
+const err377 = {instancePath:instancePath+"/waivers/" + i13+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err377];
 }
@@ -4695,7 +4693,7 @@ errors++;
 }
 }
 else {
-const err378 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err378 = {instancePath:instancePath+"/waivers/" + i13+"/resource",schemaPath:"#/properties/waivers/items/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err378];
 }
@@ -4705,10 +4703,11 @@ vErrors.push(err378);
 errors++;
 }
 }
-if(data136.step_timeout_ms !== undefined){
-let data138 = data136.step_timeout_ms;
-if(!((typeof data138 == "number") && (!(data138 % 1) && !isNaN(data138)))){
-const err379 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data135.reason !== undefined){
+let data138 = data135.reason;
+if(typeof data138 === "string"){
+if(func3(data138) > 500){
+const err379 = {instancePath:instancePath+"/waivers/" + i13+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
 if(vErrors === null){
 vErrors = [err379];
 }
@@ -4717,9 +4716,8 @@ vErrors.push(err379);
 }
 errors++;
 }
-if(typeof data138 == "number"){
-if(data138 > 60000 || isNaN(data138)){
-const err380 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000"};
+if(func3(data138) < 1){
+const err380 = {instancePath:instancePath+"/waivers/" + i13+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err380];
 }
@@ -4728,8 +4726,9 @@ vErrors.push(err380);
 }
 errors++;
 }
-if(data138 < 50 || isNaN(data138)){
-const err381 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 50},message:"must be >= 50"};
+}
+else {
+const err381 = {instancePath:instancePath+"/waivers/" + i13+"/reason",schemaPath:"#/properties/waivers/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err381];
 }
@@ -4739,10 +4738,11 @@ vErrors.push(err381);
 errors++;
 }
 }
-}
-}
-else {
-const err382 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data135.expires !== undefined){
+let data139 = data135.expires;
+if(typeof data139 === "string"){
+if(!pattern0.test(data139)){
+const err382 = {instancePath:instancePath+"/waivers/" + i13+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}$"+"\""};
 if(vErrors === null){
 vErrors = [err382];
 }
@@ -4752,12 +4752,8 @@ vErrors.push(err382);
 errors++;
 }
 }
-if(data.decision !== undefined){
-let data139 = data.decision;
-if(data139 && typeof data139 == "object" && !Array.isArray(data139)){
-for(const key28 in data139){
-if(!(((key28 === "sprint_critical") || (key28 === "sprint_high")) || (key28 === "fix_internally_min"))){
-const err383 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+else {
+const err383 = {instancePath:instancePath+"/waivers/" + i13+"/expires",schemaPath:"#/properties/waivers/items/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err383];
 }
@@ -4767,10 +4763,9 @@ vErrors.push(err383);
 errors++;
 }
 }
-if(data139.sprint_critical !== undefined){
-let data140 = data139.sprint_critical;
-if(!((typeof data140 == "number") && (!(data140 % 1) && !isNaN(data140)))){
-const err384 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err384 = {instancePath:instancePath+"/waivers/" + i13,schemaPath:"#/properties/waivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err384];
 }
@@ -4779,9 +4774,10 @@ vErrors.push(err384);
 }
 errors++;
 }
-if(typeof data140 == "number"){
-if(data140 > 1000 || isNaN(data140)){
-const err385 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+}
+else {
+const err385 = {instancePath:instancePath+"/waivers",schemaPath:"#/properties/waivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err385];
 }
@@ -4790,8 +4786,13 @@ vErrors.push(err385);
 }
 errors++;
 }
-if(data140 < 1 || isNaN(data140)){
-const err386 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.runner !== undefined){
+let data140 = data.runner;
+if(data140 && typeof data140 == "object" && !Array.isArray(data140)){
+for(const key28 in data140){
+if(!((key28 === "check_timeout_s") || (key28 === "step_timeout_ms"))){
+const err386 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err386];
 }
@@ -4801,11 +4802,11 @@ vErrors.push(err386);
 errors++;
 }
 }
-}
-if(data139.sprint_high !== undefined){
-let data141 = data139.sprint_high;
-if(!((typeof data141 == "number") && (!(data141 % 1) && !isNaN(data141)))){
-const err387 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data140.check_timeout_s !== undefined){
+let data141 = data140.check_timeout_s;
+if(typeof data141 == "number"){
+if(data141 > 3600 || isNaN(data141)){
+const err387 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err387];
 }
@@ -4814,9 +4815,8 @@ vErrors.push(err387);
 }
 errors++;
 }
-if(typeof data141 == "number"){
-if(data141 > 1000 || isNaN(data141)){
-const err388 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(data141 <= 0 || isNaN(data141)){
+const err388 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err388];
 }
@@ -4825,8 +4825,9 @@ vErrors.push(err388);
 }
 errors++;
 }
-if(data141 < 1 || isNaN(data141)){
-const err389 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+else {
+const err389 = {instancePath:instancePath+"/runner/check_timeout_s",schemaPath:"#/properties/runner/properties/check_timeout_s/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err389];
 }
@@ -4836,11 +4837,10 @@ vErrors.push(err389);
 errors++;
 }
 }
-}
-if(data139.fix_internally_min !== undefined){
-let data142 = data139.fix_internally_min;
+if(data140.step_timeout_ms !== undefined){
+let data142 = data140.step_timeout_ms;
 if(!((typeof data142 == "number") && (!(data142 % 1) && !isNaN(data142)))){
-const err390 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err390 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err390];
 }
@@ -4850,8 +4850,8 @@ vErrors.push(err390);
 errors++;
 }
 if(typeof data142 == "number"){
-if(data142 > 1000 || isNaN(data142)){
-const err391 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(data142 > 60000 || isNaN(data142)){
+const err391 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000"};
 if(vErrors === null){
 vErrors = [err391];
 }
@@ -4860,8 +4860,8 @@ vErrors.push(err391);
 }
 errors++;
 }
-if(data142 < 1 || isNaN(data142)){
-const err392 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(data142 < 50 || isNaN(data142)){
+const err392 = {instancePath:instancePath+"/runner/step_timeout_ms",schemaPath:"#/properties/runner/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 50},message:"must be >= 50"};
 if(vErrors === null){
 vErrors = [err392];
 }
@@ -4874,7 +4874,7 @@ errors++;
 }
 }
 else {
-const err393 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err393 = {instancePath:instancePath+"/runner",schemaPath:"#/properties/runner/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err393];
 }
@@ -4884,14 +4884,146 @@ vErrors.push(err393);
 errors++;
 }
 }
-}
-else {
-const err394 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.decision !== undefined){
+let data143 = data.decision;
+if(data143 && typeof data143 == "object" && !Array.isArray(data143)){
+for(const key29 in data143){
+if(!(((key29 === "sprint_critical") || (key29 === "sprint_high")) || (key29 === "fix_internally_min"))){
+const err394 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err394];
 }
 else {
 vErrors.push(err394);
+}
+errors++;
+}
+}
+if(data143.sprint_critical !== undefined){
+let data144 = data143.sprint_critical;
+if(!((typeof data144 == "number") && (!(data144 % 1) && !isNaN(data144)))){
+const err395 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err395];
+}
+else {
+vErrors.push(err395);
+}
+errors++;
+}
+if(typeof data144 == "number"){
+if(data144 > 1000 || isNaN(data144)){
+const err396 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err396];
+}
+else {
+vErrors.push(err396);
+}
+errors++;
+}
+if(data144 < 1 || isNaN(data144)){
+const err397 = {instancePath:instancePath+"/decision/sprint_critical",schemaPath:"#/properties/decision/properties/sprint_critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err397];
+}
+else {
+vErrors.push(err397);
+}
+errors++;
+}
+}
+}
+if(data143.sprint_high !== undefined){
+let data145 = data143.sprint_high;
+if(!((typeof data145 == "number") && (!(data145 % 1) && !isNaN(data145)))){
+const err398 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err398];
+}
+else {
+vErrors.push(err398);
+}
+errors++;
+}
+if(typeof data145 == "number"){
+if(data145 > 1000 || isNaN(data145)){
+const err399 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err399];
+}
+else {
+vErrors.push(err399);
+}
+errors++;
+}
+if(data145 < 1 || isNaN(data145)){
+const err400 = {instancePath:instancePath+"/decision/sprint_high",schemaPath:"#/properties/decision/properties/sprint_high/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err400];
+}
+else {
+vErrors.push(err400);
+}
+errors++;
+}
+}
+}
+if(data143.fix_internally_min !== undefined){
+let data146 = data143.fix_internally_min;
+if(!((typeof data146 == "number") && (!(data146 % 1) && !isNaN(data146)))){
+const err401 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err401];
+}
+else {
+vErrors.push(err401);
+}
+errors++;
+}
+if(typeof data146 == "number"){
+if(data146 > 1000 || isNaN(data146)){
+const err402 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+if(vErrors === null){
+vErrors = [err402];
+}
+else {
+vErrors.push(err402);
+}
+errors++;
+}
+if(data146 < 1 || isNaN(data146)){
+const err403 = {instancePath:instancePath+"/decision/fix_internally_min",schemaPath:"#/properties/decision/properties/fix_internally_min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err403];
+}
+else {
+vErrors.push(err403);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err404 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err404];
+}
+else {
+vErrors.push(err404);
+}
+errors++;
+}
+}
+}
+else {
+const err405 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err405];
+}
+else {
+vErrors.push(err405);
 }
 errors++;
 }

@@ -122,9 +122,10 @@ export const workerExecutor: Executor = (req) => {
 export const processExecutor: Executor = (req) => {
   const data = workerRequestOf(req);
   // The run id on the command line says in `ps` (and to tests) which run a process is.
-  // It inherits node's flags but not --no-opt (see the unit): a CPU-heavy run
-  // (a thousand device certificates) is worth optimizing, and what the
-  // optimizer allocates ends with the process.
+  // It inherits node's flags but never --no-opt (should an operator start the
+  // daemon with it to save memory): a CPU-heavy run (a thousand device
+  // certificates) is worth optimizing, and what the optimizer allocates ends
+  // with the process.
   const execArgv = process.execArgv.filter((a) => a !== '--no-opt');
   const child = fork(fileURLToPath(WORKER_URL), [`--run=${req.runId}`], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let cancelled: string | null = null;

@@ -234,7 +234,9 @@ function connect(opts: StartDevicesOptions, d: SimulatedDevice): Promise<MqttCli
     rejectUnauthorized: Boolean(opts.ca),
   };
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(opts.url, o);
+    // Options, not the URL string: mqtt.js would url.parse() it (deprecated in Node 24, DEP0169).
+    const url = new URL(opts.url);
+    const client = mqtt.connect({ protocol: url.protocol.replace(/:$/, '') as 'mqtts', host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port), ...o });
     const onError = (err: Error) => {
       client.removeListener('close', onClose);
       client.end(true);

@@ -23,8 +23,20 @@ export interface ScheduleDeps {
   thresholds?: Partial<DecisionThresholds>;
 }
 
+/** How often a bundle's schedule runs it: what /metrics compares the age of its last run with. */
+export interface BundleCadence {
+  bundle: string;
+  /** The longest gap between the next slots of its schedules (the shortest when a bundle has several), plus their jitter, in seconds. */
+  intervalSeconds: number;
+}
+
+/** Slots looked ahead: enough to see a weekday schedule's weekend gap. */
+const CADENCE_SLOTS = 10;
+
 export interface Schedules {
   tasks: ScheduledTask[];
+  /** Per scheduled bundle, how often it runs (computed once). */
+  cadences(): BundleCadence[];
   /** What each task does, for the readiness line and tests. */
   describe(): Array<{ name: string; cron: string; timezone: string | null; next: string | null }>;
   stop(): Promise<void>;
@@ -78,8 +90,22 @@ export function startSchedules(schedules: Schedule[] | undefined, deps: Schedule
       logger,
     });
   });
+  let cadences: BundleCadence[] | undefined;
   return {
     tasks,
+    cadences: () =>
+      (cadences ??= (() => {
+        const byBundle = new Map<string, number>();
+        (schedules ?? []).forEach((s, i) => {
+          if (!('bundle' in s)) return;
+          const slots = tasks[i]!.getNextRuns(CADENCE_SLOTS).map((d) => d.getTime());
+          let gap = 0;
+          for (let k = 1; k < slots.length; k++) gap = Math.max(gap, slots[k]! - slots[k - 1]!);
+          const seconds = gap / 1000 + (s.jitter_s ?? 0);
+          if (gap > 0) byBundle.set(s.bundle, Math.min(byBundle.get(s.bundle) ?? Infinity, seconds));
+        });
+        return [...byBundle].map(([bundle, intervalSeconds]) => ({ bundle, intervalSeconds }));
+      })()),
     describe: () =>
       tasks.map((t, i) => ({ name: t.name ?? `schedule[${i}]`, cron: t.getPattern(), timezone: schedules![i]!.timezone ?? null, next: t.getNextRun()?.toISOString() ?? null })),
     stop: async () => {

@@ -25,6 +25,22 @@ export const ApiSection = Type.Object(
   {
     listen: Type.Optional(Type.String({ pattern: '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9_.-]+):\\d{1,5}$', description: 'host:port (default 127.0.0.1:7878)' })),
     token_file: Type.Optional(SecretFile('Bearer token for the API')),
+    metrics_max_resources: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100000,
+        description: 'At most this many distinct resources (and bundles) per /metrics series; the rest are folded into one series labelled (overflow). Default 200',
+      }),
+    ),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          cert_file: FilePath('PEM certificate (chain) the API serves over HTTPS'),
+          key_file: SecretFile('PEM private key of that certificate'),
+        },
+        { additionalProperties: false, description: 'Serve the API over HTTPS (TLS 1.2+): needed whenever api.listen binds beyond loopback, since the bearer token crosses the network' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

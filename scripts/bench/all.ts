@@ -29,7 +29,7 @@ const BENCHES: Bench[] = [
   { name: 'audit', what: 'full audit-baseline on the lab gateway (weak, hardened)', args: ['--runs', '5'], quickArgs: ['--runs', '5'] },
   { name: 'transport', what: 'TLS scan and broker-transport vs sslscan on the same TLS listener', args: ['--runs', '5'], quickArgs: ['--runs', '3'] },
   { name: 'cert-hygiene', what: 'certificate-hygiene over 1,000 device certificates', args: ['--devices', '1000', '--runs', '5'], quickArgs: ['--devices', '1000', '--runs', '3'] },
-  { name: 'serve', what: 'serve: start-to-ready, idle RSS, GET /v1/posture with autocannon', args: ['--rounds', '3', '--seconds', '5'], quickArgs: ['--rounds', '1', '--seconds', '3'] },
+  { name: 'serve', what: 'serve beside its floor (the stack alone): RSS at ready and after a run, GET /v1/posture, as ratios', args: ['--rounds', '5', '--seconds', '5'], quickArgs: ['--rounds', '3', '--seconds', '3'] },
   { name: 'imports', what: "serve's floor: load time and RSS of the main thread's modules, one fresh process each", args: ['--runs', '3'], quickArgs: ['--runs', '1'] },
   { name: 'store', what: 'store at 10,000 runs: size, posture query, delta', args: ['--runs', '10000', '--reps', '25'], quickArgs: ['--runs', '10000', '--reps', '10'] },
   {

@@ -1,20 +1,20 @@
 // /docs: Swagger UI, and the OpenAPI document at /docs/json and /docs/yaml.
 //
-// @fastify/swagger (registered in app.ts) collects every route's schema as
-// the app is built. Swagger UI, @fastify/static and the UI's assets are
-// served by @fastify/swagger-ui in a second fastify instance, built on the
-// first /docs request from that collected document: an idle daemon on a
-// gateway does not hold them (docs/performance.md). Requests reach it after
+// On the first /docs request, the OpenAPI document is built (app.ts:
+// @fastify/swagger over the same routes on an app that never listens) and
+// Swagger UI, @fastify/static and the UI's assets are served from it by
+// @fastify/swagger-ui in a second fastify instance: an idle daemon on a
+// gateway holds none of them (docs/performance.md). Requests reach it after
 // the main app's onRequest hook, so /docs sits behind the bearer token like
 // every route but /healthz.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { loadOnce } from '../load-once.js';
 
-export function docsRoutes(app: FastifyInstance): void {
+export function docsRoutes(app: FastifyInstance, openApiDocument: () => Promise<unknown>): void {
   const docsApp = loadOnce(async (): Promise<FastifyInstance> => {
-    const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui')]);
+    const [{ default: swagger }, { default: swaggerUi }, document] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui'), openApiDocument()]);
     const docs = Fastify({ loggerInstance: app.log, logController: new LogController({ disableRequestLogging: true }) });
-    await docs.register(swagger, { mode: 'static', specification: { document: app.swagger() as never } });
+    await docs.register(swagger, { mode: 'static', specification: { document: document as never } });
     await docs.register(swaggerUi, { routePrefix: '/docs' });
     await docs.ready();
     return docs;

@@ -10,7 +10,8 @@ import { thresholdsFrom } from '../../evidence/summary.js';
 import type { RunDocument } from '../../runner/document.js';
 import type { ApiContext } from '../context.js';
 import { notFound } from '../http-errors.js';
-import { BacklogQuery, BaselineBody, BaselineReply, DeltaQuery, Document, errors, MonthParams } from '../schemas.js';
+import { Document, errors } from '../schema-helpers.js';
+import { BacklogQuery, BaselineBody, BaselineReply, DeltaQuery, MonthParams } from '../schemas.generated.js';
 import { finishedRun, latestFinished } from './runs.js';
 
 function baselineRun(ctx: ApiContext): RunDocument {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AGENT_VERSION } from '../../version.js';
 import type { ApiContext } from '../context.js';
-import { Health } from '../schemas.js';
+import { Health } from '../schemas.generated.js';
 
 /**
  * Liveness without a token: says that the daemon answers, whether a run is in

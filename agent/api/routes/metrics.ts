@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { loadOnce } from '../load-once.js';
-import { errors } from '../schemas.js';
+import { errors } from '../schema-helpers.js';
 
 /**
  * GET /metrics. The registry is built on the first scrape (`buildRegistry()`

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { Document, errors } from '../schemas.js';
+import { Document, errors } from '../schema-helpers.js';
 
 export function postureRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get(

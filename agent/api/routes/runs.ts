@@ -3,7 +3,8 @@ import { conflict, gone, notFound } from '../http-errors.js';
 import type { ReportFormat } from '../../reports/formats.js';
 import type { RunDocument } from '../../runner/document.js';
 import type { ApiContext } from '../context.js';
-import { Document, errors, ReportQuery, RunAccepted, RunIdParams, RunListQuery, RunPage, StartRunBody } from '../schemas.js';
+import { Document, errors } from '../schema-helpers.js';
+import { ReportQuery, RunAccepted, RunIdParams, RunListQuery, RunPage, StartRunBody } from '../schemas.generated.js';
 
 /** The latest run that finished (completed or failed): what "latest" means for runs, backlog and delta. */
 export function latestFinished(ctx: ApiContext): RunDocument {

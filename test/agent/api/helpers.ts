@@ -1,6 +1,7 @@
 // Helpers for API and daemon tests: a weak lab gateway whose config carries an
 // API token and a `transport` bundle (broker-transport only), and an app built
 // over a real store in the lab folder.
+import type { RunDocument } from '../../../agent/runner/document.js';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -64,11 +65,11 @@ export async function testApi(t: Test, opts: { executor?: Executor; log?: Log; l
 }
 
 /** Polls GET /v1/runs/:id until the run is no longer running. */
-export async function waitForRun(api: PathauditApp, id: string, timeoutMs = 30_000): Promise<{ run: { status: string } } & Record<string, unknown>> {
+export async function waitForRun(api: PathauditApp, id: string, timeoutMs = 30_000): Promise<RunDocument> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const res = await api.app.inject({ method: 'GET', url: `/v1/runs/${id}`, headers: AUTH });
-    const doc = res.json();
+    const doc = res.json<RunDocument>();
     if (doc.run?.status !== 'running') return doc;
     if (Date.now() > until) throw new Error(`run ${id} still running after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));

@@ -1,0 +1,81 @@
+// The API validates requests with the precompiled validators of
+// agent/api/route-validators.generated.ts (no ajv in the daemon), and that
+// file is what ajv generates from the routes as they are now.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { buildApp } from '../../../agent/api/app.js';
+import { lazyCompilersFactory, validatorKey } from '../../../agent/api/lazy-compilers.js';
+import { ROUTE_VALIDATORS } from '../../../agent/api/route-validators.generated.js';
+import { RunController } from '../../../agent/daemon/runs.js';
+import { inProcessExecutor } from '../../../agent/daemon/worker.js';
+import { openStore, storePathOf } from '../../../agent/store/index.js';
+import { apiSchemasModule } from '../../../scripts/gen-api-schemas.js';
+import { routeValidatorsModule } from '../../../scripts/gen-route-validators.js';
+import { load } from '../../helpers/lab.js';
+import { apiLab, AUTH } from './helpers.js';
+
+t.test('every route part the app validates uses its precompiled validator, and bad input is still a 400', async (t) => {
+  const { gw } = await apiLab(t);
+  const loaded = load(gw.configFile);
+  const store = openStore(storePathOf(loaded.config));
+  const runs = new RunController({ store, config: () => loaded, executor: inProcessExecutor, log: (await import('../../../agent/log.js')).silentLogger() });
+  const lazy = lazyCompilersFactory();
+  const used: Array<{ key: string; precompiled: boolean }> = [];
+  const responses: Array<{ route: string; schema: unknown }> = [];
+  const compilers = {
+    ...lazy,
+    buildSerializer: (...args: Parameters<typeof lazy.buildSerializer>) => {
+      const compile = lazy.buildSerializer(...args);
+      return (route: Parameters<typeof compile>[0]) => {
+        responses.push({ route: `${route.method} ${route.url} ${route.httpStatus}`, schema: route.schema });
+        return compile(route);
+      };
+    },
+    buildValidator: (...args: Parameters<typeof lazy.buildValidator>) => {
+      const compile = lazy.buildValidator(...args);
+      return (route: Parameters<typeof compile>[0]) => {
+        const validate = compile(route);
+        used.push({ key: validatorKey(route), precompiled: validate === ROUTE_VALIDATORS[validatorKey(route)] });
+        return validate;
+      };
+    },
+  };
+  const api = await buildApp({ store, config: () => loaded, runs, compilers });
+  t.teardown(async () => {
+    await api.app.close();
+    store.close();
+  });
+  t.ok(used.length >= 10, `${used.length} route parts with a request schema`);
+  for (const u of used.filter((x) => !x.key.startsWith('HEAD '))) t.ok(u.precompiled, `${u.key}: precompiled`);
+  const bad: Array<[string, string, object | undefined, RegExp]> = [
+    ['GET', '/v1/runs?limit=0', undefined, /limit/],
+    ['GET', '/v1/runs/not-a-run', undefined, /id|pattern/],
+    ['POST', '/v1/runs', { bundle: 'transport', extra: 1 }, /additional|bundle/],
+    ['GET', '/v1/delta?from=yesterday', undefined, /from/],
+    ['GET', '/v1/snapshots/2026-13', undefined, /month|pattern/],
+  ];
+  for (const [method, url, payload, message] of bad) {
+    const res = await api.app.inject({ method: method as 'GET', url, payload, headers: AUTH });
+    t.equal(res.statusCode, 400, `${method} ${url} → 400`);
+    t.match(res.json().message, message, `${method} ${url}: ${res.json().message}`);
+  }
+  const ok = await api.app.inject({ method: 'GET', url: '/v1/runs?limit=5', headers: AUTH });
+  t.equal(ok.statusCode, 200, 'a valid query passes');
+
+  // fast-json-stringify builds an ajv instance (~1 MB that stays) for any
+  // anyOf, oneOf or if in a response schema: `nullable` says T | null instead.
+  const combinators = (s: unknown): string[] =>
+    s && typeof s === 'object' ? Object.entries(s).flatMap(([k, v]) => (['anyOf', 'oneOf', 'if'].includes(k) ? [k] : combinators(v))) : [];
+  t.ok(responses.length >= 10, `${responses.length} response schemas`);
+  for (const r of responses) t.same(combinators(r.schema), [], `${r.route}: no anyOf, oneOf or if`);
+});
+
+t.test('agent/api/route-validators.generated.ts is ajv\'s code of the routes as they are (run `npm run gen:docs`)', async (t) => {
+  const onDisk = readFileSync(new URL('../../../agent/api/route-validators.generated.ts', import.meta.url), 'utf8');
+  t.equal(onDisk, await routeValidatorsModule());
+});
+
+t.test('agent/api/schemas.generated.ts is the JSON of agent/api/schemas.ts (run `npm run gen:docs`)', async (t) => {
+  const onDisk = readFileSync(new URL('../../../agent/api/schemas.generated.ts', import.meta.url), 'utf8');
+  t.equal(onDisk, apiSchemasModule());
+});
