@@ -8,14 +8,16 @@ const UNIT = new URL('../../systemd/pathaudit.service', import.meta.url).pathnam
 const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
 const available = analyze.status === 0;
 
-t.test('systemd-analyze security --offline=true rates pathaudit.service at 1.5 or lower', { skip: available ? false : 'systemd-analyze not installed (apt-get install -y systemd)' }, async (t) => {
+t.test('systemd-analyze security --offline=true rates pathaudit.service at 1.7 or lower (OK)', { skip: available ? false : 'systemd-analyze not installed (apt-get install -y systemd)' }, async (t) => {
   const out = execFileSync('systemd-analyze', ['security', '--offline=true', '--no-pager', UNIT], { encoding: 'utf8' });
   const m = /Overall exposure level for pathaudit\.service: ([\d.]+) (\w+)/.exec(out);
   t.ok(m, 'systemd-analyze printed an overall exposure');
   const exposure = Number(m![1]);
   t.comment(`systemd-analyze exposure: ${exposure} ${m![2]} (${analyze.stdout.split('\n')[0]})`);
   console.log(`# pathaudit.service exposure: ${exposure} ${m![2]}`);
-  t.ok(exposure <= 1.5, `exposure ${exposure} ≤ 1.5`);
+  // 1.5 with PrivateDevices=yes; device-link needs the host's /dev (see the unit): +0.2.
+  t.ok(exposure <= 1.7, `exposure ${exposure} ≤ 1.7`);
+  t.equal(m![2], 'OK', 'systemd rates it OK');
 });
 
 t.test('the unit keeps what the daemon needs and documents each exception', async (t) => {
