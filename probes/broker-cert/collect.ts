@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import tls from 'node:tls';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { reasonOf } from '../reason.js';
-import { resourceOf, brokerResource } from '../broker-transport/collect.js';
+import { brokerResource, listenerResource } from '../resources.js';
 import { safeUrl } from '../http.js';
 import { describeFailure, tlsHandshake } from '../tls.js';
 import { collectAccounts } from '../gateway-guardrails/accounts.js';
@@ -40,7 +40,7 @@ export function endpointsOf(config: PathauditConfig): Endpoint[] {
   if (b) {
     for (const l of b.listeners.filter((x) => x.tls)) {
       const host = l.host ?? b.host;
-      out.push({ kind: 'broker', resource: resourceOf(l, host), host, port: l.port, dialName: b.servername ?? host, caFile: b.ca_file, caWhere: 'broker.ca_file', certFile: b.cert_file });
+      out.push({ kind: 'broker', resource: listenerResource(l, host), host, port: l.port, dialName: b.servername ?? host, caFile: b.ca_file, caWhere: 'broker.ca_file', certFile: b.cert_file });
     }
   }
   const i = config.ingest;

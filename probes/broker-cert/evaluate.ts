@@ -2,7 +2,7 @@
 // files read by collect(). One result per control per TLS endpoint (BC-01..08)
 // and one per key file (BC-09).
 import type { PathauditConfig } from '../../config/schema/index.js';
-import { brokerResource } from '../broker-transport/collect.js';
+import { brokerResource } from '../resources.js';
 import type { ControlResult, Evidence, EvaluateInput } from '../types.js';
 import { daysLeft, describeValidity, isExpired, isNotYetValid, matchName, weakKeyReason, weakSignatureReason, type CertFacts } from '../x509.js';
 import { accountsThatRead, membersOf, readersOf, type AccountFacts, type AccountsEvidence } from '../gateway-guardrails/accounts.js';
