@@ -35,6 +35,22 @@ export function notCollected(control: string, resource: string, key: string): Co
   return { control, resource, status: 'error', detail: `no "${key}" evidence was collected, so this control could not be judged`, evidence: [] };
 }
 
+/**
+ * A source recorded as an Observation, as its controls read it: the observed
+ * facts and the record's key, or the result each control gets without them
+ * (`skipped` when the source is absent, `error` when it failed or no record
+ * was collected).
+ */
+export type Seen<T> = { facts: { state: 'observed' } & T; key: string } | { result: (control: string, resource: string) => ControlResult };
+
+export function seen<T>(ev: Evidence<Observation<T>> | undefined, key: string): Seen<T> {
+  if (!ev) return { result: (control, resource) => notCollected(control, resource, key) };
+  const d = ev.data;
+  if (d.state === 'absent') return { result: (control, resource) => ({ control, resource, status: 'skipped', detail: d.reason, evidence: [ev.key] }) };
+  if (d.state === 'failed') return { result: (control, resource) => ({ control, resource, status: 'error', detail: d.reason, evidence: [ev.key] }) };
+  return { facts: d, key: ev.key };
+}
+
 /** One record with a fixed key, kind and resource. */
 export interface EvidenceDeclaration<D> {
   readonly key: string;

@@ -2,16 +2,17 @@
 // Endpoints are every TLS broker listener and, when it is https, the ingest
 // endpoint. Files named in the config (trust anchor, certificate on disk, key)
 // are read here; of the key only stat() is ever taken, never its bytes.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type { PathauditConfig } from '../../config/schema/index.js';
+import { statKeyFile } from '../file-mode.js';
 import { reasonOf } from '../reason.js';
 import { brokerResource, listenerResource } from '../resources.js';
 import { safeUrl } from '../http.js';
 import { describeFailure, tlsHandshake } from '../tls.js';
-import { collectAccounts } from '../gateway-guardrails/accounts.js';
-import { collectProcesses } from '../gateway-guardrails/processes.js';
-import { systemView } from '../gateway-guardrails/system.js';
+import { collectAccounts } from '../accounts.js';
+import { collectProcesses } from '../processes.js';
+import { systemView } from '../system.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { parseCertificate, readCertificates, verifyChain, type CertFacts, type ChainVerdict } from '../x509.js';
 
@@ -81,16 +82,6 @@ export interface ChainData {
   openssl: { authorized: boolean; error: string | null } | { failure: string };
 }
 
-export interface KeyFileData {
-  file: string;
-  mode?: string;
-  uid?: number;
-  gid?: number;
-  groupReadable?: boolean;
-  otherReadable?: boolean;
-  error?: string;
-}
-
 export const servedKey = (e: Endpoint) => `served ${e.resource}`;
 export const chainKey = (e: Endpoint) => `chain ${e.resource}`;
 export const anchorKey = (file: string) => `trust-anchor ${file}`;
@@ -113,17 +104,6 @@ function readCertFile(file: string): { data: FileCertData; ders: Buffer[]; pem: 
 }
 
 type Anchors = Map<string, ReturnType<typeof readCertFile>>;
-
-/** stat() only: the key's bytes are never read (they must never reach evidence). */
-export function statKeyFile(file: string): KeyFileData {
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) return { file, error: `${file}: not a regular file` };
-    return { file, mode: `0${(st.mode & 0o777).toString(8)}`, uid: st.uid, gid: st.gid, groupReadable: Boolean(st.mode & 0o040), otherReadable: Boolean(st.mode & 0o004) };
-  } catch (err) {
-    return { file, error: `${file}: ${reasonOf(err)}` };
-  }
-}
 
 const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
 

@@ -3,10 +3,11 @@
 // and one per key file (BC-09).
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { brokerResource } from '../resources.js';
+import type { KeyFileData } from '../file-mode.js';
 import type { ControlResult, Evidence, EvaluateInput } from '../types.js';
 import { daysLeft, describeValidity, isExpired, isNotYetValid, matchName, weakKeyReason, weakSignatureReason, type CertFacts } from '../x509.js';
-import { accountsThatRead, membersOf, readersOf, type AccountFacts, type AccountsEvidence } from '../gateway-guardrails/accounts.js';
-import type { ProcessesEvidence } from '../gateway-guardrails/processes.js';
+import { accountsThatRead, membersOf, readersOf, type AccountFacts, type AccountsEvidence } from '../accounts.js';
+import type { ProcessesEvidence } from '../processes.js';
 import {
   ACCOUNTS_KEY,
   BROKER_PROCESSES_KEY,
@@ -20,7 +21,6 @@ import {
   type ChainData,
   type Endpoint,
   type FileCertData,
-  type KeyFileData,
   type ServedData,
 } from './collect.js';
 
