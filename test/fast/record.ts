@@ -562,13 +562,17 @@ async function main(): Promise<void> {
   console.log(`${written.length} cases written under ${CASES_DIR} in ${Math.round((performance.now() - started) / 1000)} s`);
 }
 
-main()
-  .catch(async (err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    while (cleanups.length) await Promise.resolve(cleanups.pop()!()).catch(() => {});
-    // Lab clients may keep sockets open a moment after close.
-    setTimeout(() => process.exit(), 100).unref();
-  });
+// Only on request: a test runner handed this folder runs every file in it, and
+// recording rewrites the committed cases.
+if (process.argv.includes('--write'))
+  main()
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      while (cleanups.length) await Promise.resolve(cleanups.pop()!()).catch(() => {});
+      // Lab clients may keep sockets open a moment after close.
+      setTimeout(() => process.exit(), 100).unref();
+    });
+else console.log('usage: npm run record:evidence (tsx test/fast/record.ts --write): re-records test/fixtures/evidence');
