@@ -124,8 +124,9 @@ function evaluateBt01(l: ListenerConfig, resource: string, ev: EvidenceSet): Con
   const bind = bindEvidence.find(ev, resource);
   if (!bind) return bindEvidence.missing('BT-01', resource);
   const beyond = bind.data.beyondLoopback;
-  const where =
-    beyond === null ? 'bind address unknown, assumed reachable beyond loopback' : beyond ? `bound to ${(bind.data.addresses ?? []).join(', ')}` : `bound to loopback only (${(bind.data.addresses ?? []).join(', ')})`;
+  // A stored record may say where without saying which addresses: the verdict stands, the detail says so.
+  const addresses = (bind.data.addresses ?? ['addresses not recorded']).join(', ');
+  const where = beyond === null ? 'bind address unknown, assumed reachable beyond loopback' : beyond ? `bound to ${addresses}` : `bound to loopback only (${addresses})`;
   return {
     control: 'BT-01',
     resource,
