@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { declarePerResource } from './evidence.js';
 import { reasonOf } from './reason.js';
 
 export interface TcpObservation {
@@ -15,6 +16,17 @@ export interface TcpObservation {
   reason: string | null;
   durationMs: number;
 }
+
+/** A TCP connect as recorded: where it dialled, plus what a check knows of the port (broker-transport: declared TLS, WebSocket). */
+export interface TcpConnectData extends TcpObservation {
+  host: string;
+  port: number;
+  declaredTls?: boolean;
+  websocket?: boolean;
+}
+
+/** `tcp <resource>`: the TCP connect to an endpoint (broker listeners, the ingest endpoint). */
+export const tcpEvidence = declarePerResource<TcpConnectData>({ word: 'tcp', kind: 'tcp-connect' });
 
 export function tcpConnect(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<TcpObservation> {
   const started = performance.now();

@@ -5,6 +5,7 @@
 // device-link.
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve } from 'node:path';
+import { declareEvidence } from './evidence.js';
 
 export interface RootView {
   /** Absolute root every file is read under. */
@@ -12,6 +13,14 @@ export interface RootView {
   /** True when root is `/`: the live system (sysfs, /dev and /proc are the kernel's own). */
   live: boolean;
 }
+
+export interface RootFacts {
+  root: string;
+  live: boolean;
+}
+
+/** Which root a check read the system through: recorded by every check that reads through one. */
+export const rootEvidence = declareEvidence<RootFacts>({ key: 'root', kind: 'audit-root', resource: 'gateway' });
 
 export function rootView(root: string | undefined): RootView {
   const abs = resolve(root ?? '/');

@@ -298,6 +298,16 @@ export function inspectCertificate(der: Buffer, now: Date = new Date()): { facts
 
 // ── judgement (pure) ────────────────────────────────────────────────────────
 
+/** The certificates read from a file (a trust anchor, a certificate on disk), or why they could not be. */
+export interface CertFileData {
+  file: string;
+  certificates?: CertFacts[];
+  error?: string;
+}
+
+/** A trust anchor file as recorded by broker-cert (the anchor devices pin) and device-certs (the device CA). */
+export const TRUST_ANCHOR_KIND = 'x509-trust-anchor';
+
 /** Whole days left (truncated toward zero: 9.9 days left is 9, 2.5 days ago is -2). */
 export const daysLeft = (facts: Pick<CertFacts, 'notAfter'>, now: Date) => Math.trunc((Date.parse(facts.notAfter) - now.getTime()) / DAY_MS);
 export const isExpired = (facts: CertFacts, now: Date) => Date.parse(facts.notAfter) <= now.getTime();

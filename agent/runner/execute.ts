@@ -111,7 +111,8 @@ function boundDetail(detail: string): string {
   return `${detail.slice(0, head)} … [${detail.length - MAX_DETAIL_CHARS} characters cut; see the evidence] … ${detail.slice(-tail)}`;
 }
 
-function resultsForAll(check: Check, status: 'skipped' | 'error', detail: string): ControlResult[] {
+/** Every control of a check with one status: a check not configured (skipped) or whose collect failed (error). */
+export function resultsForAll(check: Pick<Check, 'id' | 'controls'>, status: 'skipped' | 'error', detail: string): ControlResult[] {
   return check.controls.map((c) => ({ control: c.id, resource: check.id, status, detail, evidence: [] }));
 }
 
@@ -121,7 +122,7 @@ function resultsForAll(check: Check, status: 'skipped' | 'error', detail: string
  * without evidence (such a result becomes `error`: a judgement without an
  * observation is a defect, not a verdict).
  */
-function enforceContract(check: Check, results: ControlResult[], evidenceKeys: Set<string>): ControlResult[] {
+export function enforceContract(check: Pick<Check, 'id' | 'controls'>, results: ControlResult[], evidenceKeys: ReadonlySet<string>): ControlResult[] {
   const known = new Set(check.controls.map((c) => c.id));
   const out: ControlResult[] = [];
   for (const r of results) {

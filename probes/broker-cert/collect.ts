@@ -2,107 +2,32 @@
 // Endpoints are every TLS broker listener and, when it is https, the ingest
 // endpoint. Files named in the config (trust anchor, certificate on disk, key)
 // are read here; of the key only stat() is ever taken, never its bytes.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
-import type { PathauditConfig } from '../../config/schema/index.js';
+import { accountsEvidence, collectAccounts } from '../accounts.js';
+import { statKeyFile } from '../file-mode.js';
+import { collectProcesses } from '../processes.js';
 import { reasonOf } from '../reason.js';
-import { resourceOf, brokerResource } from '../broker-transport/collect.js';
-import { safeUrl } from '../http.js';
+import { systemView } from '../system.js';
 import { describeFailure, tlsHandshake } from '../tls.js';
-import { collectAccounts } from '../gateway-guardrails/accounts.js';
-import { collectProcesses } from '../gateway-guardrails/processes.js';
-import { systemView } from '../gateway-guardrails/system.js';
 import type { CollectContext, Evidence } from '../types.js';
-import { parseCertificate, readCertificates, verifyChain, type CertFacts, type ChainVerdict } from '../x509.js';
-
-/** One TLS endpoint whose served certificate is judged. */
-export interface Endpoint {
-  kind: 'broker' | 'ingest';
-  resource: string;
-  host: string;
-  port: number;
-  /** The name (or IP) devices dial: SNI and the BC-03 match. */
-  dialName: string;
-  caFile?: string;
-  caWhere: string;
-  /** Certificate file on disk (broker only; BC-08). */
-  certFile?: string;
-  /** The ingest client certificate to present, when the relay requires one (ingest.auth type client-cert): a relay that verifies clients may refuse the handshake without it. */
-  clientCert?: { certFile: string; keyFile: string };
-}
-
-/** The same resource id as ingest-auth's (without userinfo or query), so both checks speak of one endpoint. */
-export const ingestResource = (url: string) => `ingest ${safeUrl(url)}`;
-
-export function endpointsOf(config: PathauditConfig): Endpoint[] {
-  const out: Endpoint[] = [];
-  const b = config.broker;
-  if (b) {
-    for (const l of b.listeners.filter((x) => x.tls)) {
-      const host = l.host ?? b.host;
-      out.push({ kind: 'broker', resource: resourceOf(l, host), host, port: l.port, dialName: b.servername ?? host, caFile: b.ca_file, caWhere: 'broker.ca_file', certFile: b.cert_file });
-    }
-  }
-  const i = config.ingest;
-  if (i && i.url.startsWith('https://')) {
-    const u = new URL(i.url);
-    const host = u.hostname.replace(/^\[|\]$/g, '');
-    const a = i.auth;
-    const clientCert = a?.type === 'client-cert' && a.cert_file && a.key_file ? { certFile: a.cert_file, keyFile: a.key_file } : undefined;
-    out.push({ kind: 'ingest', resource: ingestResource(i.url), host, port: Number(u.port || 443), dialName: i.servername ?? host, caFile: i.ca_file, caWhere: 'ingest.ca_file', clientCert });
-  }
-  return out;
-}
-
-export interface ServedData {
-  host: string;
-  port: number;
-  dialName: string;
-  handshake: { ok: true; protocol: string } | { ok: false; failure: string };
-  leaf?: CertFacts;
-  /** Further certificates the server sent, in order. */
-  chain?: CertFacts[];
-  /** DER (base64) of the leaf and chain, so anyone can re-verify; public data. */
-  leafDer?: string;
-  chainDer?: string[];
-  parseError?: string;
-}
-
-export interface FileCertData {
-  file: string;
-  certificates?: CertFacts[];
-  error?: string;
-}
-
-export interface ChainData {
-  anchorFile: string;
-  verdict: ChainVerdict;
-  /** What OpenSSL's verifier said in a handshake with the anchor as the only CA (includes time checks; hostname not checked). */
-  openssl: { authorized: boolean; error: string | null } | { failure: string };
-}
-
-export interface KeyFileData {
-  file: string;
-  mode?: string;
-  uid?: number;
-  gid?: number;
-  groupReadable?: boolean;
-  otherReadable?: boolean;
-  error?: string;
-}
-
-export const servedKey = (e: Endpoint) => `served ${e.resource}`;
-export const chainKey = (e: Endpoint) => `chain ${e.resource}`;
-export const anchorKey = (file: string) => `trust-anchor ${file}`;
-export const diskCertKey = (file: string) => `cert-file ${file}`;
-export const keyFileKey = (file: string) => `key-file ${file}`;
-/** Local accounts (under guardrails.root) and the broker processes: who must read the key, and who can. */
-export const ACCOUNTS_KEY = 'accounts';
-export const BROKER_PROCESSES_KEY = 'broker-processes';
-export const keyFileResource = (file: string) => `key-file ${file}`;
+import { parseCertificate, readCertificates, verifyChain, type CertFileData } from '../x509.js';
+import {
+  anchorEvidence,
+  brokerProcessesEvidence,
+  chainEvidence,
+  diskCertEvidence,
+  endpointsOf,
+  keyFileEvidence,
+  keyFileResource,
+  servedEvidence,
+  type ChainData,
+  type Endpoint,
+  type ServedData,
+} from './evidence.js';
 
 /** The certificates in a file, as evidence data plus the raw DER and PEM text (kept out of evidence: the facts say it). */
-function readCertFile(file: string): { data: FileCertData; ders: Buffer[]; pem: string } {
+function readCertFile(file: string): { data: CertFileData; ders: Buffer[]; pem: string } {
   try {
     const raw = readFileSync(file);
     const { ders } = readCertificates(raw);
@@ -113,17 +38,6 @@ function readCertFile(file: string): { data: FileCertData; ders: Buffer[]; pem: 
 }
 
 type Anchors = Map<string, ReturnType<typeof readCertFile>>;
-
-/** stat() only: the key's bytes are never read (they must never reach evidence). */
-export function statKeyFile(file: string): KeyFileData {
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) return { file, error: `${file}: not a regular file` };
-    return { file, mode: `0${(st.mode & 0o777).toString(8)}`, uid: st.uid, gid: st.gid, groupReadable: Boolean(st.mode & 0o040), otherReadable: Boolean(st.mode & 0o004) };
-  } catch (err) {
-    return { file, error: `${file}: ${reasonOf(err)}` };
-  }
-}
 
 const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
 
@@ -170,11 +84,11 @@ async function collectEndpoint(e: Endpoint, anchors: Anchors, ctx: CollectContex
     client = clientIdentity(e, ctx);
   } catch (err) {
     const served: ServedData = { host: e.host, port: e.port, dialName: e.dialName, handshake: { ok: false, failure: `client certificate for the handshake unreadable: ${reasonOf(err)}` } };
-    return [{ key: servedKey(e), kind: 'tls-served-certificate', resource: e.resource, data: served }];
+    return [servedEvidence.of(e.resource, served)];
   }
   const hs = await tlsHandshake({ host: e.host, port: e.port, servername: e.dialName, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal }, client);
   const served: ServedData = { host: e.host, port: e.port, dialName: e.dialName, handshake: hs.ok ? { ok: true, protocol: hs.protocol } : { ok: false, failure: describeFailure(hs) } };
-  ev.push({ key: servedKey(e), kind: 'tls-served-certificate', resource: e.resource, data: served });
+  ev.push(servedEvidence.of(e.resource, served));
   if (!hs.ok) return ev;
   if (!hs.peerCertificateDer) {
     served.parseError = 'the server sent no certificate';
@@ -195,7 +109,7 @@ async function collectEndpoint(e: Endpoint, anchors: Anchors, ctx: CollectContex
   if (e.caFile && anchor?.data.certificates) {
     const verdict = verifyChain(leafDer, chainDer, anchor.ders);
     const openssl = await opensslVerify(e, anchor.pem, ctx, client);
-    ev.push({ key: chainKey(e), kind: 'x509-chain-validation', resource: e.resource, data: { anchorFile: e.caFile, verdict, openssl } satisfies ChainData });
+    ev.push(chainEvidence.of(e.resource, { anchorFile: e.caFile, verdict, openssl } satisfies ChainData));
   }
   return ev;
 }
@@ -211,19 +125,19 @@ export async function collectBrokerCert(ctx: CollectContext): Promise<Evidence[]
     if (e.caFile && !anchors.has(e.caFile)) {
       const read = readCertFile(e.caFile);
       anchors.set(e.caFile, read);
-      ev.push({ key: anchorKey(e.caFile), kind: 'x509-trust-anchor', resource: e.kind === 'broker' ? brokerResource(config.broker!) : e.resource, data: { ...read.data, where: e.caWhere } });
+      ev.push(anchorEvidence.of({ ...e, caFile: e.caFile }, { ...read.data, where: e.caWhere }));
     }
   }
+  // One file for every broker listener: read once, on the broker's resource.
+  const onDisk = endpoints.find((e) => e.kind === 'broker' && e.certFile);
+  if (onDisk?.certFile) ev.push(diskCertEvidence.of({ ...onDisk, certFile: onDisk.certFile }, readCertFile(onDisk.certFile).data));
   const b = config.broker;
-  if (b?.cert_file && endpoints.some((e) => e.kind === 'broker'))
-    ev.push({ key: diskCertKey(b.cert_file), kind: 'x509-file', resource: brokerResource(b), data: readCertFile(b.cert_file).data });
   if (b?.key_file) {
-    ev.push({ key: keyFileKey(b.key_file), kind: 'file-mode', resource: keyFileResource(b.key_file), data: statKeyFile(b.key_file) });
+    ev.push(keyFileEvidence.of(b.key_file, statKeyFile(b.key_file)));
     // Accounts are read where the guardrails read the system (guardrails.root, default /), so fixture trees can stand in for it.
     const view = systemView(config.guardrails?.root, ctx.signal, ctx.stepTimeoutMs);
-    ev.push({ key: ACCOUNTS_KEY, kind: 'local-accounts', resource: keyFileResource(b.key_file), data: await collectAccounts(view) });
-    if (!b.user)
-      ev.push({ key: BROKER_PROCESSES_KEY, kind: 'process-owners', resource: keyFileResource(b.key_file), data: await collectProcesses(view, { broker: config.guardrails?.process_names?.broker, relay: [] }) });
+    ev.push(accountsEvidence.of(keyFileResource(b.key_file), await collectAccounts(view)));
+    if (!b.user) ev.push(brokerProcessesEvidence.of(b.key_file, await collectProcesses(view, { broker: config.guardrails?.process_names?.broker, relay: [] })));
   }
 
   const perEndpoint = await Promise.all(endpoints.map((e) => collectEndpoint(e, anchors, ctx)));

@@ -1,9 +1,6 @@
-import type { ControlMeta } from '../types.js';
+import { STANDARDS, type ControlMeta } from '../types.js';
 
-const E = 'ETSI EN 303 645';
-const C = 'IEC 62443-4-2';
-const R = 'EU CRA Annex I part I(2)';
-const N = 'NIST IR 8259A';
+const { E, C, R, N } = STANDARDS;
 
 const RERUN = 'Rerun `pathaudit run --check broker-sessions` once the window (broker.log_window_h) no longer holds the old lines';
 

@@ -4,37 +4,24 @@
 import type { BrokerConfig, ListenerConfig } from '../../config/schema/index.js';
 import { setMaxListeners } from 'node:events';
 import { mqttConnectAuto, type ConnectObservation, type ProtocolHint, type SessionTls } from '../mqtt.js';
-import type { TlsAlert } from '../tls-alert.js';
-import { isLoopback, listeningSockets, tcpConnect, wsUpgradeProbe, type TcpObservation } from '../net.js';
+import { isLoopback, listeningSockets, tcpConnect, wsUpgradeProbe } from '../net.js';
+import { brokerResource, listenerResource } from '../resources.js';
 import { speaksTls } from '../tls/judge.js';
 import { scanTls, type TlsScan } from '../tls/scan.js';
 import type { CollectContext, Evidence } from '../types.js';
+import {
+  anonymousEvidence,
+  bindEvidence,
+  clientAuthEvidence,
+  declaredListenersEvidence,
+  plaintextFallbackEvidence,
+  tcpEvidence,
+  tlsScanEvidence,
+  wsUpgradeEvidence,
+  type ClientAuthData,
+} from './evidence.js';
 import { collectIdentity } from './identity.js';
-import { brokerResource, resourceOf, targetOf, type ListenerFacts } from './resources.js';
-
-export { brokerResource, resourceOf, type ListenerFacts } from './resources.js';
-
-export interface AnonymousData {
-  identity: 'anonymous';
-  transport: string;
-  attempts: ConnectObservation[];
-}
-
-/**
- * How a TLS listener treats a client without a certificate, as the anonymous
- * MQTT-over-TLS session saw it (node:tls, no client certificate offered).
- */
-export interface ClientAuthData {
-  source: string;
-  /** Version the client saw negotiated before the server's answer (null: the handshake never completed client-side). */
-  protocol: string | null;
-  /** Alert the server ended the session with, if any. */
-  alert: TlsAlert | null;
-  /** Whether the session got as far as an MQTT CONNACK (the server took a client without a certificate). */
-  mqttReached: boolean;
-  // Whether the server sent a CertificateRequest, and its CA names, are read
-  // from the listener's TLS scan (node:tls does not expose them).
-}
+import { targetOf, type ListenerFacts } from './listener.js';
 
 /** The TLS facts of the last attempt of a session (TLS targets only). */
 export function clientAuthFrom(attempts: ConnectObservation[]): ClientAuthData {
@@ -50,27 +37,24 @@ export function clientAuthFrom(attempts: ConnectObservation[]): ClientAuthData {
 
 async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: CollectContext, bound: Map<number, string[]> | null, hints?: Map<string, ProtocolHint>): Promise<Evidence[]> {
   const host = l.host ?? broker.host;
-  const resource = resourceOf(l, host);
+  const resource = listenerResource(l, host);
   const ev: Evidence[] = [];
   ctx.progress?.(`${resource}: TCP`);
   const tcp = await tcpConnect(host, l.port, ctx.stepTimeoutMs, ctx.signal);
-  ev.push({ key: `tcp ${resource}`, kind: 'tcp-connect', resource, data: { host, port: l.port, declaredTls: l.tls, websocket: l.websocket ?? false, ...tcp } });
+  ev.push(tcpEvidence.of(resource, { host, port: l.port, declaredTls: l.tls, websocket: l.websocket ?? false, ...tcp }));
 
   // Where the socket is bound decides BT-01's severity. Known only when the
   // broker runs on this host (we dial loopback); a remote broker reached over a
   // non-loopback address is by definition reachable beyond loopback.
   const addresses = isLoopback(host) ? (bound?.get(l.port) ?? null) : [host];
-  ev.push({
-    key: `bind ${resource}`,
-    kind: 'listen-address',
-    resource,
-    data: {
+  ev.push(
+    bindEvidence.of(resource, {
       port: l.port,
       addresses,
       source: isLoopback(host) ? (bound ? '/proc/net/tcp, /proc/net/tcp6' : 'unavailable') : 'dialled address',
       beyondLoopback: addresses === null ? null : addresses.some((a) => !isLoopback(a)),
-    },
-  });
+    }),
+  );
   if (!tcp.reachable) return ev;
 
   const tasks: Array<Promise<void>> = [];
@@ -80,7 +64,7 @@ async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: Col
       (async () => {
         ctx.progress?.(`${resource}: TLS versions and cipher suites`);
         scan = await scanTls({ host, port: l.port, servername: broker.servername, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal });
-        ev.push({ key: `tls-scan ${resource}`, kind: 'tls-scan', resource, data: scan });
+        ev.push(tlsScanEvidence.of(resource, scan));
       })(),
     );
   }
@@ -88,11 +72,11 @@ async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: Col
     (async () => {
       ctx.progress?.(`${resource}: anonymous CONNECT`);
       const { attempts } = await mqttConnectAuto(targetOf(l, host, broker, ctx), { protocol: broker.protocol }, false, hints?.get(l.name));
-      ev.push({ key: `anonymous ${resource}`, kind: 'mqtt-connack', resource, data: { identity: 'anonymous', transport: l.websocket ? (l.tls ? 'wss' : 'ws') : l.tls ? 'mqtts' : 'mqtt', attempts } satisfies AnonymousData });
+      ev.push(anonymousEvidence.of(resource, { identity: 'anonymous', transport: l.websocket ? (l.tls ? 'wss' : 'ws') : l.tls ? 'mqtts' : 'mqtt', attempts }));
       // The same session is the observation of client-certificate enforcement:
       // a server that requires one ends it on an alert (TLS 1.3: after the
       // client saw the handshake complete, so only a real session shows it).
-      if (l.tls) ev.push({ key: `tls-client-auth ${resource}`, kind: 'tls-client-auth', resource, data: clientAuthFrom(attempts) });
+      if (l.tls) ev.push(clientAuthEvidence.of(resource, clientAuthFrom(attempts)));
     })(),
   );
   if (!l.tls) {
@@ -100,7 +84,7 @@ async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: Col
       (async () => {
         const path = l.ws_path ?? '/mqtt';
         const upgrade = await wsUpgradeProbe(host, l.port, path, ctx.stepTimeoutMs, ctx.signal);
-        ev.push({ key: `ws-upgrade ${resource}`, kind: 'ws-upgrade', resource, data: upgrade });
+        ev.push(wsUpgradeEvidence.of(resource, upgrade));
       })(),
     );
   }
@@ -110,7 +94,7 @@ async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: Col
   const scanned = scan as TlsScan | null; // assigned inside the task above
   if (l.tls && scanned && !speaksTls(scanned)) {
     const { attempts } = await mqttConnectAuto(targetOf(l, host, broker, ctx, false), { protocol: broker.protocol });
-    ev.push({ key: `plaintext-fallback ${resource}`, kind: 'mqtt-connack', resource, data: { identity: 'anonymous', transport: 'mqtt (plaintext, on a listener declared TLS)', attempts } });
+    ev.push(plaintextFallbackEvidence.of(resource, { identity: 'anonymous', transport: 'mqtt (plaintext, on a listener declared TLS)', attempts }));
   }
   return ev;
 }
@@ -154,11 +138,12 @@ export async function collectBrokerTransport(ctx: CollectContext): Promise<Evide
   ]);
   const evidence = [...perListener.flat(), ...identity];
   const planned = plannedIdentityListener(broker);
-  evidence.push({
-    key: `listeners ${brokerResource(broker)}`,
-    kind: 'declared-listeners',
-    resource: brokerResource(broker),
-    data: { listeners: broker.listeners.map((l) => ({ resource: resourceOf(l, l.host ?? broker.host), tls: l.tls, websocket: l.websocket ?? false })), identityListener: pref ? resourceOf(pref.listener, pref.host) : null, plannedIdentityListener: planned ? resourceOf(planned, planned.host ?? broker.host) : null },
-  });
+  evidence.push(
+    declaredListenersEvidence.of(brokerResource(broker), {
+      listeners: broker.listeners.map((l) => ({ resource: listenerResource(l, l.host ?? broker.host), tls: l.tls, websocket: l.websocket ?? false })),
+      identityListener: pref ? listenerResource(pref.listener, pref.host) : null,
+      plannedIdentityListener: planned ? listenerResource(planned, planned.host ?? broker.host) : null,
+    }),
+  );
   return evidence;
 }

@@ -1,16 +1,27 @@
 // broker-transport judgement: a pure function of the evidence and the config.
 import type { ListenerConfig } from '../../config/schema/index.js';
+import { indexEvidence, type EvidenceSet } from '../evidence.js';
 import type { ConnectObservation, DeliveredTopic, ReadObservation } from '../mqtt.js';
-import type { TcpObservation, UpgradeObservation } from '../net.js';
+import type { TcpConnectData } from '../net.js';
+import { brokerResource, listenerResource } from '../resources.js';
 import { CLIENT_CERTIFICATE_ALERTS } from '../tls-alert.js';
 import { judgeCipherSuites, judgeProtocolVersions, speaksTls as scanSpeaksTls } from '../tls/judge.js';
-import type { TlsScan } from '../tls/scan.js';
 import type { ControlResult, EvaluateInput, Evidence } from '../types.js';
-import type { AnonymousData, ClientAuthData } from './collect.js';
-import { outsideScope, refusedForCertificate, type DefaultCredData, type SubscribeData, type SysWitnessData } from './identity.js';
-import { brokerResource, resourceOf } from './resources.js';
-
-type Find = <D>(key: string) => Evidence<D> | undefined;
+import {
+  anonymousEvidence,
+  bindEvidence,
+  clientAuthEvidence,
+  declaredListenersEvidence,
+  defaultCredentialsEvidence,
+  plaintextFallbackEvidence,
+  subscribeEvidence,
+  sysWitnessEvidence,
+  tcpEvidence,
+  tlsScanEvidence,
+  wsUpgradeEvidence,
+  type DeclaredListenersData,
+} from './evidence.js';
+import { outsideScope, refusedForCertificate } from './identity.js';
 
 const lastAttempt = (attempts: ConnectObservation[]) => attempts[attempts.length - 1];
 
@@ -21,7 +32,7 @@ function describeAttempt(a: ConnectObservation | undefined): string {
 }
 
 /** A port that refuses TCP connections (ECONNREFUSED): nothing listens there. An observation, unlike a timeout. */
-const closed = (tcp: Evidence<TcpObservation>) => !tcp.data.reachable && tcp.data.code === 'ECONNREFUSED';
+const closed = (tcp: Evidence<TcpConnectData>) => !tcp.data.reachable && tcp.data.code === 'ECONNREFUSED';
 
 /**
  * A listener that could not be reached while others answer. A closed port
@@ -29,7 +40,7 @@ const closed = (tcp: Evidence<TcpObservation>) => !tcp.data.reachable && tcp.dat
  * (BT-01/BT-02, which judge exposure, pass on it before reaching here). A
  * timeout or any other failure is not an observation: error.
  */
-function unreachable(tcp: Evidence<TcpObservation>, control: string, resource: string): ControlResult {
+function unreachable(tcp: Evidence<TcpConnectData>, control: string, resource: string): ControlResult {
   if (closed(tcp)) return { control, resource, status: 'skipped', detail: 'no listener: nothing to judge (the port refuses TCP connections, ECONNREFUSED)', evidence: [tcp.key], gone: true };
   return {
     control,
@@ -45,9 +56,9 @@ function unreachable(tcp: Evidence<TcpObservation>, control: string, resource: s
  * ServerHello back. The one place this is decided (BT-01, BT-05, BT-08 and
  * mutual-TLS recognition ask it).
  */
-export function speaksTls(resource: string, find: Find): { yes: boolean; evidence: string | null } {
-  const scan = find<TlsScan>(`tls-scan ${resource}`);
-  return { yes: Boolean(scan && scanSpeaksTls(scan.data)), evidence: scan?.key ?? null };
+export function speaksTls(resource: string, ev: EvidenceSet): { yes: true; evidence: string } | { yes: false; evidence: string | null } {
+  const scan = tlsScanEvidence.find(ev, resource);
+  return scan && scanSpeaksTls(scan.data) ? { yes: true, evidence: scan.key } : { yes: false, evidence: scan?.key ?? null };
 }
 
 export interface MutualTls {
@@ -65,44 +76,39 @@ const required = (m: MutualTls) => `client certificate required (${m.how})`;
  * handshake_failure / bad_certificate (TLS 1.2) before any MQTT answer. When a
  * TLS scan saw no CertificateRequest, a handshake failure means something else.
  */
-export function clientCertificateRequired(resource: string, find: Find): MutualTls | null {
-  const ev = find<ClientAuthData>(`tls-client-auth ${resource}`);
-  if (!ev || ev.data.mqttReached || !ev.data.alert || !CLIENT_CERTIFICATE_ALERTS.has(ev.data.alert.code)) return null;
+export function clientCertificateRequired(resource: string, ev: EvidenceSet): MutualTls | null {
+  const auth = clientAuthEvidence.find(ev, resource);
+  if (!auth || auth.data.mqttReached || !auth.data.alert || !CLIENT_CERTIFICATE_ALERTS.has(auth.data.alert.code)) return null;
   // The scan read the server's first flight: a TLS <= 1.2 server that sent no
   // CertificateRequest failed the session for another reason.
-  const requestSeen = find<TlsScan>(`tls-scan ${resource}`)?.data.clientCertificate;
+  const requestSeen = tlsScanEvidence.find(ev, resource)?.data.clientCertificate;
   if (requestSeen?.requested === false) return null;
-  const tls = speaksTls(resource, find);
+  const tls = speaksTls(resource, ev);
   if (!tls.yes) return null;
   const caNames = requestSeen?.requested ? requestSeen.caNames : null;
-  const a = ev.data.alert;
-  const after = ev.data.protocol ? ` after a ${ev.data.protocol.replace('TLSv', 'TLS ')} handshake` : ' during the handshake';
+  const a = auth.data.alert;
+  const after = auth.data.protocol ? ` after a ${auth.data.protocol.replace('TLSv', 'TLS ')} handshake` : ' during the handshake';
   const cas = caNames?.length ? `; CAs the server accepts: ${caNames.join('; ')}` : '';
   return {
     how: `a session without one ended on TLS alert ${a.code} ${a.name}${after}${cas}`,
     caNames,
-    evidence: [ev.key, ...(tls.evidence ? [tls.evidence] : [])],
+    evidence: [auth.key, ...(tls.evidence ? [tls.evidence] : [])],
   };
 }
 
-interface BindData {
-  addresses: string[] | null;
-  beyondLoopback: boolean | null;
-}
-
-function evaluateBt01(l: ListenerConfig, resource: string, find: Find): ControlResult {
-  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+function evaluateBt01(l: ListenerConfig, resource: string, ev: EvidenceSet): ControlResult {
+  const tcp = tcpEvidence.find(ev, resource);
   if (l.websocket) return { control: 'BT-01', resource, status: 'skipped', detail: 'WebSocket listener: judged by BT-08', evidence: [] };
+  if (!tcp) return tcpEvidence.missing('BT-01', resource);
   if (closed(tcp))
     return { control: 'BT-01', resource, status: 'pass', detail: 'no listener, so no plaintext exposure left: the port refuses TCP connections (ECONNREFUSED) while other listeners of the broker answer', evidence: [tcp.key] };
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-01', resource);
-  const bind = find<BindData>(`bind ${resource}`)!;
-  const plaintextEv = l.tls ? find<AnonymousData>(`plaintext-fallback ${resource}`) : find<AnonymousData>(`anonymous ${resource}`);
+  const plaintextEv = l.tls ? plaintextFallbackEvidence.find(ev, resource) : anonymousEvidence.find(ev, resource);
   if (l.tls) {
-    const tls = speaksTls(resource, find);
+    const tls = speaksTls(resource, ev);
     if (tls.yes) {
-      const mtls = clientCertificateRequired(resource, find);
-      return { control: 'BT-01', resource, status: 'pass', detail: `listener speaks TLS: not plaintext${mtls ? `; ${required(mtls)}` : ''}`, evidence: [tls.evidence!, ...(mtls?.evidence.slice(0, 1) ?? [])] };
+      const mtls = clientCertificateRequired(resource, ev);
+      return { control: 'BT-01', resource, status: 'pass', detail: `listener speaks TLS: not plaintext${mtls ? `; ${required(mtls)}` : ''}`, evidence: [tls.evidence, ...(mtls?.evidence.slice(0, 1) ?? [])] };
     }
   }
   const attempt = plaintextEv ? lastAttempt(plaintextEv.data.attempts) : undefined;
@@ -115,9 +121,12 @@ function evaluateBt01(l: ListenerConfig, resource: string, find: Find): ControlR
       evidence: [tcp.key, ...(plaintextEv ? [plaintextEv.key] : [])],
     };
   }
+  const bind = bindEvidence.find(ev, resource);
+  if (!bind) return bindEvidence.missing('BT-01', resource);
   const beyond = bind.data.beyondLoopback;
-  const where =
-    beyond === null ? 'bind address unknown, assumed reachable beyond loopback' : beyond ? `bound to ${bind.data.addresses!.join(', ')}` : `bound to loopback only (${bind.data.addresses!.join(', ')})`;
+  // A stored record may say where without saying which addresses: the verdict stands, the detail says so.
+  const addresses = (bind.data.addresses ?? ['addresses not recorded']).join(', ');
+  const where = beyond === null ? 'bind address unknown, assumed reachable beyond loopback' : beyond ? `bound to ${addresses}` : `bound to loopback only (${addresses})`;
   return {
     control: 'BT-01',
     resource,
@@ -128,21 +137,23 @@ function evaluateBt01(l: ListenerConfig, resource: string, find: Find): ControlR
   };
 }
 
-function evaluateBt02(resource: string, find: Find): ControlResult {
-  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+function evaluateBt02(resource: string, ev: EvidenceSet): ControlResult {
+  const tcp = tcpEvidence.find(ev, resource);
+  if (!tcp) return tcpEvidence.missing('BT-02', resource);
   // BT-02 judges exposure, like BT-01: a closed port is the observation that
   // no anonymous client connects there. (A broker that is down altogether is
   // "broker unreachable" before this is reached.)
   if (closed(tcp))
     return { control: 'BT-02', resource, status: 'pass', detail: 'no listener, so no anonymous access here: the port refuses TCP connections (ECONNREFUSED) while other listeners of the broker answer', evidence: [tcp.key] };
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-02', resource);
-  const anon = find<AnonymousData>(`anonymous ${resource}`)!;
+  const anon = anonymousEvidence.find(ev, resource);
+  if (!anon) return anonymousEvidence.missing('BT-02', resource);
   const a = lastAttempt(anon.data.attempts);
   if (a?.outcome === 'connack') {
     if (a.accepted) return { control: 'BT-02', resource, status: 'fail', detail: `anonymous CONNECT accepted over ${anon.data.transport}: ${describeAttempt(a)}`, evidence: [anon.key] };
     return { control: 'BT-02', resource, status: 'pass', detail: `anonymous CONNECT refused: ${describeAttempt(a)}`, evidence: [anon.key] };
   }
-  const mtls = clientCertificateRequired(resource, find);
+  const mtls = clientCertificateRequired(resource, ev);
   if (mtls)
     return {
       control: 'BT-02',
@@ -154,50 +165,59 @@ function evaluateBt02(resource: string, find: Find): ControlResult {
   return { control: 'BT-02', resource, status: 'error', detail: `anonymous CONNECT got no answer: ${describeAttempt(a)}`, evidence: [tcp.key, anon.key] };
 }
 
-function evaluateBt03(resource: string, find: Find): ControlResult {
-  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+function evaluateBt03(resource: string, ev: EvidenceSet): ControlResult {
+  const tcp = tcpEvidence.find(ev, resource);
+  if (!tcp) return tcpEvidence.missing('BT-03', resource);
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-03', resource);
-  const scan = find<TlsScan>(`tls-scan ${resource}`)!;
+  const scan = tlsScanEvidence.find(ev, resource);
+  if (!scan) return tlsScanEvidence.missing('BT-03', resource);
   const j = judgeProtocolVersions(scan.data);
   return { control: 'BT-03', resource, status: j.status, detail: j.detail, evidence: [scan.key] };
 }
 
-function evaluateBt04(resource: string, find: Find): ControlResult {
-  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+function evaluateBt04(resource: string, ev: EvidenceSet): ControlResult {
+  const tcp = tcpEvidence.find(ev, resource);
+  if (!tcp) return tcpEvidence.missing('BT-04', resource);
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-04', resource);
-  const scan = find<TlsScan>(`tls-scan ${resource}`)!;
+  const scan = tlsScanEvidence.find(ev, resource);
+  if (!scan) return tlsScanEvidence.missing('BT-04', resource);
   const j = judgeCipherSuites(scan.data);
   return { control: 'BT-04', resource, status: j.status, ...(j.severity ? { severity: j.severity } : {}), detail: j.detail, evidence: [scan.key] };
 }
 
-function evaluateBt05(listeners: Array<{ l: ListenerConfig; resource: string }>, pathResource: string, declaredKey: string, find: Find): ControlResult {
+function evaluateBt05(listeners: Array<{ l: ListenerConfig; resource: string }>, pathResource: string, declaredKey: string, ev: EvidenceSet): ControlResult {
   const tlsListeners = listeners.filter((x) => x.l.tls);
   if (!tlsListeners.length)
     return { control: 'BT-05', resource: pathResource, status: 'fail', detail: 'no listener on the path is declared TLS', evidence: [declaredKey] };
-  const handshaking = tlsListeners.filter((x) => speaksTls(x.resource, find).yes);
+  const handshaking = tlsListeners.flatMap((x) => {
+    const tls = speaksTls(x.resource, ev);
+    return tls.yes ? [{ ...x, evidence: tls.evidence }] : [];
+  });
   if (handshaking.length)
     return {
       control: 'BT-05',
       resource: pathResource,
       status: 'pass',
-      detail: `TLS spoken on ${handshaking.map((x) => `${x.resource}${clientCertificateRequired(x.resource, find) ? ' (client certificate required)' : ''}`).join(', ')}`,
-      evidence: handshaking.map((x) => speaksTls(x.resource, find).evidence!),
+      detail: `TLS spoken on ${handshaking.map((x) => `${x.resource}${clientCertificateRequired(x.resource, ev) ? ' (client certificate required)' : ''}`).join(', ')}`,
+      evidence: handshaking.map((x) => x.evidence),
     };
-  const observed = tlsListeners.filter((x) => find<TlsScan>(`tls-scan ${x.resource}`)?.data.versions.some((v) => v.status !== 'error') || find<TcpObservation>(`tcp ${x.resource}`)?.data.code === 'ECONNREFUSED');
+  const observed = tlsListeners.filter(
+    (x) => tlsScanEvidence.find(ev, x.resource)?.data.versions.some((v) => v.status !== 'error') || tcpEvidence.find(ev, x.resource)?.data.code === 'ECONNREFUSED',
+  );
   if (observed.length)
     return {
       control: 'BT-05',
       resource: pathResource,
       status: 'fail',
       detail: `listeners declared TLS completed no TLS handshake (refused, or closed): ${observed.map((x) => x.resource).join(', ')}`,
-      evidence: [declaredKey, ...observed.map((x) => (find(`tls-scan ${x.resource}`) ? `tls-scan ${x.resource}` : `tcp ${x.resource}`))],
+      evidence: [declaredKey, ...observed.map((x) => (tlsScanEvidence.find(ev, x.resource) ? tlsScanEvidence.key(x.resource) : tcpEvidence.key(x.resource)))],
     };
   return {
     control: 'BT-05',
     resource: pathResource,
     status: 'error',
     detail: `no declared TLS listener could be observed (${tlsListeners.map((x) => x.resource).join(', ')})`,
-    evidence: [declaredKey, ...tlsListeners.map((x) => `tcp ${x.resource}`)],
+    evidence: [declaredKey, ...tlsListeners.map((x) => tcpEvidence.key(x.resource))],
   };
 }
 
@@ -221,8 +241,8 @@ const subackText = (s: { granted: number | null; reason?: string }) => (s.grante
  * least two publications, so the verdict does not depend on where the window
  * fell (a rarer $SYS topic proves nothing, in every run alike).
  */
-function sysFiltered(resource: string, reads: ReadObservation, find: Find): { how: string; evidence: string } | null {
-  const witness = find<SysWitnessData>(`sys-witness ${resource}`);
+function sysFiltered(resource: string, reads: ReadObservation, ev: EvidenceSet): { how: string; evidence: string } | null {
+  const witness = sysWitnessEvidence.find(ev, resource);
   const sys = reads.subscriptions.find((s) => s.topic === '$SYS/#');
   if (!witness?.data.reads || !sys || sys.subackAtMs === null) return null;
   const seen = witness.data.reads.delivered.filter((t) => t.topic.startsWith('$'));
@@ -246,10 +266,11 @@ function sysFiltered(resource: string, reads: ReadObservation, find: Find): { ho
   return null;
 }
 
-function evaluateBt06(identityResource: string | null, find: Find, pathResource: string): ControlResult {
+function evaluateBt06(identityResource: string | null, records: EvidenceSet, pathResource: string): ControlResult {
   if (!identityResource) return { control: 'BT-06', resource: pathResource, status: 'error', detail: 'no reachable listener to open a probe session on', evidence: [] };
   const resource = identityResource;
-  const ev = find<SubscribeData>(`subscribe ${resource}`)!;
+  const ev = subscribeEvidence.find(records, resource);
+  if (!ev) return subscribeEvidence.missing('BT-06', resource);
   const d = ev.data;
   if (d.withheld)
     return {
@@ -261,7 +282,7 @@ function evaluateBt06(identityResource: string | null, find: Find, pathResource:
     };
   if (!d.reads) {
     const a = lastAttempt(d.attempts);
-    const mtls = clientCertificateRequired(resource, find);
+    const mtls = clientCertificateRequired(resource, records);
     if (mtls && !d.certificate)
       return {
         control: 'BT-06',
@@ -303,7 +324,7 @@ function evaluateBt06(identityResource: string | null, find: Find, pathResource:
   const sys = r.subscriptions.find((s) => s.topic === '$SYS/#');
   if (sys?.refused) proofs.push(`$SYS/# refused (${subackText(sys)})`);
   else if (sys) {
-    const filtered = sysFiltered(resource, r, find);
+    const filtered = sysFiltered(resource, r, records);
     if (filtered) {
       proofs.push(filtered.how);
       evidence.push(filtered.evidence);
@@ -318,18 +339,19 @@ const accepted = (attempts: ConnectObservation[]) => {
   return a?.outcome === 'connack' && a.accepted;
 };
 
-function evaluateBt07(identityResource: string | null, find: Find, pathResource: string, disabled: boolean): ControlResult {
+function evaluateBt07(identityResource: string | null, records: EvidenceSet, pathResource: string, disabled: boolean): ControlResult {
   if (disabled) return { control: 'BT-07', resource: pathResource, status: 'skipped', detail: 'disabled: broker.default_credentials is false', evidence: [] };
   if (!identityResource) return { control: 'BT-07', resource: pathResource, status: 'error', detail: 'no reachable listener to try credentials on', evidence: [] };
   const resource = identityResource;
   // A broker that lets anyone in checks no credentials: a default one
   // "accepted" there is the same defect as BT-02, not a second one.
-  const anon = find<AnonymousData>(`anonymous ${resource}`);
+  const anon = anonymousEvidence.find(records, resource);
   if (anon && accepted(anon.data.attempts))
     return { control: 'BT-07', resource, status: 'skipped', detail: `judged by BT-02: the broker checks no credentials (anonymous CONNECT accepted on ${resource})`, evidence: [anon.key] };
-  const ev = find<DefaultCredData>(`default-credentials ${resource}`)!;
+  const ev = defaultCredentialsEvidence.find(records, resource);
+  if (!ev) return defaultCredentialsEvidence.missing('BT-07', resource);
   const d = ev.data;
-  const mtls = clientCertificateRequired(resource, find);
+  const mtls = clientCertificateRequired(resource, records);
   if (!d.withCertificate && mtls && d.tried.length && d.tried.every((t) => refusedForCertificate(t.attempts)))
     return {
       control: 'BT-07',
@@ -368,16 +390,18 @@ function evaluateBt07(identityResource: string | null, find: Find, pathResource:
   return { control: 'BT-07', resource, status: 'pass', detail: `all ${d.tried.length} default credentials refused${how}`, evidence: [ev.key] };
 }
 
-function evaluateBt08(l: ListenerConfig, resource: string, find: Find): ControlResult {
-  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
+function evaluateBt08(l: ListenerConfig, resource: string, ev: EvidenceSet): ControlResult {
+  const tcp = tcpEvidence.find(ev, resource);
+  if (!tcp) return tcpEvidence.missing('BT-08', resource);
   if (!tcp.data.reachable) return unreachable(tcp, 'BT-08', resource);
   if (l.tls) {
-    const tls = speaksTls(resource, find);
-    if (tls.yes) return { control: 'BT-08', resource, status: 'pass', detail: 'listener requires TLS before any WebSocket upgrade', evidence: [tls.evidence!] };
+    const tls = speaksTls(resource, ev);
+    if (tls.yes) return { control: 'BT-08', resource, status: 'pass', detail: 'listener requires TLS before any WebSocket upgrade', evidence: [tls.evidence] };
     return { control: 'BT-08', resource, status: 'error', detail: 'listener declared TLS completed no TLS handshake (see BT-01/BT-05)', evidence: tls.evidence ? [tls.evidence] : [tcp.key] };
   }
-  const up = find<UpgradeObservation>(`ws-upgrade ${resource}`)!;
-  const anon = find<AnonymousData>(`anonymous ${resource}`);
+  const up = wsUpgradeEvidence.find(ev, resource);
+  if (!up) return wsUpgradeEvidence.missing('BT-08', resource);
+  const anon = anonymousEvidence.find(ev, resource);
   if (up.data.upgraded)
     return {
       control: 'BT-08',
@@ -397,29 +421,29 @@ function evaluateBt08(l: ListenerConfig, resource: string, find: Find): ControlR
   };
 }
 
-interface DeclaredData {
-  identityListener: string | null;
-  plannedIdentityListener?: string | null;
-}
-
 /**
  * No declared listener accepts a TCP connection: the broker is down or
  * elsewhere, and nothing of it was observed. Every control is `error`, on the
  * same resources as a run that reached it, so a delta never reads a stopped
  * broker as a hardened one.
  */
-function brokerUnreachable(listeners: Array<{ l: ListenerConfig; resource: string }>, pathResource: string, declared: Evidence<DeclaredData>, find: Find): ControlResult[] {
-  const tcpKeys = listeners.map((x) => `tcp ${x.resource}`);
-  const why = listeners.map((x) => `${x.resource}: ${find<TcpObservation>(`tcp ${x.resource}`)!.data.code ?? 'unknown'}`).join('; ');
+function brokerUnreachable(listeners: Array<{ l: ListenerConfig; resource: string }>, pathResource: string, declared: Evidence<DeclaredListenersData> | undefined, ev: EvidenceSet): ControlResult[] {
+  const tcpKeys = listeners.map((x) => tcpEvidence.key(x.resource));
+  const why = listeners
+    .map((x) => {
+      const tcp = tcpEvidence.find(ev, x.resource);
+      return `${x.resource}: ${tcp ? (tcp.data.code ?? 'unknown') : 'not probed'}`;
+    })
+    .join('; ');
   const detail = `broker unreachable: no declared listener accepts a TCP connection (${why}); nothing could be observed`;
   const err = (control: string, resource: string, evidence: string[]): ControlResult => ({ control, resource, status: 'error', detail, evidence });
   const results: ControlResult[] = [];
   for (const { l, resource } of listeners) {
-    for (const control of ['BT-01', 'BT-02', ...(l.tls ? ['BT-03', 'BT-04'] : []), 'BT-08']) results.push(err(control, resource, [`tcp ${resource}`]));
+    for (const control of ['BT-01', 'BT-02', ...(l.tls ? ['BT-03', 'BT-04'] : []), 'BT-08']) results.push(err(control, resource, [tcpEvidence.key(resource)]));
   }
   if (!listeners.some((x) => x.l.tls)) for (const control of ['BT-03', 'BT-04']) results.push(err(control, pathResource, tcpKeys));
-  results.push(err('BT-05', pathResource, [declared.key, ...tcpKeys]));
-  const identity = declared.data.plannedIdentityListener ?? pathResource;
+  results.push(err('BT-05', pathResource, [...(declared ? [declared.key] : []), ...tcpKeys]));
+  const identity = declared?.data.plannedIdentityListener ?? pathResource;
   results.push(err('BT-06', identity, tcpKeys));
   results.push(err('BT-07', identity, tcpKeys));
   return results;
@@ -427,30 +451,31 @@ function brokerUnreachable(listeners: Array<{ l: ListenerConfig; resource: strin
 
 export function evaluateBrokerTransport({ config, evidence }: EvaluateInput): ControlResult[] {
   const broker = config.broker!;
-  const byKey = new Map(evidence.map((e) => [e.key, e]));
-  const find: Find = <D>(key: string) => byKey.get(key) as Evidence<D> | undefined;
+  const ev = indexEvidence(evidence);
   const pathResource = brokerResource(broker);
-  const declared = find<DeclaredData>(`listeners ${pathResource}`)!;
-  const listeners = broker.listeners.map((l) => ({ l, resource: resourceOf(l, l.host ?? broker.host) }));
-  if (!listeners.some((x) => find<TcpObservation>(`tcp ${x.resource}`)?.data.reachable)) return brokerUnreachable(listeners, pathResource, declared, find);
+  const declared = declaredListenersEvidence.find(ev, pathResource);
+  const listeners = broker.listeners.map((l) => ({ l, resource: listenerResource(l, l.host ?? broker.host) }));
+  if (!listeners.some((x) => tcpEvidence.find(ev, x.resource)?.data.reachable)) return brokerUnreachable(listeners, pathResource, declared, ev);
 
   const results: ControlResult[] = [];
   for (const { l, resource } of listeners) {
-    results.push(evaluateBt01(l, resource, find));
-    results.push(evaluateBt02(resource, find));
+    results.push(evaluateBt01(l, resource, ev));
+    results.push(evaluateBt02(resource, ev));
     if (l.tls) {
-      results.push(evaluateBt03(resource, find));
-      results.push(evaluateBt04(resource, find));
+      results.push(evaluateBt03(resource, ev));
+      results.push(evaluateBt04(resource, ev));
     }
-    results.push(evaluateBt08(l, resource, find));
+    results.push(evaluateBt08(l, resource, ev));
   }
   if (!listeners.some((x) => x.l.tls)) {
     const why = 'no TLS listener declared (see BT-05)';
     results.push({ control: 'BT-03', resource: pathResource, status: 'skipped', detail: why, evidence: [] });
     results.push({ control: 'BT-04', resource: pathResource, status: 'skipped', detail: why, evidence: [] });
   }
-  results.push(evaluateBt05(listeners, pathResource, declared.key, find));
-  results.push(evaluateBt06(declared.data.identityListener, find, pathResource));
-  results.push(evaluateBt07(declared.data.identityListener, find, pathResource, broker.default_credentials === false));
+  // Without the declared listeners, which listener the identity probes used is unknown.
+  if (!declared) return [...results, ...['BT-05', 'BT-06', 'BT-07'].map((control) => declaredListenersEvidence.missing(control, pathResource))];
+  results.push(evaluateBt05(listeners, pathResource, declared.key, ev));
+  results.push(evaluateBt06(declared.data.identityListener, ev, pathResource));
+  results.push(evaluateBt07(declared.data.identityListener, ev, pathResource, broker.default_credentials === false));
   return results;
 }

@@ -6,9 +6,11 @@ import type { BrokerConfig } from '../../config/schema/index.js';
 import { probeCredentials, type ProbeCredentials } from '../broker-identity.js';
 import { endQuietly, mqttConnectAuto, observeReads, type ConnectObservation, type MqttTarget, type ProtocolHint, type ReadObservation } from '../mqtt.js';
 import { inScope } from '../mqtt-topic.js';
+import { listenerResource } from '../resources.js';
 import { CLIENT_CERTIFICATE_ALERTS } from '../tls-alert.js';
 import type { CollectContext, Evidence } from '../types.js';
-import { resourceOf, targetOf, type ListenerFacts } from './resources.js';
+import { defaultCredentialsEvidence, subscribeEvidence, sysWitnessEvidence, type DefaultCredData, type SubscribeData, type SysWitnessData } from './evidence.js';
+import { targetOf, type ListenerFacts } from './listener.js';
 
 /**
  * The default credential list for BT-07. Three pairs, tried once each on one
@@ -46,37 +48,13 @@ export const readScopeOf = (config: CollectContext['config']): string[] => [...(
 /** Whether a delivered topic lies outside the probe's scope ($SYS always does). */
 export const outsideScope = (scope: readonly string[], topic: string): boolean => topic.startsWith('$') || !inScope(scope, topic);
 
-export interface SubscribeData {
-  identity: string;
-  configuredIdentity: boolean;
-  /** Whether the probe's client certificate was presented. */
-  certificate: boolean;
-  /** Why the configured identity was not presented on this listener (no session was opened), else null. */
-  withheld: string | null;
-  attempts: ConnectObservation[];
-  /** What the session read on # and $SYS/#; null without a session. */
-  reads: ReadObservation | null;
-  /** The filters the probe is meant to read (telemetry.topics + broker.auth.allowed_topics). */
-  scope: string[];
-}
-
-/**
- * An anonymous session subscribed to $SYS/# alongside the probe identity: when
- * it sees the broker publish $SYS while the probe's granted subscription
- * delivers nothing, the broker filters $SYS for the probe. Null when not run.
- */
-export interface SysWitnessData {
-  attempts: ConnectObservation[];
-  reads: ReadObservation | null;
-}
-
 /** Opens the probe identity's session and reads # and $SYS/# for the window; an anonymous witness watches $SYS beside it. */
 async function collectReads(pref: ListenerFacts, broker: BrokerConfig, ctx: CollectContext, hint: ProtocolHint, creds: ProbeCredentials): Promise<Evidence[]> {
-  const resource = resourceOf(pref.listener, pref.host);
+  const resource = listenerResource(pref.listener, pref.host);
   const scope = readScopeOf(ctx.config);
   const windowMs = Math.round((broker.read_window_s ?? READ_WINDOW_S) * 1000);
   const base = { identity: creds.label, configuredIdentity: creds.configured, certificate: creds.certificate, scope };
-  if (creds.withheld) return [{ key: `subscribe ${resource}`, kind: 'mqtt-subscribe', resource, data: { ...base, withheld: creds.withheld, attempts: [], reads: null } satisfies SubscribeData }];
+  if (creds.withheld) return [subscribeEvidence.of(resource, { ...base, withheld: creds.withheld, attempts: [], reads: null })];
 
   const origin = performance.now();
   let probeDone = false;
@@ -115,22 +93,9 @@ async function collectReads(pref: ListenerFacts, broker: BrokerConfig, ctx: Coll
       })()
     : Promise.resolve(null);
   const [subscribe, sys] = await Promise.all([probe, witness]);
-  const ev: Evidence[] = [{ key: `subscribe ${resource}`, kind: 'mqtt-subscribe', resource, data: subscribe }];
-  if (sys) ev.push({ key: `sys-witness ${resource}`, kind: 'mqtt-subscribe', resource, data: sys });
+  const ev: Evidence[] = [subscribeEvidence.of(resource, subscribe)];
+  if (sys) ev.push(sysWitnessEvidence.of(resource, sys));
   return ev;
-}
-
-export interface DefaultCredData {
-  list: string;
-  /** Whether each attempt also presented the probe's client certificate (a listener that requires one). */
-  withCertificate: boolean;
-  tried: Array<{ entry: number; username: string; attempts: ConnectObservation[] }>;
-  /**
-   * With a certificate only: one CONNECT with a random user name and password.
-   * If the broker takes it, it reads the identity from the certificate and
-   * checks no password, so an accepted default says nothing.
-   */
-  control: { username: string; attempts: ConnectObservation[] } | null;
 }
 
 /** Whether a session ended on the alert a server sends to a client without a certificate. */
@@ -148,7 +113,7 @@ export const refusedForCertificate = (attempts: ConnectObservation[]) => {
  */
 async function collectDefaultCredentials(pref: ListenerFacts, broker: BrokerConfig, ctx: CollectContext, hint: ProtocolHint, creds: ProbeCredentials): Promise<Evidence[]> {
   if (broker.default_credentials === false) return [];
-  const resource = resourceOf(pref.listener, pref.host);
+  const resource = listenerResource(pref.listener, pref.host);
   const list = broker.default_credentials ?? DEFAULT_CREDENTIALS;
   const tryAll = async (target: MqttTarget) =>
     // In parallel: the number of failed attempts is what trips lockouts, not their timing.
@@ -172,7 +137,7 @@ async function collectDefaultCredentials(pref: ListenerFacts, broker: BrokerConf
     const r = await mqttConnectAuto(target, { username, password: randomBytes(18).toString('base64url'), protocol: broker.protocol }, false, hint);
     control = { username, attempts: r.attempts };
   }
-  return [{ key: `default-credentials ${resource}`, kind: 'mqtt-default-credentials', resource, data: { list: broker.default_credentials ? 'config' : 'built-in', withCertificate, tried, control } satisfies DefaultCredData }];
+  return [defaultCredentialsEvidence.of(resource, { list: broker.default_credentials ? 'config' : 'built-in', withCertificate, tried, control })];
 }
 
 export async function collectIdentity(pref: ListenerFacts, broker: BrokerConfig, ctx: CollectContext, hint: ProtocolHint): Promise<Evidence[]> {

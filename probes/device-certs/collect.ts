@@ -17,48 +17,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { reasonOf } from '../reason.js';
 import type { CollectContext, Evidence } from '../types.js';
-import { inspectCertificate, readCertificates, verifyChain, type CertFacts, type ChainVerdict } from '../x509.js';
-
-export const FLEET = 'device-fleet';
-export const deviceResource = (id: string) => `device ${id}`;
-export const certDirResource = (dir: string) => `cert-dir ${dir}`;
-export const INVENTORY_KEY = 'inventory devices';
-export const deviceKey = (id: string) => `cert device ${id}`;
-export const deviceCaKey = (file: string) => `device-ca ${file}`;
-export const certDirKey = (dir: string) => `cert-dir ${dir}`;
-
-export interface InventoryEntry {
-  id: string;
-  /** Certificate file, or null when the device has none on record. */
-  file: string | null;
-  origin: 'inventory' | 'cert_dir';
-}
-
-export interface InventoryData {
-  devices: InventoryEntry[];
-  certDir: string | null;
-  /** Files or entries ignored because their device id was already taken. */
-  duplicates: Array<{ id: string; file: string | null }>;
-}
-
-export interface DeviceCertData {
-  id: string;
-  file: string | null;
-  origin: InventoryEntry['origin'];
-  encoding?: 'pem' | 'der';
-  /** Certificates after the leaf in the same file (treated as its chain). */
-  extraCertificates?: number;
-  facts?: CertFacts;
-  /** Chain to devices.ca_file (absent when no usable device CA). */
-  chain?: ChainVerdict;
-  error?: string;
-}
-
-export interface DeviceCaData {
-  file: string;
-  certificates?: CertFacts[];
-  error?: string;
-}
+import { inspectCertificate, readCertificates, verifyChain, type CertFileData } from '../x509.js';
+import { certDirEvidence, deviceCaEvidence, deviceCertEvidence, inventoryEvidence, type DeviceCertData, type InventoryData, type InventoryEntry } from './evidence.js';
 
 const CERT_EXT = new Set(['.pem', '.crt']);
 
@@ -123,18 +83,18 @@ export async function collectDeviceCerts(ctx: CollectContext): Promise<Evidence[
         .filter((e) => (e.isFile() || e.isSymbolicLink()) && CERT_EXT.has(extname(e.name).toLowerCase()))
         .map((e) => e.name)
         .sort();
-      ev.push({ key: certDirKey(devices.cert_dir), kind: 'directory-listing', resource: certDirResource(devices.cert_dir), data: { dir: devices.cert_dir, files: dirFiles.length } });
+      ev.push(certDirEvidence.of(devices.cert_dir, { dir: devices.cert_dir, files: dirFiles.length }));
     } catch (err) {
-      ev.push({ key: certDirKey(devices.cert_dir), kind: 'directory-listing', resource: certDirResource(devices.cert_dir), data: { dir: devices.cert_dir, error: `devices.cert_dir ${devices.cert_dir}: ${reasonOf(err)}` } });
+      ev.push(certDirEvidence.of(devices.cert_dir, { dir: devices.cert_dir, error: `devices.cert_dir ${devices.cert_dir}: ${reasonOf(err)}` }));
     }
   }
   const inventory = buildInventory(devices.inventory ?? [], devices.cert_dir, dirFiles);
-  ev.push({ key: INVENTORY_KEY, kind: 'device-inventory', resource: FLEET, data: inventory });
+  ev.push(inventoryEvidence.of(inventory));
 
   // The device CA is parsed once for the whole fleet.
   let anchors: X509Certificate[] | null = null;
   if (devices.ca_file) {
-    let ca: DeviceCaData;
+    let ca: CertFileData;
     try {
       const { ders } = readCertificates(readFileSync(devices.ca_file));
       const parsed = ders.map((d) => inspectCertificate(d));
@@ -143,13 +103,13 @@ export async function collectDeviceCerts(ctx: CollectContext): Promise<Evidence[
     } catch (err) {
       ca = { file: devices.ca_file, error: `devices.ca_file ${devices.ca_file}: ${reasonOf(err)}` };
     }
-    ev.push({ key: deviceCaKey(devices.ca_file), kind: 'x509-trust-anchor', resource: `device-ca ${devices.ca_file}`, data: ca });
+    ev.push(deviceCaEvidence.of(devices.ca_file, ca));
   }
 
   ctx.progress?.(`${inventory.devices.length} device certificate(s)`);
   for (const d of inventory.devices) {
     if (ctx.signal.aborted) break;
-    ev.push({ key: deviceKey(d.id), kind: 'device-certificate', resource: deviceResource(d.id), data: readDevice(d, anchors) });
+    ev.push(deviceCertEvidence.of(d.id, readDevice(d, anchors)));
   }
   return ev;
 }

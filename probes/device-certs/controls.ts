@@ -1,9 +1,6 @@
-import type { ControlMeta } from '../types.js';
+import { STANDARDS, type ControlMeta } from '../types.js';
 
-const E = 'ETSI EN 303 645';
-const I = 'OWASP ISVS';
-const C = 'IEC 62443-4-2';
-const N = 'NIST IR 8259A';
+const { E, I, C, N } = STANDARDS;
 
 const RERUN = 'Rerun `pathaudit run --bundle certificate-hygiene`';
 

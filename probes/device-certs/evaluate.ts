@@ -1,30 +1,27 @@
 // device-certs judgement: pure function of the inventory and the parsed
 // device certificates. Per device DC-01/02/04/05/06/07; across the fleet
 // DC-03 (key reuse) and DC-08 (devices seen by other checks, not enrolled).
+import { DEVICES_SEEN_KIND } from '../devices-seen.js';
+import { indexEvidence } from '../evidence.js';
 import type { ControlResult, Evidence, EvaluateInput } from '../types.js';
-import { daysLeft, describeValidity, isExpired, isNotYetValid, weakKeyReason } from '../x509.js';
+import { daysLeft, describeValidity, isExpired, isNotYetValid, weakKeyReason, type CertFileData } from '../x509.js';
 import {
-  certDirKey,
-  certDirResource,
-  deviceCaKey,
-  deviceKey,
+  certDirEvidence,
+  deviceCaEvidence,
+  deviceCertEvidence,
   deviceResource,
-  FLEET,
-  INVENTORY_KEY,
-  type DeviceCaData,
+  FLEET_RESOURCE,
+  inventoryEvidence,
+  keyReuseResource,
   type DeviceCertData,
   type InventoryData,
-} from './collect.js';
+} from './evidence.js';
 
 export const DEFAULT_DEVICE_EXPIRY_WARN_DAYS = 30;
-/** Evidence kind the telemetry check publishes with the device ids it saw (`data.devices: string[]`). */
-export const DEVICES_SEEN_KIND = 'telemetry-devices-seen';
 
 const PER_DEVICE = ['DC-01', 'DC-02', 'DC-04', 'DC-05', 'DC-06', 'DC-07'] as const;
 
-type Find = <D>(key: string) => Evidence<D> | undefined;
-
-function evaluateDevice(ev: Evidence<DeviceCertData>, ca: Evidence<DeviceCaData> | undefined, caConfigured: boolean, warnDays: number, now: Date): ControlResult[] {
+function evaluateDevice(ev: Evidence<DeviceCertData>, ca: Evidence<CertFileData> | undefined, caConfigured: boolean, warnDays: number, now: Date): ControlResult[] {
   const d = ev.data;
   const resource = deviceResource(d.id);
   const k = [ev.key];
@@ -87,22 +84,22 @@ function evaluateKeyReuse(devices: Array<Evidence<DeviceCertData>>, inventoryKey
   const reused = [...groups].filter(([, g]) => g.length > 1);
   const judged = devices.filter((d) => d.data.facts).length;
   if (!reused.length) {
-    if (!judged) return [{ control: 'DC-03', resource: FLEET, status: 'skipped', detail: 'no readable device certificate to compare', evidence: [] }];
-    return [{ control: 'DC-03', resource: FLEET, status: 'pass', detail: `${judged} device certificate(s), ${judged} distinct public key(s)`, evidence: [inventoryKey] }];
+    if (!judged) return [{ control: 'DC-03', resource: FLEET_RESOURCE, status: 'skipped', detail: 'no readable device certificate to compare', evidence: [] }];
+    return [{ control: 'DC-03', resource: FLEET_RESOURCE, status: 'pass', detail: `${judged} device certificate(s), ${judged} distinct public key(s)`, evidence: [inventoryKey] }];
   }
   return reused.map(([spki, g]) => ({
     control: 'DC-03',
-    resource: `key-reuse spki:${spki.slice(0, 16)}`,
+    resource: keyReuseResource(spki),
     status: 'fail' as const,
     detail: `${g.length} devices share one public key (SPKI sha256 ${spki}): ${g.map((e) => e.data.id).join(', ')}`,
     evidence: g.map((e) => e.key),
   }));
 }
 
-/** DC-08: identities other checks of this run observed (the telemetry check publishes `telemetry-devices-seen`). */
+/** DC-08: identities other checks of this run observed (probes/devices-seen.ts; the telemetry check publishes them). */
 function evaluateUnknownDevices(inventory: Evidence<InventoryData>, runEvidence: Evidence[]): ControlResult[] {
   const seenEv = runEvidence.filter((e) => e.kind === DEVICES_SEEN_KIND);
-  if (!seenEv.length) return [{ control: 'DC-08', resource: FLEET, status: 'skipped', detail: 'no check in this run observed device identities (needs the telemetry check in the bundle, e.g. `full`)', evidence: [] }];
+  if (!seenEv.length) return [{ control: 'DC-08', resource: FLEET_RESOURCE, status: 'skipped', detail: 'no check in this run observed device identities (needs the telemetry check in the bundle, e.g. `full`)', evidence: [] }];
   const known = new Set(inventory.data.devices.map((d) => d.id));
   const seen = new Map<string, string[]>();
   const truncated = seenEv.some((e) => (e.data as { truncated?: unknown }).truncated === true);
@@ -112,31 +109,34 @@ function evaluateUnknownDevices(inventory: Evidence<InventoryData>, runEvidence:
     for (const id of ids) if (typeof id === 'string') seen.set(id, [...(seen.get(id) ?? []), `${e.kind} on ${e.resource}`]);
   }
   const unknown = [...seen.keys()].filter((id) => !known.has(id)).sort();
-  if (!unknown.length) return [{ control: 'DC-08', resource: FLEET, status: 'pass', detail: `all ${seen.size} device identities seen (${[...seen.keys()].sort().join(', ')}) are in the inventory of ${known.size}${truncated ? '; the telemetry check tracked only part of the identities it saw (list truncated)' : ''}`, evidence: [inventory.key] }];
+  if (!unknown.length) return [{ control: 'DC-08', resource: FLEET_RESOURCE, status: 'pass', detail: `all ${seen.size} device identities seen (${[...seen.keys()].sort().join(', ')}) are in the inventory of ${known.size}${truncated ? '; the telemetry check tracked only part of the identities it saw (list truncated)' : ''}`, evidence: [inventory.key] }];
   // Evidence refs are this check's own; the detail names where the identity was observed.
   return unknown.map((id) => ({ control: 'DC-08', resource: deviceResource(id), status: 'fail' as const, detail: `device "${id}" seen (${seen.get(id)!.join('; ')}) but not in the inventory of ${known.size} device(s)`, evidence: [inventory.key] }));
 }
 
+const ALL = [...PER_DEVICE, 'DC-03', 'DC-08'];
+
 export function evaluateDeviceCerts({ config, evidence, runEvidence, now }: EvaluateInput): ControlResult[] {
   const devicesConfig = config.devices!;
-  const byKey = new Map(evidence.map((e) => [e.key, e]));
-  const find: Find = <D>(key: string) => byKey.get(key) as Evidence<D> | undefined;
-  const inventory = find<InventoryData>(INVENTORY_KEY)!;
-  const ca = devicesConfig.ca_file ? find<DeviceCaData>(deviceCaKey(devicesConfig.ca_file)) : undefined;
+  const byKey = indexEvidence(evidence);
+  const inventory = inventoryEvidence.find(byKey);
+  // Without the inventory no device is known: nothing to judge, nothing to compare seen identities with.
+  if (!inventory) return ALL.map((control) => inventoryEvidence.missing(control));
+  const ca = devicesConfig.ca_file ? deviceCaEvidence.find(byKey, devicesConfig.ca_file) : undefined;
   const warnDays = devicesConfig.expiry_warn_days ?? DEFAULT_DEVICE_EXPIRY_WARN_DAYS;
   const results: ControlResult[] = [];
 
   if (devicesConfig.cert_dir) {
-    const dir = find<{ dir: string; error?: string }>(certDirKey(devicesConfig.cert_dir));
+    const dir = certDirEvidence.find(byKey, devicesConfig.cert_dir);
     if (dir?.data.error)
-      for (const control of PER_DEVICE) results.push({ control, resource: certDirResource(devicesConfig.cert_dir), status: 'error', detail: `certificate directory unreadable: ${dir.data.error}`, evidence: [dir.key] });
+      for (const control of PER_DEVICE) results.push({ control, resource: dir.resource, status: 'error', detail: `certificate directory unreadable: ${dir.data.error}`, evidence: [dir.key] });
   }
-  const devices = inventory.data.devices.map((d) => find<DeviceCertData>(deviceKey(d.id))).filter((e): e is Evidence<DeviceCertData> => Boolean(e));
+  const devices = inventory.data.devices.flatMap((d) => deviceCertEvidence.find(byKey, d.id) ?? []);
   for (const d of inventory.data.devices)
-    if (!byKey.has(deviceKey(d.id))) for (const control of PER_DEVICE) results.push({ control, resource: deviceResource(d.id), status: 'error', detail: 'not read before the check budget ran out', evidence: [] });
+    if (!deviceCertEvidence.find(byKey, d.id)) for (const control of PER_DEVICE) results.push({ control, resource: deviceResource(d.id), status: 'error', detail: 'not read before the check budget ran out', evidence: [] });
   for (const ev of devices) results.push(...evaluateDevice(ev, ca, Boolean(devicesConfig.ca_file), warnDays, now));
   if (!inventory.data.devices.length && !results.length)
-    for (const control of PER_DEVICE) results.push({ control, resource: FLEET, status: 'skipped', detail: 'the inventory holds no device', evidence: [] });
+    for (const control of PER_DEVICE) results.push({ control, resource: FLEET_RESOURCE, status: 'skipped', detail: 'the inventory holds no device', evidence: [] });
   results.push(...evaluateKeyReuse(devices, inventory.key));
   results.push(...evaluateUnknownDevices(inventory, runEvidence));
   return results;

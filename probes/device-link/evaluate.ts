@@ -4,8 +4,8 @@
 // partial gets `error` for what cannot be told, and no control passes while
 // one of its devices could not be judged.
 import type { PathauditConfig } from '../../config/schema/index.js';
-import type { Observation } from '../evidence.js';
-import type { ControlResult, EvaluateInput, Evidence } from '../types.js';
+import { seen, type Seen } from '../evidence.js';
+import type { ControlResult, EvaluateInput } from '../types.js';
 import {
   deviceResource,
   serialEvidence,
@@ -23,16 +23,6 @@ import { debugProbeKind, isStm32Dfu, USB_CLASS, usbId } from './usb-ids.js';
 export const DEFAULT_SERIAL_GROUP = 'dialout';
 
 type Devices = NonNullable<PathauditConfig['devices']>;
-type Seen<T> = { facts: T; key: string } | { result: (control: string, resource: string) => ControlResult };
-
-/** The facts of an observed source, or how every control depending on it reads when there are none. */
-function seen<T>(ev: Evidence<Observation<T>> | undefined): Seen<T> {
-  if (!ev) return { result: (control, resource) => ({ control, resource, status: 'error', detail: 'no evidence was collected for this source', evidence: [] }) };
-  const d = ev.data;
-  if (d.state === 'absent') return { result: (control, resource) => ({ control, resource, status: 'skipped', detail: d.reason, evidence: [ev.key] }) };
-  if (d.state === 'failed') return { result: (control, resource) => ({ control, resource, status: 'error', detail: d.reason, evidence: [ev.key] }) };
-  return { facts: d, key: ev.key };
-}
 
 function describe(d: UsbDevice): string {
   const names = [d.product ? `"${d.product}"` : null, d.manufacturer ? `by ${d.manufacturer}` : null].filter(Boolean).join(' ');
@@ -206,8 +196,8 @@ function judgeSerialNodes(serial: Seen<SerialFacts>, serialGroup: string): Contr
 
 export function evaluateDeviceLink({ config, evidence }: EvaluateInput): ControlResult[] {
   const devices: Devices = config.devices ?? {};
-  const usb = seen<UsbFacts>(usbEvidence.find(evidence));
-  const serial = seen<SerialFacts>(serialEvidence.find(evidence));
+  const usb = seen<UsbFacts>(usbEvidence.find(evidence), usbEvidence.key);
+  const serial = seen<SerialFacts>(serialEvidence.find(evidence), serialEvidence.key);
   const inventory = inventoryBySerial(devices);
   return [
     ...judgeAttached(usb, devices),

@@ -61,12 +61,7 @@ export interface SerialFacts {
 export type UsbObservation = Observation<UsbFacts>;
 export type SerialObservation = Observation<SerialFacts>;
 
-export interface RootFacts {
-  root: string;
-  live: boolean;
-}
-
-export const rootEvidence = declareEvidence<RootFacts>({ key: 'root', kind: 'audit-root', resource: 'gateway' });
+export { rootEvidence } from '../root.js';
 export const usbEvidence = declareEvidence<UsbObservation>({ key: 'usb-devices', kind: 'usb-devices', resource: 'usb' });
 export const serialEvidence = declareEvidence<SerialObservation>({ key: 'serial-nodes', kind: 'serial-nodes', resource: 'serial' });
 
@@ -83,7 +78,7 @@ export const SOURCES = {
 /** Serial node name patterns (DL-04). */
 export const SERIAL_NODE_PATTERNS = ['ttyACM*', 'ttyUSB*', 'ttyAMA*'] as const;
 
-export const deviceResource = (id: string) => `device ${id}`;
+export { deviceResource } from '../resources.js';
 /** A USB device by what it is and which unit: vid:pid and serial, else the port it sits in. */
 export const usbResource = (d: Pick<UsbDevice, 'vendorId' | 'productId' | 'serial' | 'busPath'>) =>
   `usb ${d.vendorId ?? '????'}:${d.productId ?? '????'} ${d.serial ? d.serial : `port ${d.busPath}`}`;

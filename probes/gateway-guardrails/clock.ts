@@ -2,7 +2,8 @@
 // (`timedatectl show`, which covers systemd-timesyncd and any NTP daemon that
 // sets the kernel's sync flag), then chrony's own (`chronyc tracking`). A
 // clock an image carries is meaningless, so a non-live root is skipped.
-import { absent, describeRun, failed, findBinary, notLive, runCommand, type Observed, type SystemView } from './system.js';
+import { absent, failed, type Observation } from '../evidence.js';
+import { describeRun, findBinary, notLive, runCommand, type SystemView } from '../system.js';
 
 export interface ClockFacts {
   method: 'timedatectl' | 'chronyc';
@@ -13,7 +14,7 @@ export interface ClockFacts {
   observed: string[];
 }
 
-export type ClockEvidence = Observed<ClockFacts>;
+export type ClockEvidence = Observation<ClockFacts>;
 
 export function parseTimedatectlShow(text: string): { synchronized: boolean | null; ntp: string | null; lines: string[] } {
   const lines = text.split('\n').filter((l) => /^(NTP|NTPSynchronized|Timezone)=/.test(l));

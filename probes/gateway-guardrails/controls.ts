@@ -1,8 +1,6 @@
-import type { ControlMeta } from '../types.js';
+import { STANDARDS, type ControlMeta } from '../types.js';
 
-const E = 'ETSI EN 303 645';
-const C = 'IEC 62443-4-2';
-const R = 'EU CRA Annex I part I(2)';
+const { E, C, R } = STANDARDS;
 
 const rerun = (control: string, pass: string) => `Rerun \`pathaudit run --check gateway-guardrails\`: ${control} passes when ${pass}.`;
 

@@ -3,7 +3,8 @@
 // mount; we only need the few the gateway writes to). Free means what an
 // unprivileged service can still write (f_bavail), as `df` reports it.
 import { statfs } from 'node:fs/promises';
-import { notLive, type Observed, type SystemView } from './system.js';
+import type { Observation } from '../evidence.js';
+import { notLive, type SystemView } from '../system.js';
 
 export const DEFAULT_DISKS = [{ mount: '/', min_free_percent: 10 }];
 
@@ -15,9 +16,7 @@ export interface DiskFacts {
   minFreePercent: number;
 }
 
-export type DiskEvidence = Observed<DiskFacts>;
-
-export const diskResource = (mount: string) => `disk ${mount}`;
+export type DiskEvidence = Observation<DiskFacts>;
 
 export async function collectDisk(view: SystemView, mount: string, minFreePercent: number): Promise<DiskEvidence> {
   if (!view.live) return { state: 'absent', reason: notLive(view, 'free space') };

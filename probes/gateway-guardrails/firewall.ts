@@ -6,7 +6,9 @@
 // /etc/iptables/rules.v{4,6} (netfilter-persistent), ufw's default policy —
 // each with whether its unit is enabled, since a ruleset file nobody loads
 // protects nothing.
-import { absent, deniedByPrivilege, describeRun, failed, findBinary, globUnderRoot, readUnderRoot, runCommand, type Observed, type SystemView } from './system.js';
+import { absent, failed, type Observation } from '../evidence.js';
+import { globUnderRoot, readUnderRoot } from '../root.js';
+import { deniedByPrivilege, describeRun, findBinary, runCommand, type SystemView } from '../system.js';
 
 export type Family = 'ip' | 'ip6' | 'inet';
 
@@ -36,7 +38,7 @@ export interface FirewallFacts {
   inputChains: InputChain[];
 }
 
-export type FirewallEvidence = Observed<FirewallFacts>;
+export type FirewallEvidence = Observation<FirewallFacts>;
 
 const UNCONDITIONAL_DROP =
   /^(?:counter(?:\s+packets\s+\d+\s+bytes\s+\d+)?\s+)?(?:log(?:\s+(?:prefix\s+"[^"]*"|level\s+\S+|flags\s+\S+|group\s+\d+))*\s+)?(?:counter(?:\s+packets\s+\d+\s+bytes\s+\d+)?\s+)?(?:drop|reject(?:\s+with\s+.+)?)$/;

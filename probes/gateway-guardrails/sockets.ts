@@ -3,7 +3,9 @@
 // on a fixture or image that carries a captured table).
 import { relative } from 'node:path';
 import { listeningSockets, type ListeningSocket } from '../net.js';
-import { absent, type Observed, type SystemView } from './system.js';
+import { absent, type Observation } from '../evidence.js';
+import type { SystemView } from '../system.js';
+import { socketResource } from './evidence.js';
 
 export interface SocketFacts {
   /** Files the table came from, as paths on the audited system. */
@@ -11,9 +13,7 @@ export interface SocketFacts {
   sockets: Array<Pick<ListeningSocket, 'family' | 'address' | 'port' | 'uid'>>;
 }
 
-export type SocketsEvidence = Observed<SocketFacts>;
-
-export const socketResource = (s: { family: number; address: string; port: number }) => `socket ${s.family === 6 ? `[${s.address}]` : s.address}:${s.port}`;
+export type SocketsEvidence = Observation<SocketFacts>;
 
 export async function collectSockets(view: SystemView): Promise<SocketsEvidence> {
   const table = await listeningSockets(view.root);

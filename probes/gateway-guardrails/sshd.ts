@@ -9,7 +9,9 @@
 // it is in (servconf.c restores the match state after an Include). Match blocks
 // are always read from the files: `sshd -T` without `-C` shows only the
 // global settings, and a Match that re-enables passwords is the finding.
-import { globUnderRoot, readUnderRoot, absent, failed, findBinary, runCommand, describeRun, notLive, type Observed, type SystemView } from './system.js';
+import { absent, failed, type Observation } from '../evidence.js';
+import { globUnderRoot, readUnderRoot } from '../root.js';
+import { findBinary, runCommand, describeRun, notLive, type SystemView } from '../system.js';
 
 /** The settings GG-01/GG-02 judge. */
 export const SSHD_KEYS = ['passwordauthentication', 'permitrootlogin', 'kbdinteractiveauthentication', 'usepam', 'authenticationmethods'] as const;
@@ -53,7 +55,7 @@ export interface SshdConfigFacts {
   unmatchedIncludes: string[];
 }
 
-export type SshdEvidence = Observed<SshdConfigFacts>;
+export type SshdEvidence = Observation<SshdConfigFacts>;
 
 const MAX_INCLUDE_DEPTH = 16; // servconf.c's SERVCONF_MAX_DEPTH
 

@@ -9,7 +9,9 @@
 // points (what the kernel throttles at), which systeminformation does not
 // expose, and it cannot read under an image root.
 import { readdir } from 'node:fs/promises';
-import { describeRun, failed, findBinary, globUnderRoot, readUnderRoot, resolveInRoot, runCommand, underRoot, type Observed, type SystemView } from './system.js';
+import { failed, type Observation } from '../evidence.js';
+import { globUnderRoot, readUnderRoot, resolveInRoot, underRoot } from '../root.js';
+import { describeRun, findBinary, runCommand, type SystemView } from '../system.js';
 
 /** get_throttled bits (Raspberry Pi firmware documentation, "vcgencmd get_throttled"). */
 export const THROTTLE_BITS: Record<number, string> = {
@@ -30,7 +32,7 @@ export interface PowerFacts {
   flags: string[];
 }
 
-export type PowerEvidence = Observed<PowerFacts>;
+export type PowerEvidence = Observation<PowerFacts>;
 
 export function decodeThrottled(value: number): string[] {
   return Object.entries(THROTTLE_BITS)
@@ -82,7 +84,7 @@ export interface ThermalFacts {
   zones: ThermalZone[];
 }
 
-export type ThermalEvidence = Observed<ThermalFacts>;
+export type ThermalEvidence = Observation<ThermalFacts>;
 
 const milli = (text: string | null) => (text !== null && /^-?\d+$/.test(text.trim()) ? Number(text.trim()) / 1000 : null);
 

@@ -4,7 +4,9 @@
 // install now (`apt-get -s upgrade`: a simulation, no lock taken, no network;
 // it knows what the last `apt-get update` fetched).
 import { readdir, stat } from 'node:fs/promises';
-import { absent, describeRun, failed, findBinary, notLive, readUnderRoot, resolveInRoot, runCommand, type Observed, type SystemView } from './system.js';
+import { absent, failed, type Observation } from '../evidence.js';
+import { readUnderRoot, resolveInRoot } from '../root.js';
+import { describeRun, findBinary, notLive, runCommand, type SystemView } from '../system.js';
 
 export interface AptSetting {
   value: string;
@@ -35,7 +37,7 @@ export interface AptFacts {
   pending: PendingCheck;
 }
 
-export type AptEvidence = Observed<AptFacts>;
+export type AptEvidence = Observation<AptFacts>;
 
 /** apt.conf(5): files without an extension or ending in .conf, made of [A-Za-z0-9_.-], read in lexical order. */
 const APT_PART = /^[A-Za-z0-9_.-]+$/;

@@ -10,11 +10,24 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../config/schema/defaults.js';
-import { httpRequest, safeUrl, type HttpObservation } from '../http.js';
+import { httpRequest, safeUrl } from '../http.js';
 import { tcpConnect } from '../net.js';
 import type { TlsTarget } from '../tls.js';
 import { scanTls } from '../tls/scan.js';
 import type { CollectContext, Evidence } from '../types.js';
+import {
+  CASES,
+  ingestResource,
+  planEvidence,
+  requestEvidence,
+  tcpEvidence,
+  tlsScanEvidence,
+  type CredentialKind,
+  type CredentialVariant,
+  type PlanEvidence,
+  type RequestCase,
+  type RequestEvidence,
+} from './evidence.js';
 import { hs256Jwt } from './jwt.js';
 import { strangerClientCertificate } from './stranger-cert.js';
 
@@ -26,37 +39,6 @@ export const OVERSIZE_MARGIN = 1024;
 /** Lifetime of the valid JWT the probe mints, and how far in the past the expired one ended. */
 export const JWT_TTL_S = 300;
 export const JWT_EXPIRED_AGO_S = 3600;
-
-export const ingestResource = (ingest: IngestConfig) => `ingest ${safeUrl(ingest.url)}`;
-
-export type CredentialKind = 'none' | 'bearer' | 'basic' | 'client-cert' | 'jwt';
-export type CredentialVariant = 'none' | 'malformed' | 'wrong' | 'expired' | 'valid';
-
-/** The request matrix, in sending order. */
-export const CASES = ['no-credentials', 'malformed-credential', 'wrong-credential', 'expired-credential', 'valid-credential', 'malformed-body', 'oversized-body', 'plaintext'] as const;
-export type RequestCase = (typeof CASES)[number];
-
-export interface RequestEvidence {
-  case: RequestCase;
-  method: 'POST';
-  /** Without userinfo or query (safeUrl). */
-  url: string;
-  /** What was presented: the kind and variant, never the value (for a client certificate, whose certificate: public data). */
-  credential: { kind: CredentialKind; variant: CredentialVariant; certificate?: string };
-  body: { shape: 'probe-json' | 'malformed-json' | 'oversized-json'; bytes: number };
-  response: HttpObservation;
-}
-
-export interface PlanEvidence {
-  url: string;
-  probeUrl: string;
-  scheme: 'http' | 'https';
-  auth: CredentialKind;
-  maxBodyBytes: number;
-  /** Cases sent, and the ones not applicable with why. */
-  sent: RequestCase[];
-  notApplicable: Array<{ case: RequestCase; reason: string }>;
-}
 
 interface Credential {
   kind: CredentialKind;
@@ -196,7 +178,7 @@ async function collectTls(url: URL, ingest: IngestConfig, resource: string, ctx:
   // Enumerated from ServerHellos, which come before any client certificate: this works on an mTLS-only relay too.
   // The served certificate is broker-cert's to judge (one finding per defect).
   ctx.progress?.(`${resource}: TLS versions and cipher suites`);
-  ev.push({ key: `tls-scan ${resource}`, kind: 'tls-scan', resource, data: await scanTls(target) });
+  ev.push(tlsScanEvidence.of(resource, await scanTls(target)));
   return ev;
 }
 
@@ -220,7 +202,7 @@ async function send(kase: RequestCase, url: URL, cred: Credential, shape: Reques
 
 export async function collectIngestAuth(ctx: CollectContext): Promise<Evidence[]> {
   const ingest = ctx.config.ingest!;
-  const resource = ingestResource(ingest);
+  const resource = ingestResource(ingest.url);
   const url = new URL(ingest.url);
   const probeUrl = new URL(url);
   probeUrl.search = '';
@@ -248,13 +230,8 @@ export async function collectIngestAuth(ctx: CollectContext): Promise<Evidence[]
 
   ctx.progress?.(`${resource}: TCP`);
   const tcp = await tcpConnect(host, port, ctx.stepTimeoutMs, ctx.signal);
-  ev.push({ key: `tcp ${resource}`, kind: 'tcp-connect', resource, data: { host, port, ...tcp } });
-  ev.push({
-    key: `plan ${resource}`,
-    kind: 'ingest-plan',
-    resource,
-    data: { url: safeUrl(url), probeUrl: safeUrl(probeUrl), scheme: https ? 'https' : 'http', auth: ingest.auth?.type ?? 'none', maxBodyBytes, sent, notApplicable } satisfies PlanEvidence,
-  });
+  ev.push(tcpEvidence.of(resource, { host, port, ...tcp }));
+  ev.push(planEvidence.of(resource, { url: safeUrl(url), probeUrl: safeUrl(probeUrl), scheme: https ? 'https' : 'http', auth: ingest.auth?.type ?? 'none', maxBodyBytes, sent, notApplicable }));
   if (!tcp.reachable) return ev;
 
   const tlsTask = https ? collectTls(url, ingest, resource, ctx) : Promise.resolve([]);
@@ -275,7 +252,7 @@ export async function collectIngestAuth(ctx: CollectContext): Promise<Evidence[]
         const cred = creds.get(shape.variant) ?? creds.get('none')!;
         r = await send(kase, probeUrl, cred, shape.body, maxBodyBytes, ingest, ctx);
       }
-      out.push({ key: `request ${kase} ${resource}`, kind: 'http-request', resource, data: r });
+      out.push(requestEvidence.of({ case: kase, resource }, r));
     }
     return out;
   })();

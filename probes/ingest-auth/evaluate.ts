@@ -1,13 +1,10 @@
 // ingest-auth judgement: a pure function of the evidence and the config.
+import { indexEvidence, type EvidenceSet } from '../evidence.js';
 import { describeHttp, is2xx, stackTraceIn, versionBanners, type HttpObservation, type HttpResponseSummary } from '../http.js';
-import type { TcpObservation } from '../net.js';
 import { CLIENT_CERTIFICATE_ALERTS, UNTRUSTED_CERTIFICATE_ALERTS } from '../tls-alert.js';
 import { judgeCipherSuites, judgeProtocolVersions } from '../tls/judge.js';
-import type { TlsScan } from '../tls/scan.js';
 import type { ControlResult, EvaluateInput, Evidence, Severity } from '../types.js';
-import { ingestResource, type PlanEvidence, type RequestCase, type RequestEvidence } from './collect.js';
-
-type Find = <D>(key: string) => Evidence<D> | undefined;
+import { ingestResource, planEvidence, requestEvidence, tcpEvidence, tlsScanEvidence, type PlanEvidence, type RequestCase, type RequestEvidence } from './evidence.js';
 
 const SEVERITY_ORDER: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 const worst = (list: Severity[]): Severity => list.reduce((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a), 'info');
@@ -20,7 +17,7 @@ interface Ctx {
   resource: string;
   plan: Evidence<PlanEvidence>;
   request: (c: RequestCase) => Evidence<RequestEvidence> | undefined;
-  find: Find;
+  evidence: EvidenceSet;
 }
 
 const notSentReason = (x: Ctx, c: RequestCase) => x.plan.data.notApplicable.find((n) => n.case === c)?.reason ?? 'not sent';
@@ -79,39 +76,39 @@ function evaluateIa01(x: Ctx): ControlResult {
 function evaluateIa02(x: Ctx): ControlResult {
   const { resource } = x;
   const cases = (['malformed-credential', 'wrong-credential', 'expired-credential'] as const).map((c) => ({ c, ev: x.request(c) }));
-  const sent = cases.filter((k) => k.ev);
+  const sent = cases.flatMap(({ c, ev }) => (ev ? [{ c, ev }] : []));
   if (!sent.length)
     return { control: 'IA-02', resource, status: 'skipped', detail: `no invalid credential could be presented: ${notSentReason(x, 'wrong-credential')}`, evidence: [] };
-  const label = (k: (typeof sent)[number]) => `${k.ev!.data.credential.variant} ${k.ev!.data.credential.kind} credential`;
-  const accepted = sent.filter((k) => is2xx(k.ev!.data.response));
+  const label = (k: (typeof sent)[number]) => `${k.ev.data.credential.variant} ${k.ev.data.credential.kind} credential`;
+  const accepted = sent.filter((k) => is2xx(k.ev.data.response));
   if (accepted.length)
     return {
       control: 'IA-02',
       resource,
       status: 'fail',
-      detail: `invalid credential accepted: ${accepted.map((k) => `${label(k)} → ${describeHttp(k.ev!.data.response)}`).join('; ')}`,
-      evidence: accepted.map((k) => k.ev!.key),
+      detail: `invalid credential accepted: ${accepted.map((k) => `${label(k)} → ${describeHttp(k.ev.data.response)}`).join('; ')}`,
+      evidence: accepted.map((k) => k.ev.key),
     };
   // RFC 6750 §3.1: a malformed Authorization header may be answered 400 invalid_request.
-  const inTls = (k: (typeof sent)[number]) => (k.ev!.data.credential.kind === 'client-cert' ? refusedInTls(k.ev!.data.response, 'a trusted certificate', x) : null);
+  const inTls = (k: (typeof sent)[number]) => (k.ev.data.credential.kind === 'client-cert' ? refusedInTls(k.ev.data.response, 'a trusted certificate', x) : null);
   const refused = (k: (typeof sent)[number]) =>
-    isAuthRefusal(k.ev!.data.response) || (k.c === 'malformed-credential' && responded(k.ev!.data.response) && k.ev!.data.response.status === 400) || inTls(k) !== null;
+    isAuthRefusal(k.ev.data.response) || (k.c === 'malformed-credential' && responded(k.ev.data.response) && k.ev.data.response.status === 400) || inTls(k) !== null;
   const unobserved = sent.filter((k) => !refused(k));
   if (unobserved.length)
     return {
       control: 'IA-02',
       resource,
       status: 'error',
-      detail: `no authentication verdict for: ${unobserved.map((k) => `${label(k)} → ${describeHttp(k.ev!.data.response)}`).join('; ')}`,
-      evidence: unobserved.map((k) => k.ev!.key),
+      detail: `no authentication verdict for: ${unobserved.map((k) => `${label(k)} → ${describeHttp(k.ev.data.response)}`).join('; ')}`,
+      evidence: unobserved.map((k) => k.ev.key),
     };
   const skipped = cases.filter((k) => !k.ev).map((k) => `${k.c} not applicable (${notSentReason(x, k.c)})`);
   return {
     control: 'IA-02',
     resource,
     status: 'pass',
-    detail: `${sent.map((k) => `${label(k)}${k.ev!.data.credential.certificate ? ` (${k.ev!.data.credential.certificate})` : ''} ${inTls(k) ?? `refused (${describeHttp(k.ev!.data.response)})`}`).join('; ')}${skipped.length ? `; ${skipped.join('; ')}` : ''}`,
-    evidence: sent.map((k) => k.ev!.key),
+    detail: `${sent.map((k) => `${label(k)}${k.ev.data.credential.certificate ? ` (${k.ev.data.credential.certificate})` : ''} ${inTls(k) ?? `refused (${describeHttp(k.ev.data.response)})`}`).join('; ')}${skipped.length ? `; ${skipped.join('; ')}` : ''}`,
+    evidence: sent.map((k) => k.ev.key),
   };
 }
 
@@ -183,12 +180,13 @@ interface Issue {
   key: string;
 }
 
-function tlsIssues(x: Ctx): { issues: Issue[]; unobserved: string[]; notes: string[]; keys: string[] } {
-  const { resource, find } = x;
+function tlsIssues(x: Ctx): { issues: Issue[]; unobserved: string[]; notes: string[]; keys: string[] } | null {
+  const { resource } = x;
   const issues: Issue[] = [];
   const unobserved: string[] = [];
   const notes: string[] = [];
-  const scan = find<TlsScan>(`tls-scan ${resource}`)!;
+  const scan = tlsScanEvidence.find(x.evidence, resource);
+  if (!scan) return null;
   const keys = [scan.key];
   const versions = judgeProtocolVersions(scan.data);
   if (versions.status === 'fail') issues.push({ severity: 'high', text: versions.detail, key: scan.key });
@@ -208,7 +206,9 @@ function tlsIssues(x: Ctx): { issues: Issue[]; unobserved: string[]; notes: stri
 function evaluateIa05(x: Ctx): ControlResult {
   const { resource } = x;
   if (x.plan.data.scheme === 'http') return { control: 'IA-05', resource, status: 'skipped', detail: 'plain http URL: there is no TLS to judge (see IA-04)', evidence: [] };
-  const { issues, unobserved, notes, keys } = tlsIssues(x);
+  const tls = tlsIssues(x);
+  if (!tls) return tlsScanEvidence.missing('IA-05', resource);
+  const { issues, unobserved, notes, keys } = tls;
   if (issues.length)
     return {
       control: 'IA-05',
@@ -279,18 +279,21 @@ function evaluateIa07(x: Ctx): ControlResult {
   return { control: 'IA-07', resource, status: 'pass', detail: `no version banner or stack trace in ${answered.length} response(s)`, evidence: answered.map((e) => e.key) };
 }
 
-export function evaluateIngestAuth({ config, evidence }: EvaluateInput): ControlResult[] {
+const IDS = ['IA-01', 'IA-02', 'IA-03', 'IA-04', 'IA-05', 'IA-06', 'IA-07'];
+
+export function evaluateIngestAuth({ config, evidence: records }: EvaluateInput): ControlResult[] {
   const ingest = config.ingest!;
-  const resource = ingestResource(ingest);
-  const byKey = new Map(evidence.map((e) => [e.key, e]));
-  const find: Find = <D>(key: string) => byKey.get(key) as Evidence<D> | undefined;
-  const tcp = find<TcpObservation>(`tcp ${resource}`)!;
-  const plan = find<PlanEvidence>(`plan ${resource}`)!;
-  const ids = ['IA-01', 'IA-02', 'IA-03', 'IA-04', 'IA-05', 'IA-06', 'IA-07'];
+  const resource = ingestResource(ingest.url);
+  const evidence = indexEvidence(records);
+  const tcp = tcpEvidence.find(evidence, resource);
+  if (!tcp) return IDS.map((control) => tcpEvidence.missing(control, resource));
   if (!tcp.data.reachable) {
     const detail = `ingest endpoint not reachable (${tcp.data.code ?? 'unknown'}: ${tcp.data.reason}); it is declared on the path, so this control could not be observed`;
-    return ids.map((control) => ({ control, resource, status: 'error', detail, evidence: [tcp.key] }));
+    return IDS.map((control) => ({ control, resource, status: 'error', detail, evidence: [tcp.key] }));
   }
-  const x: Ctx = { resource, plan, find, request: (c) => find<RequestEvidence>(`request ${c} ${resource}`) };
+  // The plan says what was sent: without it no request can be read as "not applicable" or "not sent".
+  const plan = planEvidence.find(evidence, resource);
+  if (!plan) return IDS.map((control) => planEvidence.missing(control, resource));
+  const x: Ctx = { resource, plan, evidence, request: (c) => requestEvidence.find(evidence, { case: c, resource }) };
   return [evaluateIa01(x), evaluateIa02(x), evaluateIa03(x), evaluateIa04(x), evaluateIa05(x), evaluateIa06(x), evaluateIa07(x)];
 }

@@ -7,49 +7,14 @@ import { reasonOf } from '../reason.js';
 import { probeCredentials } from '../broker-identity.js';
 import { endQuietly, mqttConnectAuto, type ConnectObservation, type MqttTarget } from '../mqtt.js';
 import type { CollectContext, Evidence } from '../types.js';
-import { TelemetryAnalyzer, type AnalyzerTotals, type DeviceReport } from './analyzer.js';
-import { deviceResource, listenerResource, telemetryListener, telemetrySettings, topicsResource } from './settings.js';
+import { TelemetryAnalyzer, type DeviceReport } from './analyzer.js';
+import { deviceReportEvidence, devicesSeenEvidence, topicsResource, windowEvidence, type SubscriptionResult, type WindowData } from './evidence.js';
+import { telemetryListener, telemetryListenerResource, telemetrySettings } from './settings.js';
 
 /** Time kept back from the check budget to close the session and build evidence. */
 export const BUDGET_MARGIN_MS = 1000;
 /** The runner's default per-check budget (agent/runner/execute.ts DEFAULT_CHECK_TIMEOUT_S). */
 const RUNNER_DEFAULT_BUDGET_S = 10;
-
-export interface SubscriptionResult {
-  topic: string;
-  /** SUBACK return code: granted QoS, or ≥ 0x80 refused; null when no SUBACK came. */
-  granted: number | null;
-}
-
-export interface WindowData {
-  listener: string;
-  identity: string;
-  attempts: ConnectObservation[];
-  subscriptions: SubscriptionResult[] | null;
-  subscribeError: string | null;
-  qos: number;
-  plannedWindowMs: number;
-  /** How long the subscription was actually listened to (0 when it never was). */
-  observedWindowMs: number;
-  windowStart: string | null;
-  windowEnd: string | null;
-  /** The session was lost or the check aborted before the window ended: why, else null. */
-  interrupted: string | null;
-  /** The window was shortened to fit the check budget (connect and subscribe took time), ms cut. */
-  shortenedMs: number;
-  totals: AnalyzerTotals;
-  devicesObserved: number;
-}
-
-/** Evidence kinds other checks read from runEvidence (device-certs DC-08 reads the devices seen). */
-export const EVIDENCE_KINDS = { window: 'telemetry-window', devicesSeen: 'telemetry-devices-seen', device: 'telemetry-device' } as const;
-
-export interface DevicesSeenData {
-  /** Device ids observed on the telemetry topics (feeds DC-08 in device-certs). */
-  devices: string[];
-  /** More ids were seen than telemetry.max_devices allows to track. */
-  truncated: boolean;
-}
 
 /**
  * The check's time budget: the runner may pass it (`budgetMs`); otherwise it
@@ -115,7 +80,7 @@ export async function collectTelemetry(ctx: CollectContext): Promise<Evidence[]>
     );
 
   const host = listener.host ?? broker.host;
-  const lres = listenerResource(broker, listener);
+  const lres = telemetryListenerResource(broker, listener);
   const resource = topicsResource(settings.topics);
   const creds = probeCredentials(broker, listener, ctx.secrets);
   const identity = creds.label;
@@ -194,15 +159,8 @@ export async function collectTelemetry(ctx: CollectContext): Promise<Evidence[]>
   const totals = analyzer.totals();
   window.totals = totals;
   window.devicesObserved = reports.length;
-  const evidence: Evidence[] = [{ key: 'window', kind: EVIDENCE_KINDS.window, resource, data: window }];
-  if (window.observedWindowMs > 0) {
-    evidence.push({
-      key: 'devices-seen',
-      kind: EVIDENCE_KINDS.devicesSeen,
-      resource,
-      data: { devices: reports.map((r) => r.device), truncated: totals.untrackedDevices > 0 } satisfies DevicesSeenData,
-    });
-  }
-  for (const r of reports) evidence.push({ key: `device ${r.device}`, kind: EVIDENCE_KINDS.device, resource: deviceResource(r.device), data: r });
+  const evidence: Evidence[] = [windowEvidence.of(resource, window)];
+  if (window.observedWindowMs > 0) evidence.push(devicesSeenEvidence.of(resource, { devices: reports.map((r) => r.device), truncated: totals.untrackedDevices > 0 }));
+  for (const r of reports) evidence.push(deviceReportEvidence.of(r.device, r));
   return evidence;
 }

@@ -1,8 +1,6 @@
-import type { ControlMeta } from '../types.js';
+import { STANDARDS, type ControlMeta } from '../types.js';
 
-const E = 'ETSI EN 303 645';
-const C = 'IEC 62443-4-2';
-const V = 'EU CRA Annex I part II';
+const { E, C, V } = STANDARDS;
 
 export const controls: ControlMeta[] = [
   {

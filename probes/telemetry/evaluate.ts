@@ -3,10 +3,10 @@
 import type { ConnectObservation } from '../mqtt.js';
 import type { ControlResult, EvaluateInput, Evidence } from '../types.js';
 import type { DeviceReport } from './analyzer.js';
-import { EVIDENCE_KINDS, type WindowData } from './collect.js';
 import { controls } from './controls.js';
+import { deviceReportEvidence, deviceResource, topicsResource, windowEvidence, type WindowData } from './evidence.js';
 import { firmwarePolicyGap, judgeFirmwareDrift, judgeFirmwareMinimum } from './firmware.js';
-import { deviceResource, telemetrySettings, topicsResource, type TelemetrySettings } from './settings.js';
+import { telemetrySettings, type TelemetrySettings } from './settings.js';
 
 const pct = (x: number) => `${Math.round(x * 10000) / 100}%`;
 const list = (xs: Array<number | string>, more: boolean) => `${xs.join(', ')}${more ? ', …' : ''}`;
@@ -117,12 +117,12 @@ function judgeSilence(id: string, report: Evidence<DeviceReport> | undefined, w:
 export function evaluateTelemetry({ config, evidence }: EvaluateInput): ControlResult[] {
   const s = telemetrySettings(config);
   const topics = topicsResource(s.topics);
-  const w = evidence.find((e) => e.key === 'window') as Evidence<WindowData> | undefined;
+  const w = windowEvidence.find(evidence, topics);
   if (!w) return controls.map((c) => ({ control: c.id, resource: topics, status: 'error', detail: 'no telemetry window evidence was collected', evidence: [] }));
   const failure = sessionFailure(w.data);
   if (failure) return controls.map((c) => ({ control: c.id, resource: topics, status: 'error', detail: failure, evidence: [w.key] }));
 
-  const reports = new Map(evidence.filter((e) => e.kind === EVIDENCE_KINDS.device).map((e) => [(e.data as DeviceReport).device, e as Evidence<DeviceReport>]));
+  const reports = new Map(deviceReportEvidence.all(evidence).map((e) => [e.data.device, e]));
   const inventory = [...new Set((config.devices?.inventory ?? []).map((d) => d.id))];
   const results: ControlResult[] = [];
 

@@ -3,7 +3,8 @@
 import type { ControlResult } from '../types.js';
 import type { DeviceReport } from './analyzer.js';
 import { compareSemver, parseSemver } from './semver.js';
-import { deviceResource, FLEET_RESOURCE, type TelemetrySettings } from './settings.js';
+import { deviceResource, FLEET_RESOURCE } from './evidence.js';
+import type { TelemetrySettings } from './settings.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const quoted = (vs: string[]) => vs.map((v) => `"${v}"`).join(', ');

@@ -1,7 +1,7 @@
 // The telemetry section with every default applied, in one place (collect
 // and evaluate both read it; defaults live nowhere else).
 import type { BrokerConfig, ListenerConfig, PathauditConfig } from '../../config/schema/index.js';
-import { resourceOf } from '../broker-transport/collect.js';
+import { listenerResource } from '../resources.js';
 import { wildcardLevel } from './message.js';
 
 export const DEFAULTS = {
@@ -73,8 +73,5 @@ export function telemetryListener(broker: BrokerConfig, name: string | undefined
   return broker.listeners.find((l) => l.tls && !l.websocket) ?? broker.listeners.find((l) => !l.websocket) ?? broker.listeners[0]!;
 }
 
-export const listenerResource = (broker: BrokerConfig, l: ListenerConfig) => resourceOf(l, l.host ?? broker.host);
-export const topicsResource = (topics: string[]) => `telemetry ${topics.join(', ')}`;
-export const deviceResource = (id: string) => `device ${id}`;
-/** The inventory as a whole (TI-08), named as device-certs names it. */
-export const FLEET_RESOURCE = 'device-fleet';
+/** The listener subscribed through, as broker-transport names it (the window evidence says which). */
+export const telemetryListenerResource = (broker: BrokerConfig, l: ListenerConfig) => listenerResource(l, l.host ?? broker.host);

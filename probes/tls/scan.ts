@@ -12,6 +12,7 @@
 // - anything else (a TCP close or reset, a timeout, bytes that are not TLS,
 //   another alert, a suite that was not offered): `error`, with the reason.
 import { createECDH, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { declarePerResource } from '../evidence.js';
 import { exchangeHello, type Exchange } from './exchange.js';
 import { ALERT, describeAlert, type Alert } from './flight.js';
 import { GROUP, PROTOCOL_VERSIONS, VERSION_CODE, buildClientHello, groupName, sniFor, versionName, type KeyShare, type ProtocolVersion } from './hello.js';
@@ -86,6 +87,9 @@ export interface TlsScan {
   hellos: number;
   durationMs: number;
 }
+
+/** `tls-scan <resource>`: the versions and suites an endpoint accepts (broker TLS listeners, the https ingest endpoint). */
+export const tlsScanEvidence = declarePerResource<TlsScan>({ word: 'tls-scan', kind: 'tls-scan' });
 
 /** Alerts that mean "not with what you offered" (RFC 5246 §7.2.2, RFC 8446 §6.2). */
 const isRefusal = (a: Alert) => a.description === ALERT.protocolVersion || a.description === ALERT.handshakeFailure || a.description === ALERT.insufficientSecurity;

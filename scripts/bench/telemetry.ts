@@ -21,7 +21,7 @@ import { executeRun } from '../../agent/runner/execute.js';
 import { CHECK_IDS } from '../../probes/catalogue.js';
 import type { DeviceReport } from '../../probes/telemetry/analyzer.js';
 import { TelemetryAnalyzer } from '../../probes/telemetry/analyzer.js';
-import type { WindowData } from '../../probes/telemetry/collect.js';
+import type { WindowData } from '../../probes/telemetry/evidence.js';
 import { payloadHash } from '../../probes/telemetry/message.js';
 import { startDevices, type DeviceCounts, type RunningDevices } from '../../agent/lab/devices.js';
 import { startLabGateway } from '../../agent/lab/gateway.js';

@@ -5,8 +5,7 @@
 import t from 'tap';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import { evaluateBrokerTransport } from '../../../probes/broker-transport/evaluate.js';
-import type { ClientAuthData } from '../../../probes/broker-transport/collect.js';
-import type { SubscribeData, SysWitnessData } from '../../../probes/broker-transport/identity.js';
+import type { ClientAuthData, SubscribeData, SysWitnessData } from '../../../probes/broker-transport/evidence.js';
 import type { ClientCertificateObservation, TlsScan, VersionScan } from '../../../probes/tls/scan.js';
 import { suiteName } from '../../../probes/tls/suites.js';
 import type { Evidence } from '../../../probes/types.js';

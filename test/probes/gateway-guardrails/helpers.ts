@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import { collectGuardrails } from '../../../probes/gateway-guardrails/collect.js';
 import { evaluateGatewayGuardrails } from '../../../probes/gateway-guardrails/evaluate.js';
-import { systemView } from '../../../probes/gateway-guardrails/system.js';
+import { systemView } from '../../../probes/system.js';
 import type { ControlResult, Evidence } from '../../../probes/types.js';
 import { load, runChecks, tempDir } from '../../helpers/lab.js';
 

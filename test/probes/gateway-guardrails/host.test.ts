@@ -4,7 +4,7 @@
 import t from 'tap';
 import { collectGuardrails } from '../../../probes/gateway-guardrails/collect.js';
 import { evaluateGatewayGuardrails } from '../../../probes/gateway-guardrails/evaluate.js';
-import { systemView } from '../../../probes/gateway-guardrails/system.js';
+import { systemView } from '../../../probes/system.js';
 import { parseChronycTracking, parseTimedatectlShow, type ClockEvidence } from '../../../probes/gateway-guardrails/clock.js';
 import { decodeThrottled, parseThrottled } from '../../../probes/gateway-guardrails/thermal.js';
 import { parseAptConf, parseAptSimulation, type AptEvidence } from '../../../probes/gateway-guardrails/updates.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { evaluateGatewayGuardrails } from '../../../probes/gateway-guardrails/evaluate.js';
-import type { AccountFacts } from '../../../probes/gateway-guardrails/accounts.js';
+import type { AccountFacts } from '../../../probes/accounts.js';
 import type { Evidence } from '../../../probes/types.js';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 

@@ -2,7 +2,7 @@
 // blocks (ending at the next Match or at the end of the file they are in).
 import t from 'tap';
 import { parseSshdConfig, parseSshdT, splitConfigLine } from '../../../probes/gateway-guardrails/sshd.js';
-import { systemView } from '../../../probes/gateway-guardrails/system.js';
+import { systemView } from '../../../probes/system.js';
 import { audit, buildTree, only } from './helpers.js';
 
 const view = (root: string) => systemView(root, new AbortController().signal, 1000);

@@ -3,7 +3,7 @@
 import t from 'tap';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import { TelemetryAnalyzer } from '../../../probes/telemetry/analyzer.js';
-import { EVIDENCE_KINDS, type WindowData } from '../../../probes/telemetry/collect.js';
+import { deviceReportEvidence, windowEvidence, type WindowData } from '../../../probes/telemetry/evidence.js';
 import { evaluateTelemetry } from '../../../probes/telemetry/evaluate.js';
 import type { Evidence } from '../../../probes/types.js';
 
@@ -37,8 +37,8 @@ function evidenceFor(seqsByDevice: Record<string, number[]>, window: Partial<Win
   };
   const resource = 'telemetry devices/+/telemetry';
   return [
-    { key: 'window', kind: EVIDENCE_KINDS.window, resource, data: w },
-    ...a.devices().map((d) => ({ key: `device ${d.device}`, kind: EVIDENCE_KINDS.device, resource: `device ${d.device}`, data: d })),
+    { key: 'window', kind: windowEvidence.kind, resource, data: w },
+    ...a.devices().map((d) => ({ key: `device ${d.device}`, kind: deviceReportEvidence.kind, resource: `device ${d.device}`, data: d })),
   ];
 }
 const evaluate = (config: PathauditConfig, evidence: Evidence[]) => evaluateTelemetry({ config, evidence, runEvidence: evidence, now: new Date(T0) });

@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import type { RunDocument } from '../../../agent/runner/document.js';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import type { DeviceReport } from '../../../probes/telemetry/analyzer.js';
-import type { WindowData } from '../../../probes/telemetry/collect.js';
+import type { WindowData } from '../../../probes/telemetry/evidence.js';
 import { createCa, deviceCert, type Issued } from '../../../agent/lab/certs.js';
 import { startDevices, type RunningDevices, type SimulatedDevice } from '../../../agent/lab/devices.js';
 import type { LabGateway } from '../../../agent/lab/gateway.js';

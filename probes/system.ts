@@ -1,21 +1,14 @@
-// How the guardrails reach the system: every file through the configured root,
-// every command only on the live root, with a timeout, no shell, and the
-// check's abort signal. A source that is not there is `absent` (→ skipped),
-// one that is there but could not be read is `failed` (→ error).
+// How checks reach the audited system (gateway-guardrails, and broker-cert for
+// the key file's readers): every file through the configured root
+// (probes/root.ts), every command only on the live root, with a timeout, no
+// shell, and the check's abort signal. A source that is not there is
+// `absent` (→ skipped), one that is there but could not be read is `failed`
+// (→ error): probes/evidence.ts' Observation.
 import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { reasonOf } from '../reason.js';
-import { rootView, type RootView } from '../root.js';
-
-// Reading files through the root lives in probes/root.ts (device-link uses it too).
-export { globUnderRoot, readUnderRoot, resolveInRoot, underRoot } from '../root.js';
-
-/** What a source gave: observed facts, or why there are none. Stored as evidence data. */
-export type Observed<T> = ({ state: 'observed' } & T) | { state: 'absent'; reason: string } | { state: 'failed'; reason: string };
-
-export const absent = (reason: string) => ({ state: 'absent' as const, reason });
-export const failed = (reason: string) => ({ state: 'failed' as const, reason });
+import { reasonOf } from './reason.js';
+import { rootView, type RootView } from './root.js';
 
 export interface SystemView extends RootView {
   signal: AbortSignal;

@@ -4,7 +4,9 @@
 // depending on who is in the group, and a key its service cannot read breaks
 // the service (Mosquitto loads its key after dropping privileges).
 // Only names and ids are kept: no password field, home or shell.
-import { readUnderRoot, type Observed, type SystemView } from './system.js';
+import { declareEvidenceFamily, type Observation } from './evidence.js';
+import { readUnderRoot } from './root.js';
+import type { SystemView } from './system.js';
 
 export interface Account {
   name: string;
@@ -25,7 +27,13 @@ export interface AccountFacts {
   groups: Group[];
 }
 
-export type AccountsEvidence = Observed<AccountFacts>;
+export type AccountsEvidence = Observation<AccountFacts>;
+
+/**
+ * The accounts, keyed `accounts`, on the resource they were read for:
+ * gateway-guardrails' `accounts` (GG-10), broker-cert's key file (BC-09).
+ */
+export const accountsEvidence = declareEvidenceFamily<string, AccountsEvidence>({ kind: 'local-accounts', key: () => 'accounts', resource: (resource) => resource });
 
 function parsePasswd(text: string): Account[] {
   const out: Account[] = [];

@@ -1,14 +1,12 @@
-// Resource ids and MQTT targets of the broker's listeners, shared by the
-// listener probes, the identity probes and the checks that report on the same
-// listeners (broker-cert, telemetry).
+// A broker listener as the probes use it: with the TCP reachability that
+// chose it for the identity probes, and as an MQTT session target. Resource
+// ids are probes/resources.ts' (broker-cert and telemetry name the same
+// listeners).
 import type { BrokerConfig, ListenerConfig } from '../../config/schema/index.js';
 import type { ProbeCredentials } from '../broker-identity.js';
 import type { MqttTarget } from '../mqtt.js';
 import type { TcpObservation } from '../net.js';
 import type { CollectContext } from '../types.js';
-
-export const resourceOf = (l: ListenerConfig, host: string) => `${l.name} ${host.includes(':') ? `[${host}]` : host}:${l.port}`;
-export const brokerResource = (b: BrokerConfig) => `broker ${b.host}`;
 
 export interface ListenerFacts {
   listener: ListenerConfig;

@@ -1,4 +1,5 @@
-// Owners of the broker and relay processes for GG-05 (live root only).
+// Owners of the broker and relay processes (live root only): GG-05 judges
+// them, BC-09 takes the broker's owner as the account that must read its key.
 //
 // Read from /proc/<pid>/{status,cmdline} directly: systeminformation's
 // processes() shells out to `ps`, samples CPU for a second, and reports the
@@ -8,7 +9,8 @@
 // password (`--password …`) and never reaches evidence.
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { absent, notLive, type Observed, type SystemView } from './system.js';
+import { absent, type Observation } from './evidence.js';
+import { notLive, type SystemView } from './system.js';
 
 export const DEFAULT_BROKER_NAMES = ['mosquitto', 'emqx', 'nanomq', 'vernemq'];
 
@@ -31,9 +33,10 @@ export interface ProcessFacts {
   processes: ProcessOwner[];
 }
 
-export type ProcessesEvidence = Observed<ProcessFacts>;
+export type ProcessesEvidence = Observation<ProcessFacts>;
 
-export const processResource = (name: string) => `process ${name}`;
+/** The kind both checks record process owners under (each with its own key). */
+export const PROCESS_OWNERS_KIND = 'process-owners';
 
 /** The names a process answers to: comm, argv[0]'s basename, and a script's basename (`node ingest-relay.js`). */
 export function namesOf(comm: string, argv: string[]): Set<string> {
