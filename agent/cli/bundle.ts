@@ -11,6 +11,8 @@ import { keyFileOf, loadOrCreateKey } from '../evidence/signing.js';
 import { thresholdsFrom } from '../evidence/summary.js';
 import { configError, EXIT, reasonOf, usageError } from '../errors.js';
 import { openStore, storePathOf } from '../store/index.js';
+import { refuseForeignStore } from '../store/ownership.js';
+import { invocation } from './invocation.js';
 import { loadForCli, withStore } from './context.js';
 import type { Io } from './io.js';
 import { terminalLine } from '../reports/escape.js';
@@ -61,6 +63,7 @@ export async function bundleVerifyCommand(file: string, flags: { pubkey?: string
     }
     const storeFile = storePathOf(loaded.config);
     if (!existsSync(storeFile)) throw configError(`bundle verify --config: no store at ${storeFile} (store.path) to check the chain against`);
+    refuseForeignStore(storeFile, invocation());
     const store = openStore(storeFile);
     try {
       result = await verifyBundle(data, { pubkeyPem, store });
@@ -85,6 +88,8 @@ export async function bundleVerifyCommand(file: string, flags: { pubkey?: string
 
 export async function bundlePubkeyCommand(flags: { config?: string }, io: Io): Promise<number> {
   const loaded = loadForCli(flags.config);
+  // The key is made on first use next to the store: made by another account, the service could not read it.
+  for (const file of [storePathOf(loaded.config), keyFileOf(loaded)]) refuseForeignStore(file, invocation());
   const key = loadOrCreateKey(keyFileOf(loaded));
   io.stdout(`# gateway signing key ${key.fingerprint} (${keyFileOf(loaded)})\n${key.publicKeyPem}`);
   return 0;

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, PathauditError, reasonOf } from '../errors.js';
 import { AGENT_VERSION } from '../version.js';
 import { DELTA_FORMATS, RUN_FORMATS } from './formats.js';
+import { setInvocation } from './invocation.js';
 import type { Io } from './io.js';
 import { REPORT_FORMATS } from '../reports/formats.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'report format').choices([...RUN_FORMATS]).default('text'))
     .option('--out <file>', OUT_HELP)
     .option('--fail-on <severity>', 'exit 1 when an open finding is at or above: critical, high, medium, low, info (default none)')
+    .option('--init', "create the store's folder when it does not exist (without it a missing folder is an error)")
     .action(async (flags) => setExit(await (await import('./run.js')).runCommand(flags, io)));
 
   program
@@ -54,8 +56,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const config = program.command('config').description('configuration commands');
   config
     .command('validate')
-    .description('validate the config file and the secret files it names')
+    .description('validate the config and every file it names, for the user the service runs as; exit 4 when it audits nothing')
     .option('--config <file>', CONFIG_HELP)
+    .option('--as <user>', 'judge files for this user (default: pathaudit when that user exists, else the current user)')
     .action(async (flags) => setExit((await import('./config.js')).configValidateCommand(flags, io)));
 
   program.command('serve').description('run the daemon: schedules, the local HTTP API, metrics (SIGTERM stops, SIGHUP reloads)').option('--config <file>', CONFIG_HELP).action(async (flags) => setExit(await (await import('./serve.js')).serveCommand(flags, io)));
@@ -134,6 +137,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 /** Runs the CLI; returns the exit code (never calls process.exit, so tests can drive it in-process). */
 export async function main(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.ok;
+  setInvocation(argv);
   const program = buildProgram(io, (c) => {
     code = c;
   });

@@ -1,21 +1,41 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { PathauditError, reasonOf } from '../errors.js';
+import { storeFailure } from './diagnose.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
 export const DEFAULT_STORE_PATH = './pathaudit.db';
 
-/** Opens (creating if needed) the store in WAL mode and applies pending migrations. */
-export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
+export interface OpenOptions {
+  readonly?: boolean;
+  /**
+   * Create the store's folder when it does not exist (`run --init`). Without
+   * it a missing folder is an error: a mistyped store.path must not start a
+   * new, empty store with a new baseline.
+   */
+  init?: boolean;
+}
+
+/** Opens (creating the file if needed) the store in WAL mode and applies pending migrations. */
+export function openDb(file: string, opts: OpenOptions = {}): Db {
   let db: Db;
+  const folder = dirname(file);
+  if (!opts.readonly && file !== ':memory:' && !existsSync(folder)) {
+    if (!opts.init)
+      throw new PathauditError('PATHAUDIT_ERR_STORE', `store ${file}: the folder ${folder} does not exist: check store.path, or create it with \`pathaudit run --init\``);
+    try {
+      mkdirSync(folder, { recursive: true, mode: 0o750 });
+    } catch (err) {
+      throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, `create the folder ${folder}`, reasonOf(err)));
+    }
+  }
   try {
-    if (!opts.readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   } catch (err) {
-    throw new PathauditError('PATHAUDIT_ERR_STORE', `cannot open store ${file}: ${reasonOf(err)}`);
+    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, 'open it', reasonOf(err)));
   }
   try {
     if (!opts.readonly) db.pragma('journal_mode = WAL');
@@ -26,7 +46,7 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
     if (!opts.readonly) migrate(db);
   } catch (err) {
     db.close();
-    throw new PathauditError('PATHAUDIT_ERR_STORE', `cannot prepare store ${file}: ${reasonOf(err)}`);
+    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, 'prepare it', reasonOf(err)));
   }
   return db;
 }
