@@ -36,6 +36,10 @@ export interface DaemonOptions {
   executor?: Executor;
   stopGraceMs?: number;
   now?: () => Date;
+  /** HOST:PORT the API listens on instead of api.listen (`serve --listen`), at start and across reloads. */
+  listen?: string;
+  /** Create a missing store folder (`serve --init`). */
+  init?: boolean;
 }
 
 export interface Daemon {
@@ -50,8 +54,11 @@ export interface Daemon {
   stop(reason?: string): Promise<void>;
 }
 
-export function loadDaemonConfig(file: string): LoadedConfig {
-  return loadConfigFile(file);
+export function loadDaemonConfig(file: string, listen?: string): LoadedConfig {
+  const loaded = loadConfigFile(file);
+  // `serve --listen` wins over api.listen; the config hash stays the file's.
+  if (listen) loaded.config.api = { ...loaded.config.api, listen };
+  return loaded;
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
@@ -91,11 +98,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const t0 = performance.now();
   const log = opts.log ?? createLogger();
   const now = opts.now ?? (() => new Date());
-  let loaded = loadDaemonConfig(opts.configFile);
+  let loaded = loadDaemonConfig(opts.configFile, opts.listen);
   const listen = checkApiExposure(loaded);
   if (!apiTokenOf(loaded)) log.warn({ listen: `${listen.host}:${listen.port}` }, 'api.token_file is not set: any local user can use the API');
 
-  const store = openStore(storePathOf(loaded.config));
+  const store = openStore(storePathOf(loaded.config), { init: opts.init });
   const aborted = store.runs.abortUnfinished(now());
   if (aborted.length) log.warn({ runs: aborted }, 'runs left unfinished by a previous stop or crash marked aborted');
   const elsewhere = store.runs.inFlight();
@@ -145,7 +152,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     async reload() {
       let next: LoadedConfig;
       try {
-        next = loadDaemonConfig(opts.configFile);
+        next = loadDaemonConfig(opts.configFile, opts.listen);
         checkApiExposure(next);
       } catch (err) {
         const problems = (err as { problems?: string[] }).problems ?? [];

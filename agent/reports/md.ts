@@ -2,7 +2,7 @@
 // the backlog, the findings with their evidence and every control result.
 // Also the report.md of an evidence bundle.
 import { describeHost } from '../runner/host.js';
-import { buildBacklog, EXPOSURE_FACTOR, SEVERITY_WEIGHT } from '../evidence/backlog.js';
+import { buildBacklog, EXPOSURE_FACTOR, SEVERITY_WEIGHT, type BacklogItem } from '../evidence/backlog.js';
 import type { Delta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
 import type { RunDocument } from '../runner/document.js';
@@ -40,6 +40,26 @@ export function renderDeltaMd(delta: Delta, heading = '##'): string[] {
   return lines;
 }
 
+/** The backlog as a Markdown table (a row per open finding), or the line that says nothing is open. */
+export function renderBacklogMd(backlog: BacklogItem[], runId: string): string[] {
+  if (!backlog.length) return ['Nothing to fix: no open finding.'];
+  return table(
+    ['#', 'score', 'severity', 'control', 'resource', 'exposure', 'effort', 'owner', 'verify with', 'standards'],
+    backlog.map((b) => [
+      String(b.rank),
+      String(b.score),
+      b.severity,
+      `${b.control} ${b.title}`,
+      `${b.resource}${b.notRetested ? ` (not re-tested since ${b.notRetested.since})` : b.runId !== runId ? ` (run ${b.runId})` : ''}`,
+      b.exposure,
+      b.effort,
+      b.owner,
+      `${b.verification.command} → ${b.verification.control} pass`,
+      b.standards.join('; '),
+    ]),
+  );
+}
+
 export function renderMarkdown(doc: RunDocument, delta: Delta | null, path: RunDocument = doc): string {
   const { run } = doc;
   const backlog = buildBacklog(path);
@@ -67,26 +87,7 @@ export function renderMarkdown(doc: RunDocument, delta: Delta | null, path: RunD
   if (lead.unobserved.length) L.push('', '**Not observed (error — never counted as passing)**', '', ...lead.unobserved.map((w) => `- ${mdText(w)}`));
   L.push('');
   if (delta) L.push(...renderDeltaMd(delta));
-  L.push('## Backlog', '', `Ranking: ${mdText(RANKING_RULE)}.`, '');
-  if (backlog.length)
-    L.push(
-      ...table(
-        ['#', 'score', 'severity', 'control', 'resource', 'exposure', 'effort', 'owner', 'verify with', 'standards'],
-        backlog.map((b) => [
-          String(b.rank),
-          String(b.score),
-          b.severity,
-          `${b.control} ${b.title}`,
-          `${b.resource}${b.notRetested ? ` (not re-tested since ${b.notRetested.since})` : b.runId !== doc.run.id ? ` (run ${b.runId})` : ''}`,
-          b.exposure,
-          b.effort,
-          b.owner,
-          `${b.verification.command} → ${b.verification.control} pass`,
-          b.standards.join('; '),
-        ]),
-      ),
-    );
-  else L.push('Nothing to fix: no open finding.');
+  L.push('## Backlog', '', `Ranking: ${mdText(RANKING_RULE)}.`, '', ...renderBacklogMd(backlog, doc.run.id));
   L.push('', '## Findings', '');
   if (!doc.findings.length) L.push('No findings.');
   for (const x of doc.findings) {
