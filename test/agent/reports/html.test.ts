@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { setBaseline } from '../../../agent/evidence/baseline.js';
 import { renderReport } from '../../../agent/reports/index.js';
+import { silentLogger } from '../../../agent/log.js';
+import { runAndStore } from '../../../agent/runner/index.js';
 import { tempDir } from '../../helpers/lab.js';
 import { storedLab } from '../evidence/helpers.js';
 import { ARTIFACTS, CHROMIUM, openInChromium, pageRequests } from '../../helpers/chromium.js';
@@ -63,4 +65,40 @@ t.test('the HTML report is one self-contained file that renders in headless Chro
   writeFileSync(leaky, html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '').replace('</main>', '<img alt="" src="https://example.invalid/pixel.png"></main>'));
   const control = openInChromium(leaky, dir, 'leaky');
   t.same(pageRequests(control.netLog), ['https://example.invalid/pixel.png'], 'a page that does fetch something is caught (the request went to the dead loopback proxy)');
+});
+
+t.test('the sprint report in Chromium: the delta opens with what matters, a chart series per bundle, commands as code', async (t) => {
+  const dir = tempDir(t);
+  const lab = await storedLab(t, { profile: 'weak', dir: join(dir, 'lab') });
+  const audit = await runAndStore({ loaded: lab.loaded, store: lab.store, bundle: 'audit-baseline', trigger: 'cli', log: silentLogger() });
+  setBaseline(lab.store, audit.run.id);
+  await lab.gw.reconfigure('hardened');
+  // The sprint's rerun across the larger bundle: many results are observed for the first time, passing.
+  const sprint = await runAndStore({ loaded: lab.loaded, store: lab.store, bundle: 'full', trigger: 'cli', log: silentLogger() });
+  const html = renderReport(sprint, 'html', { store: lab.store }).body;
+  const delta = html.slice(html.indexOf('<h2>Delta'), html.indexOf('<h2>Backlog'));
+  t.match(delta, /^<h2>Delta[^]*?<\/div>\s*<h3>(Regressions|Resolved) \(\d+\)<\/h3>/, 'the delta opens with regressions or what was resolved');
+  t.match(delta, /Not listed: \d+ results? unchanged · \d+ results newly observed without a finding/, 'the newly observed passes are a count');
+  t.notMatch(delta, /<tr class="new"><td>[A-Z]{2}-\d\d<\/td>/, 'no "new … pass" row');
+  t.equal((html.match(/<polyline fill="none" stroke="#[0-9a-f]{6}" stroke-width="2"/g) ?? []).length, 0, 'one run per bundle: no line yet, only dots');
+  t.match(html, />audit-baseline<\/text>/, 'legend names audit-baseline');
+  t.match(html, />full<\/text>/, 'and full');
+  t.match(html, /<li>rerun <code>pathaudit run [^<]+<\/code> on schedule/, 'the next run\'s command is code');
+  t.match(renderReport(audit, 'html', { store: lab.store }).body, /<strong>Fix:<\/strong> [^<]*<code>/, 'a remediation command is code');
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.CI) t.fail(`${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
+    else t.skip(`${CHROMIUM} not installed`, () => undefined);
+    return;
+  }
+  const file = join(dir, 'report-sprint.html');
+  writeFileSync(file, html);
+  const shot = openInChromium(file, dir, 'report-sprint');
+  t.equal(shot.status, 0, `chromium exited 0${shot.status ? `: ${shot.stderr.slice(-500)}` : ''}`);
+  t.same(shot.consoleLines, [], 'no console message');
+  t.ok(statSync(shot.shot).size > 30_000, `screenshot is not blank (${statSync(shot.shot).size} bytes)`);
+  t.same(pageRequests(shot.netLog), [], 'no network request');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  copyFileSync(shot.shot, join(ARTIFACTS, 'report-sprint.png'));
+  copyFileSync(file, join(ARTIFACTS, 'report-sprint.html'));
+  t.comment(`artifacts: ${join(ARTIFACTS, 'report-sprint.png')}`);
 });
