@@ -1,4 +1,4 @@
-// The backlog: open findings ranked for action (DESIGN.md "backlog").
+// The backlog: open findings ranked for action (README: How pathaudit decides, "Backlog ranking").
 //
 // Ranking rule (documented in the README and the report):
 //   score = severity weight × exposure factor × confidence

@@ -1,4 +1,4 @@
-// Signed evidence bundles (DESIGN.md "Evidence bundle"): a .tar.gz anyone can
+// Signed evidence bundles (README: Security model, "How evidence is signed"): a .tar.gz anyone can
 // re-verify without pathaudit's store.
 //
 //   manifest.json   every file's sha256 and size, agent version, config hash
