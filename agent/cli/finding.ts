@@ -19,6 +19,14 @@ import { resolveRun } from './runref.js';
 const FINGERPRINT = /^[A-Z]{2}-\d{2}-[0-9a-f]{16}$/;
 const CONTROL_REF = /^([A-Z]{2}-\d{2})(?::(.+))?$/;
 
+/** A reference's control and resource (a fingerprint: none); a usage error naming the forms when it is neither. */
+function checkRef(ref: string): [string, string | undefined, string | undefined] {
+  if (FINGERPRINT.test(ref)) return [ref, undefined, undefined];
+  const m = CONTROL_REF.exec(ref);
+  if (!m) throw usageError(`finding: expected a fingerprint (BT-01-0123456789abcdef) or CONTROL[:RESOURCE] (BT-01, "BT-01:mqtt 127.0.0.1:1883"), got "${ref}"`);
+  return [ref, m[1], m[2]];
+}
+
 interface Located {
   result: ResultRecord;
   finding: FindingRecord | null;
@@ -34,9 +42,7 @@ export function locate(path: RunDocument, ref: string): Located | null {
     const f = path.findings.find((x) => x.fingerprint === ref);
     candidates = f ? path.results.filter((r) => r.control === f.control && r.resource === f.resource) : [];
   } else {
-    const m = CONTROL_REF.exec(ref);
-    if (!m) throw usageError(`finding: expected a fingerprint (BT-01-0123456789abcdef) or CONTROL[:RESOURCE] (BT-01, "BT-01:mqtt 127.0.0.1:1883"), got "${ref}"`);
-    const [, control, resource] = m;
+    const [, control, resource] = checkRef(ref);
     const ofControl = path.results.filter((r) => r.control === control);
     candidates = resource === undefined ? ofControl : ofControl.filter((r) => r.resource === resource);
     // Else by the resource's name (`mqtt` for "mqtt 127.0.0.1:1883"), else by any part of it.
@@ -61,6 +67,7 @@ function evidenceOf(store: Store, runId: string, ids: string[], fallback: RunDoc
 
 export async function findingCommand(ref: string, flags: { run?: string; format: string; config?: string }, io: Io): Promise<number> {
   if (flags.format !== 'text' && flags.format !== 'json') throw usageError(`--format: expected text or json (got "${flags.format}")`);
+  checkRef(ref);
   const loaded = loadForCli(flags.config);
   const view = await withStore(loaded, (store) => {
     const asOf = resolveRun(store, flags.run ?? 'latest', 'finding --run', { allowBaseline: true });
