@@ -46,7 +46,7 @@ function postureChart(points: PosturePoint[]): string {
   const x = (i: number) => (points.length === 1 ? pad.l + (W - pad.l - pad.r) / 2 : pad.l + (i * (W - pad.l - pad.r)) / (points.length - 1));
   const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - v / max);
   const bundles = [...new Set(points.map((p) => p.bundle))];
-  const colour = (b: string) => SERIES[bundles.indexOf(b) % SERIES.length]!;
+  const colour = (b: string) => SERIES[bundles.indexOf(b) % SERIES.length];
   const parts: string[] = [];
   parts.push(`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Posture over time: open findings per run, one line per bundle">`);
   parts.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
