@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { setBaseline } from '../../../agent/evidence/baseline.js';
 import { renderReport } from '../../../agent/reports/index.js';
 import { silentLogger } from '../../../agent/log.js';
@@ -16,6 +16,24 @@ import { runAndStore } from '../../../agent/runner/index.js';
 import { tempDir } from '../../helpers/lab.js';
 import { storedLab } from '../evidence/helpers.js';
 import { ARTIFACTS, CHROMIUM, openInChromium, pageRequests } from '../../helpers/chromium.js';
+
+/** Opens the report in Chromium, checks it rendered alone and quietly, keeps the screenshot as an artifact; returns the run. */
+function screenshot(t: Test, html: string, dir: string, name: string) {
+  const file = join(dir, `${name}.html`);
+  writeFileSync(file, html);
+  const run = openInChromium(file, dir, name);
+  t.equal(run.error, undefined, 'chromium started');
+  t.equal(run.status, 0, `chromium exited 0${run.status ? `: ${run.stderr.slice(-500)}` : ''}`);
+  t.same(run.consoleLines, [], 'no console message (errors, CSP violations)');
+  t.ok(existsSync(run.shot), 'screenshot written');
+  t.ok(statSync(run.shot).size > 30_000, `screenshot is not blank (${statSync(run.shot).size} bytes)`);
+  t.same(pageRequests(run.netLog), [], 'the page made no network request');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  copyFileSync(run.shot, join(ARTIFACTS, `${name}.png`));
+  copyFileSync(file, join(ARTIFACTS, `${name}.html`));
+  t.comment(`artifacts: ${join(ARTIFACTS, `${name}.png`)}`);
+  return run;
+}
 
 t.test('the HTML report is one self-contained file that renders in headless Chromium without console errors or requests', async (t) => {
   const dir = tempDir(t);
@@ -43,22 +61,10 @@ t.test('the HTML report is one self-contained file that renders in headless Chro
     else t.skip(`${CHROMIUM} not installed (apt-get install -y chromium); static checks above still ran`, () => undefined);
     return;
   }
-  const file = join(dir, 'report.html');
-  writeFileSync(file, html);
-  const run = openInChromium(file, dir, 'report');
-  t.equal(run.error, undefined, 'chromium started');
-  t.equal(run.status, 0, `chromium exited 0${run.status ? `: ${run.stderr.slice(-500)}` : ''}`);
-  t.same(run.consoleLines, [], 'no console message (errors, CSP violations)');
-  t.ok(existsSync(run.shot), 'screenshot written');
+  const run = screenshot(t, html, dir, 'report');
   const png = readFileSync(run.shot);
   t.same([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
   t.equal(png.readUInt32BE(16), 1280, 'PNG width = window width');
-  t.ok(statSync(run.shot).size > 30_000, `screenshot is not blank (${statSync(run.shot).size} bytes)`);
-  t.same(pageRequests(run.netLog), [], 'the page made no network request');
-  mkdirSync(ARTIFACTS, { recursive: true });
-  copyFileSync(run.shot, join(ARTIFACTS, 'report.png'));
-  copyFileSync(file, join(ARTIFACTS, 'report.html'));
-  t.comment(`artifacts: ${join(ARTIFACTS, 'report.png')}`);
 
   // The request check itself must be able to fail: the same page with an external image and without the CSP.
   const leaky = join(dir, 'leaky.html');
@@ -90,15 +96,5 @@ t.test('the sprint report in Chromium: the delta opens with what matters, a char
     else t.skip(`${CHROMIUM} not installed`, () => undefined);
     return;
   }
-  const file = join(dir, 'report-sprint.html');
-  writeFileSync(file, html);
-  const shot = openInChromium(file, dir, 'report-sprint');
-  t.equal(shot.status, 0, `chromium exited 0${shot.status ? `: ${shot.stderr.slice(-500)}` : ''}`);
-  t.same(shot.consoleLines, [], 'no console message');
-  t.ok(statSync(shot.shot).size > 30_000, `screenshot is not blank (${statSync(shot.shot).size} bytes)`);
-  t.same(pageRequests(shot.netLog), [], 'no network request');
-  mkdirSync(ARTIFACTS, { recursive: true });
-  copyFileSync(shot.shot, join(ARTIFACTS, 'report-sprint.png'));
-  copyFileSync(file, join(ARTIFACTS, 'report-sprint.html'));
-  t.comment(`artifacts: ${join(ARTIFACTS, 'report-sprint.png')}`);
+  screenshot(t, html, dir, 'report-sprint');
 });

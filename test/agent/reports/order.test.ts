@@ -71,24 +71,20 @@ t.test('findings come by severity, then score, in text, Markdown and HTML', asyn
 });
 
 t.test('delta sections: regressions, resolved, not re-tested, new findings, improved; unchanged and new passes counted', async (t) => {
-  const before = runOf('run-20261101T000000Z-aaaaaa', 'audit-baseline', '2026-11-01T00:00:00.000Z', [
-    ['BT-02', 'mqtt 127.0.0.1:1883', 'pass', 'critical'],
-    ['BT-03', 'mqtts 127.0.0.1:8883', 'fail', 'high'],
-    ['BT-04', 'mqtts 127.0.0.1:8883', 'fail', 'medium'],
-    ['BT-01', 'mqtt 127.0.0.1:1883', 'fail', 'low'],
-    ['BT-05', 'mqtts 127.0.0.1:8883', 'pass', 'high'],
-    ['IA-04', 'ingest http://127.0.0.1:8080/', 'fail', 'high', 'ingest-auth'],
-  ]);
-  const passes: Row[] = Array.from({ length: 43 }, (_, i) => [`DC-0${(i % 8) + 1}`, `device stm32-${String(i).padStart(2, '0')}`, 'pass', 'high', 'device-certs']);
-  const after = runOf('run-20261102T000000Z-bbbbbb', 'full', '2026-11-02T00:00:00.000Z', [
-    ['BT-02', 'mqtt 127.0.0.1:1883', 'fail', 'critical'],
-    ['BT-03', 'mqtts 127.0.0.1:8883', 'pass', 'high'],
-    ['BT-04', 'mqtts 127.0.0.1:8883', 'pass', 'medium'],
-    ['BT-01', 'mqtt 127.0.0.1:1883', 'fail', 'low'],
-    ['BT-05', 'mqtts 127.0.0.1:8883', 'pass', 'high'],
-    ['DC-02', 'device stm32-01', 'fail', 'high', 'device-certs'],
-    ...passes,
-  ]);
+  // [control, resource, before, after, severity, check]: one row per result, its status on each side (null: absent).
+  const table: Array<[string, string, Status | null, Status | null, Severity, string?]> = [
+    ['BT-02', 'mqtt 127.0.0.1:1883', 'pass', 'fail', 'critical'],
+    ['BT-03', 'mqtts 127.0.0.1:8883', 'fail', 'pass', 'high'],
+    ['BT-04', 'mqtts 127.0.0.1:8883', 'fail', 'pass', 'medium'],
+    ['BT-01', 'mqtt 127.0.0.1:1883', 'fail', 'fail', 'low'],
+    ['BT-05', 'mqtts 127.0.0.1:8883', 'pass', 'pass', 'high'],
+    ['IA-04', 'ingest http://127.0.0.1:8080/', 'fail', null, 'high', 'ingest-auth'],
+    ['DC-02', 'device stm32-01', null, 'fail', 'high', 'device-certs'],
+    ...Array.from({ length: 43 }, (_, i): [string, string, null, Status, Severity, string] => [`DC-0${(i % 8) + 1}`, `device stm32-${String(i).padStart(2, '0')}`, null, 'pass', 'high', 'device-certs']),
+  ];
+  const side = (at: 2 | 3): Row[] => table.flatMap((r) => (r[at] ? [[r[0], r[1], r[at], r[4], r[5]] as Row] : []));
+  const before = runOf('run-20261101T000000Z-aaaaaa', 'audit-baseline', '2026-11-01T00:00:00.000Z', side(2));
+  const after = runOf('run-20261102T000000Z-bbbbbb', 'full', '2026-11-02T00:00:00.000Z', side(3));
   const delta = computeDelta(before, after);
   t.ok(delta.controls.filter((c) => c.change === 'new' && c.to?.status === 'pass').length >= 43, 'the delta holds 43 new passes');
   const titles = ['Regressions', 'Resolved', 'Not re-tested', 'New findings', 'Improved'];
