@@ -55,11 +55,18 @@ export function migrate(db: Db): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length)
     throw new Error(`store schema version ${current} is newer than this agent understands (${MIGRATIONS.length}); upgrade pathaudit`);
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+  // Each step reads the version inside a write transaction (BEGIN IMMEDIATE):
+  // two processes opening a new store at once (a CLI run and serve, or a
+  // reader) would otherwise both read 0 and the second fail on CREATE TABLE.
+  const step = db.transaction(() => {
+    const v = db.pragma('user_version', { simple: true }) as number;
+    if (v >= MIGRATIONS.length) return false;
+    db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${v + 1}`);
+    return true;
+  });
+  while (step.immediate()) {
+    // one migration per transaction
   }
   return MIGRATIONS.length;
 }
