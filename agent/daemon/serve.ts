@@ -31,15 +31,13 @@ export const DEFAULT_STOP_GRACE_MS = 20_000;
 
 export interface DaemonOptions {
   configFile: string;
+  /** HOST:PORT the API listens on instead of api.listen (`serve --listen`), at start and across reloads. */
+  listen?: string;
   log?: Log;
   /** Default: from PATHAUDIT_RUN_MODE (see runExecutorFromEnv): a child process per run. */
   executor?: Executor;
   stopGraceMs?: number;
   now?: () => Date;
-  /** HOST:PORT the API listens on instead of api.listen (`serve --listen`), at start and across reloads. */
-  listen?: string;
-  /** Create a missing store folder (`serve --init`). */
-  init?: boolean;
 }
 
 export interface Daemon {
@@ -102,7 +100,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const listen = checkApiExposure(loaded);
   if (!apiTokenOf(loaded)) log.warn({ listen: `${listen.host}:${listen.port}` }, 'api.token_file is not set: any local user can use the API');
 
-  const store = openStore(storePathOf(loaded.config), { init: opts.init });
+  const store = openStore(storePathOf(loaded.config));
   const aborted = store.runs.abortUnfinished(now());
   if (aborted.length) log.warn({ runs: aborted }, 'runs left unfinished by a previous stop or crash marked aborted');
   const elsewhere = store.runs.inFlight();

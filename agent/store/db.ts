@@ -19,6 +19,17 @@ export interface OpenOptions {
   init?: boolean;
 }
 
+/** Creates the store's folder (mode 0750) when it does not exist: `run --init`, `serve --init`. */
+export function initStoreFolder(file: string): void {
+  const folder = dirname(file);
+  if (existsSync(folder)) return;
+  try {
+    mkdirSync(folder, { recursive: true, mode: 0o750 });
+  } catch (err) {
+    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, `create the folder ${folder}`, reasonOf(err)));
+  }
+}
+
 /** Opens (creating the file if needed) the store in WAL mode and applies pending migrations. */
 export function openDb(file: string, opts: OpenOptions = {}): Db {
   let db: Db;
@@ -26,11 +37,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
   if (!opts.readonly && file !== ':memory:' && !existsSync(folder)) {
     if (!opts.init)
       throw new PathauditError('PATHAUDIT_ERR_STORE', `store ${file}: the folder ${folder} does not exist: check store.path, or create it with \`pathaudit run --init\``);
-    try {
-      mkdirSync(folder, { recursive: true, mode: 0o750 });
-    } catch (err) {
-      throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, `create the folder ${folder}`, reasonOf(err)));
-    }
+    initStoreFolder(file);
   }
   try {
     db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });

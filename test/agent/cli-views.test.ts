@@ -5,11 +5,12 @@
 // (`bundle list`); `serve --listen`; an example in every --help.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import t from 'tap';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
+import { serveOverrides } from '../../agent/cli/serve-flags.js';
 import { buildProgram } from '../../agent/cli/main.js';
 import { DEFAULTS, REDACTED } from '../../agent/config/effective.js';
 import { builtCli } from '../helpers/build.js';
@@ -124,7 +125,6 @@ t.test('config show: defaults filled in, paths resolved, no secret content; secr
 
   const dir = tempDir(t);
   const file = join(dir, 'c.yaml');
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(file, 'broker:\n  host: 127.0.0.1\n  listeners: [{ name: m, port: 1, tls: false }]\n  default_credentials: [{ username: admin, password: not-for-your-eyes }]\n');
   const creds = await cli(['config', 'show', '--format', 'json', '--config', file]);
   const c = JSON.parse(creds.stdout);
@@ -167,6 +167,12 @@ t.test('serve --listen HOST:PORT overrides api.listen; a malformed one is a usag
   t.match(log, `"listen":"127.0.0.1:${port}"`, 'and says so when ready');
   child.kill('SIGTERM');
   await new Promise((r) => child.once('close', r));
+  // --init makes a missing store folder before the daemon opens the store, as run --init does.
+  const dir = tempDir(t);
+  const cfg = join(dir, 'c.yaml');
+  writeFileSync(cfg, stringify({ ...lab.gw.config, store: { path: join(dir, 'state', 'pathaudit.db') } }));
+  t.same(serveOverrides({ config: cfg, init: true, listen: '[::1]:7878' }), { listen: '[::1]:7878' });
+  t.ok(existsSync(join(dir, 'state')), 'serve --init made the store folder');
   for (const bad of ['127.0.0.1', '127.0.0.1:0', 'host:99999', 'a b:80']) {
     const r = await cli(['serve', '--listen', bad, '--config', lab.gw.configFile]);
     t.equal(r.code, 2, `${bad}: exit 2`);
