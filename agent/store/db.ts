@@ -26,7 +26,7 @@ export function initStoreFolder(file: string): void {
   try {
     mkdirSync(folder, { recursive: true, mode: 0o750 });
   } catch (err) {
-    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, `create the folder ${folder}`, reasonOf(err)));
+    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, `cannot create the store folder ${folder}`, reasonOf(err)));
   }
 }
 
@@ -42,7 +42,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
   try {
     db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   } catch (err) {
-    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, 'open it', reasonOf(err)));
+    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, `cannot open store ${file}`, reasonOf(err)));
   }
   try {
     if (!opts.readonly) db.pragma('journal_mode = WAL');
@@ -53,7 +53,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     if (!opts.readonly) migrate(db);
   } catch (err) {
     db.close();
-    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, 'prepare it', reasonOf(err)));
+    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, `cannot prepare store ${file}`, reasonOf(err)));
   }
   return db;
 }

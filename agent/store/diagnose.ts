@@ -34,8 +34,8 @@ export function whyNotWritable(file: string): string | null {
   return null;
 }
 
-/** A store failure message: what failed, SQLite's words, and the cause when one is found. */
-export function storeFailure(file: string, operation: string, reason: string): string {
+/** A store failure message: what failed (`cannot open store FILE`), SQLite's words, and the cause when one is found. */
+export function storeFailure(file: string, what: string, reason: string): string {
   const why = whyNotWritable(file);
-  return `store ${file}: cannot ${operation}: ${reason}${why ? `: ${why}` : ''}`;
+  return `${what}: ${reason}${why ? `: ${why}` : ''}`;
 }

@@ -37,6 +37,6 @@ export function storeWrite<T>(file: string, operation: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, operation, reasonOf(err)), [], { cause: err });
+    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, `store ${file}: cannot ${operation}`, reasonOf(err)), [], { cause: err });
   }
 }

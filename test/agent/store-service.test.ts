@@ -86,7 +86,7 @@ t.test('a store the CLI cannot write says what and why: path, errno, owner and m
   // `env -i`: tap's process hooks (NODE_OPTIONS) would write under .tap/ as nobody.
   const r = spawnSync('env', ['-i', `PATH=${process.env.PATH}`, process.execPath, builtCli(), 'runs', '--config', config], { encoding: 'utf8', cwd: dir, ...asOther, timeout: 60_000 });
   t.equal(r.status, 3, `exit 3 (${r.stderr})`);
-  t.match(r.stderr, `store ${store}: cannot open it: SQLITE_CANTOPEN`, 'what failed, in SQLite\'s words');
+  t.match(r.stderr, `cannot open store ${store}: SQLITE_CANTOPEN`, 'what failed, in SQLite\'s words');
   t.match(r.stderr, new RegExp(`the folder ${folder} is not writable by ${isRoot ? 'nobody' : '\\S+'} \\(EACCES; ${isRoot ? 'nobody:nogroup' : '\\S+'} 0555\\)`), 'and why: the folder, errno, owner and mode');
   t.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
 });
