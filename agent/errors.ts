@@ -1,7 +1,8 @@
 // Coded errors (after fastify's FST_ERR_*): the code says which part failed,
 // the message names what and where, the exit code follows the CLI contract.
 
-export const EXIT = { ok: 0, findings: 1, usage: 2, runFailed: 3 } as const;
+// 4: `config validate` found a valid config that audits nothing (every check not configured).
+export const EXIT = { ok: 0, findings: 1, usage: 2, runFailed: 3, nothingAudited: 4 } as const;
 
 export type ErrorCode =
   | 'PATHAUDIT_ERR_CONFIG'

@@ -131,9 +131,12 @@ if [ "$SKIP_DEPS" -eq 0 ]; then
   done
 fi
 
-# 4. CLI wrapper
+# 4. CLI wrapper: it runs the build under the same prefix, so a staged tree
+# (--prefix) works where it is, and with Debian's node (else the one on PATH).
+NODE_BIN=/usr/bin/node
+[ -x "$NODE_BIN" ] || NODE_BIN=$(command -v node) || { echo "install.sh: no node found (install nodejs)" >&2; exit 2; }
 WRAPPER=$(mktemp)
-printf '#!/bin/sh\nexec /usr/bin/node /opt/pathaudit/dist/app/cli.js "$@"\n' > "$WRAPPER"
+printf '#!/bin/sh\nexec '"'"'%s'"'"' '"'"'%s/dist/app/cli.js'"'"' "$@"\n' "$NODE_BIN" "$APP" > "$WRAPPER"
 file 755 root:root "$WRAPPER" "$BIN_DIR/pathaudit"
 rm -f "$WRAPPER"
 

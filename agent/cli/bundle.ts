@@ -11,6 +11,9 @@ import { keyFileOf, loadOrCreateKey } from '../evidence/signing.js';
 import { thresholdsFrom } from '../evidence/summary.js';
 import { configError, EXIT, reasonOf, usageError } from '../errors.js';
 import { openStore, storePathOf } from '../store/index.js';
+import { listExports, recordExport } from '../store/exports.js';
+import { refuseForeignStore } from '../store/ownership.js';
+import { invocation } from './invocation.js';
 import { loadForCli, withStore } from './context.js';
 import type { Io } from './io.js';
 import { terminalLine } from '../reports/escape.js';
@@ -27,8 +30,12 @@ export async function bundleExportCommand(runRef: string, flags: { out?: string;
     return { data: await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets, thresholds: thresholdsFrom(loaded.config) }), runId: doc.run.id };
   });
   await writeOutput(data, flags.out, io);
+  const destination = toStdout(flags.out) ? 'stdout' : resolve(flags.out);
+  const { fingerprint } = loadOrCreateKey(keyFile);
+  // Written, so recorded: `pathaudit bundle list` names every bundle that left the gateway.
+  await withStore(loaded, (store) => recordExport(store, { runId, exportedAt: new Date().toISOString(), destination, keyFingerprint: fingerprint, trigger: 'cli' }, data));
   // With `--out -` the bundle itself is on stdout: the receipt goes to stderr.
-  const receipt = `bundle: run ${runId} signed with ${loadOrCreateKey(keyFile).fingerprint} → ${toStdout(flags.out) ? 'stdout' : resolve(flags.out)}\n`;
+  const receipt = `bundle: run ${runId} signed with ${fingerprint} → ${destination}\n`;
   if (toStdout(flags.out)) io.stderr(receipt);
   else io.stdout(receipt);
   return 0;
@@ -61,6 +68,7 @@ export async function bundleVerifyCommand(file: string, flags: { pubkey?: string
     }
     const storeFile = storePathOf(loaded.config);
     if (!existsSync(storeFile)) throw configError(`bundle verify --config: no store at ${storeFile} (store.path) to check the chain against`);
+    refuseForeignStore(storeFile, invocation());
     const store = openStore(storeFile);
     try {
       result = await verifyBundle(data, { pubkeyPem, store });
@@ -83,8 +91,26 @@ export async function bundleVerifyCommand(file: string, flags: { pubkey?: string
   return result.ok ? EXIT.ok : EXIT.runFailed;
 }
 
+export async function bundleListCommand(flags: { limit?: string; format: string; config?: string }, io: Io): Promise<number> {
+  const limit = flags.limit === undefined ? 20 : Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw usageError(`--limit: expected a whole number from 1 to 500 (got "${flags.limit}")`);
+  if (flags.format !== 'text' && flags.format !== 'json') throw usageError(`--format: expected text or json (got "${flags.format}")`);
+  const loaded = loadForCli(flags.config);
+  const page = await withStore(loaded, (store) => listExports(store, limit));
+  if (flags.format === 'json') io.stdout(`${JSON.stringify({ total: page.total, limit, items: page.items }, null, 2)}\n`);
+  else if (!page.items.length) io.stdout('no bundle exported yet: `pathaudit bundle export RUN --out FILE` writes one\n');
+  else {
+    for (const e of page.items)
+      io.stdout(`${terminalLine(`${e.exportedAt}  ${e.runId}  ${e.destination}  ${e.bytes} bytes  sha256 ${e.sha256.slice(0, 16)}…  key ${e.keyFingerprint.slice(0, 23)}…  ${e.trigger}`)}\n`);
+    io.stdout(`${page.items.length} of ${page.total} bundle${page.total === 1 ? '' : 's'} exported, newest first\n`);
+  }
+  return 0;
+}
+
 export async function bundlePubkeyCommand(flags: { config?: string }, io: Io): Promise<number> {
   const loaded = loadForCli(flags.config);
+  // The key is made on first use next to the store: made by another account, the service could not read it.
+  for (const file of [storePathOf(loaded.config), keyFileOf(loaded)]) refuseForeignStore(file, invocation());
   const key = loadOrCreateKey(keyFileOf(loaded));
   io.stdout(`# gateway signing key ${key.fingerprint} (${keyFileOf(loaded)})\n${key.publicKeyPem}`);
   return 0;

@@ -20,6 +20,7 @@ import { renderReport } from '../reports/index.js';
 import { BUILTIN_BUNDLES } from '../runner/bundles.js';
 import type { RunDocument } from '../runner/document.js';
 import { runAndStore } from '../runner/index.js';
+import { recordExport } from '../store/exports.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Io } from './io.js';
 import { renderSnapshotText } from './snapshot.js';
@@ -136,6 +137,7 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
       const file = join(out, 'bundles', `${doc.run.id}.tar.gz`);
       const data = await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets, thresholds });
       writeFileSync(file, data);
+      recordExport(store, { runId: doc.run.id, exportedAt: new Date().toISOString(), destination: file, keyFingerprint: key.fingerprint, trigger: 'demo' }, data);
       const v = await verifyBundle(data, { pubkeyPem: key.publicKeyPem, store });
       allVerified &&= v.ok;
       io.stdout(`   ${v.ok ? '✓' : '✗'} ${relative(process.cwd(), file)} (${doc.run.bundle}) ${v.ok ? `signed and verified, key ${v.keyFingerprint}` : `VERIFICATION FAILED: ${v.problems.join('; ')}`}\n`);

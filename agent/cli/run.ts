@@ -1,5 +1,8 @@
 import type { Severity } from '../../probes/types.js';
-import { EXIT, usageError } from '../errors.js';
+import type { PathauditConfig } from '../../config/schema/index.js';
+import { coverageOf, NOTHING_AUDITED } from '../config/coverage.js';
+import { EXIT, PathauditError, usageError } from '../errors.js';
+import { planRun } from '../runner/bundles.js';
 import { silentLogger } from '../log.js';
 import { ensureBaseline } from '../evidence/baseline.js';
 import { thresholdsFrom, type DecisionThresholds } from '../evidence/summary.js';
@@ -20,6 +23,7 @@ export interface RunFlags {
   format: string;
   out?: string;
   failOn?: string;
+  init?: boolean;
 }
 
 export function parseFailOn(value: string | undefined): Severity | null {
@@ -40,12 +44,28 @@ export function renderRun(doc: RunDocument, format: string, store?: Store, thres
   return renderReport(doc, format as ReportFormat, { store, thresholds }).body;
 }
 
+/**
+ * A run whose every check is not configured would observe nothing and still
+ * read as a posture ("degraded · 0 findings"): refused before anything is
+ * stored (exit 3), naming why each check is not configured.
+ */
+export function refuseNothingAudited(config: PathauditConfig, plan: { bundle: string; checks: string[] }): void {
+  const planned = coverageOf(config, plan.checks);
+  if (planned.configured.length) return;
+  const all = coverageOf(config);
+  const message = all.configured.length
+    ? `nothing audited: every check of ${plan.bundle} is not configured (this config audits ${all.configured.join(', ')})`
+    : NOTHING_AUDITED;
+  throw new PathauditError('PATHAUDIT_ERR_RUN', message, planned.notConfigured.map((c) => `${c.check}: ${c.reason}`));
+}
+
 export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
   if (flags.bundle && flags.check) throw usageError('--bundle and --check are exclusive: name a bundle or a list of checks');
   if (!(RUN_FORMATS as readonly string[]).includes(flags.format)) throw usageError(`--format: expected one of ${RUN_FORMATS.join(', ')} (got "${flags.format}")`);
   const failOn = parseFailOn(flags.failOn);
   await checkOut(flags.out);
   const loaded = loadForCli(flags.config);
+  refuseNothingAudited(loaded.config, planRun({ loaded, bundle: flags.bundle, checks: flags.check }));
   const { doc, report, baselineSet } = await withStore(loaded, async (store) => {
     const ran = await runAndStore({
       loaded,
@@ -64,7 +84,7 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
     // The first completed audit-baseline run becomes the baseline when none is set.
     const set = ensureBaseline(store, ran);
     return { doc: ran, report: renderRun(ran, flags.format, store, thresholdsFrom(loaded.config)), baselineSet: set };
-  });
+  }, { init: flags.init });
   const note = baselineSet ? `baseline: run ${doc.run.id} is now the baseline (first completed audit-baseline run); later runs are compared against it\n` : '';
   // Machine formats stay parseable: the note goes to stderr unless the report is the terminal text.
   const terminal = flags.format === 'text' && toStdout(flags.out);

@@ -3,10 +3,12 @@
 import { resolveConfigPath } from '../config/load.js';
 import { EXIT } from '../errors.js';
 import { startDaemon } from '../daemon/serve.js';
+import { serveOverrides } from './serve-flags.js';
 import type { Io } from './io.js';
 
 export async function serveCommand(flags: { config?: string }, io: Io): Promise<number> {
   const daemon = await startDaemon({
+    ...serveOverrides(flags),
     configFile: resolveConfigPath(flags.config),
     stopGraceMs: process.env.PATHAUDIT_STOP_GRACE_MS ? Number(process.env.PATHAUDIT_STOP_GRACE_MS) : undefined,
     // The journal has the warning too; stderr puts it in front of whoever starts serve by hand.

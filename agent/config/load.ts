@@ -14,6 +14,7 @@ import { formatTimestamps } from '../../probes/broker-sessions/timestamps.js';
 import { configError, reasonOf } from '../errors.js';
 import { keyPairProblems } from './keypair.js';
 import { SecretStore } from './secrets.js';
+import { yamlProblemLines } from './yaml-errors.js';
 // ajv's standalone validator of config/pathaudit.schema.json, generated from
 // the TypeBox source (scripts/gen-schema.ts; tests keep all three in sync):
 // neither the schema builder (~130 ms, ~20 MB) nor ajv's compiler (~120 ms
@@ -262,13 +263,7 @@ export function loadConfigFile(file: string, known: Pick<ValidateOptions, 'known
   }
   // maxAliasCount bounds alias expansion: a "billion laughs" YAML bomb is refused, not expanded.
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    const problems = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return `${abs}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML ${e.message.split('\n')[0]}`;
-    });
-    throw configError(`${abs}: invalid YAML`, problems);
-  }
+  if (doc.errors.length) throw configError(`${abs}: invalid YAML`, doc.errors.flatMap((e) => yamlProblemLines(abs, text, e)));
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 50 });

@@ -37,6 +37,8 @@ export const DEFAULT_STOP_GRACE_MS = 20_000;
 
 export interface DaemonOptions {
   configFile: string;
+  /** HOST:PORT the API listens on instead of api.listen (`serve --listen`), at start and across reloads. */
+  listen?: string;
   log?: Log;
   /** Default: from PATHAUDIT_RUN_MODE (see runExecutorFromEnv): a child process per run. */
   executor?: Executor;
@@ -58,8 +60,11 @@ export interface Daemon {
   stop(reason?: string): Promise<void>;
 }
 
-export function loadDaemonConfig(file: string): LoadedConfig {
-  return loadConfigFile(file);
+export function loadDaemonConfig(file: string, listen?: string): LoadedConfig {
+  const loaded = loadConfigFile(file);
+  // `serve --listen` wins over api.listen; the config hash stays the file's.
+  if (listen) loaded.config.api = { ...loaded.config.api, listen };
+  return loaded;
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
@@ -126,7 +131,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const t0 = performance.now();
   const log = opts.log ?? createLogger();
   const now = opts.now ?? (() => new Date());
-  let loaded = loadDaemonConfig(opts.configFile);
+  let loaded = loadDaemonConfig(opts.configFile, opts.listen);
   const listen = checkApiExposure(loaded);
   if (!apiTokenOf(loaded)) log.warn({ listen: `${listen.host}:${listen.port}` }, 'api.token_file is not set: any local user can use the API');
   let https = await apiTlsOf(loaded);
@@ -204,7 +209,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     async reload() {
       let next: LoadedConfig;
       try {
-        next = loadDaemonConfig(opts.configFile);
+        next = loadDaemonConfig(opts.configFile, opts.listen);
         checkApiExposure(next);
       } catch (err) {
         const problems = (err as { problems?: string[] }).problems ?? [];

@@ -1,4 +1,4 @@
-// The backlog: open findings ranked for action (DESIGN.md "backlog").
+// The backlog: open findings ranked for action (README: How pathaudit decides, "Backlog ranking").
 //
 // Ranking rule (documented in the README and the report):
 //   score = severity weight × exposure factor × confidence
@@ -138,13 +138,20 @@ export function retestPlan(items: Array<Pick<BacklogItem, 'verification'>>): Ver
   return { bundle: `checks:${checks.join(',')}`, checks, command: `pathaudit run --check ${checks.join(',')}` };
 }
 
+/** The backlog score of a finding: severity weight × exposure × confidence, to two decimals. */
+export const scoreOf = (severity: Severity, exposure: Exposure, confidence: number): number =>
+  Math.round(SEVERITY_WEIGHT[severity] * EXPOSURE_FACTOR[exposure] * confidence * 100) / 100;
+
+/** A finding's backlog score, waived or not (the backlog leaves waived findings out; reports still order them). */
+export const findingScore = (doc: RunDocument, f: FindingRecord): number => scoreOf(f.severity, exposureOf(doc, f).exposure, confidenceOf(f));
+
 export function buildBacklog(doc: RunDocument): BacklogItem[] {
   const items = doc.findings
     .filter((f) => !f.waived)
     .map((f): Omit<BacklogItem, 'rank'> => {
       const { exposure, basis } = exposureOf(doc, f);
       const confidence = confidenceOf(f);
-      const score = Math.round(SEVERITY_WEIGHT[f.severity] * EXPOSURE_FACTOR[exposure] * confidence * 100) / 100;
+      const score = scoreOf(f.severity, exposure, confidence);
       const plan = verifyPlan(f.control);
       return {
         score,

@@ -1,4 +1,4 @@
-// The baseline: the run later runs are compared against (DESIGN.md "baseline").
+// The baseline: the run later runs are compared against (README: Using it).
 // Its id lives in the meta table, so it survives restarts and is shared by the
 // CLI, the daemon and schedules.
 import { notFound, usageError } from '../errors.js';

@@ -1,4 +1,4 @@
-// Signed evidence bundles (DESIGN.md "Evidence bundle"): a .tar.gz anyone can
+// Signed evidence bundles (README: Security model, "How evidence is signed"): a .tar.gz anyone can
 // re-verify without pathaudit's store.
 //
 //   manifest.json   every file's sha256 and size, agent version, config hash
@@ -130,6 +130,9 @@ export async function exportBundle(
   return writeTarGz([{ path: MANIFEST, data: manifestBytes }, { path: SIGNATURE, data: signature }, ...files], mtime);
 }
 
+/** A value a hostile or damaged bundle may omit, as a message shows it: never `undefined`. */
+const told = (v: unknown): string => (typeof v === 'string' && v ? v : '(none: the field is missing)');
+
 function parseManifest(bytes: Buffer, problems: string[]): BundleManifest | null {
   let m: BundleManifest;
   try {
@@ -158,12 +161,12 @@ function checkContent(m: BundleManifest, byPath: Map<string, Buffer>, problems: 
     problems.push(`run.json: not valid JSON (${reasonOf(err)})`);
     return null;
   }
-  if (doc.run?.id !== m.runId) problems.push(`run.json: run id ${doc.run?.id} differs from the manifest's ${m.runId}`);
-  if (doc.run?.hash !== m.runHash) problems.push(`run.json: run hash ${doc.run?.hash} differs from the manifest's ${m.runHash}`);
+  if (doc.run?.id !== m.runId) problems.push(`run.json: run id ${told(doc.run?.id)} differs from the manifest's ${told(m.runId)}`);
+  if (doc.run?.hash !== m.runHash) problems.push(`run.json: run hash ${told(doc.run?.hash)} differs from the manifest's ${told(m.runHash)}`);
   if ((doc.run?.previousHash ?? null) !== (m.previousHash ?? null)) problems.push(`run.json: previous-run hash differs from the manifest's`);
   if (doc.run?.configHash !== m.configHash) problems.push(`run.json: config hash differs from the manifest's`);
   try {
-    if (hashRun(doc) !== m.runHash) problems.push(`run.json: content does not hash to the run hash ${m.runHash}`);
+    if (hashRun(doc) !== m.runHash) problems.push(`run.json: content does not hash to the run hash ${told(m.runHash)}`);
   } catch (err) {
     problems.push(`run.json: cannot recompute the run hash (${reasonOf(err)})`);
   }
@@ -179,9 +182,9 @@ function checkContent(m: BundleManifest, byPath: Map<string, Buffer>, problems: 
       continue;
     }
     seen.add(e.id);
-    if (sha256Of(e.data) !== e.sha256) problems.push(`${path}: evidence data does not match its sha256 ${e.sha256}`);
+    if (sha256Of(e.data) !== e.sha256) problems.push(`${path}: evidence data does not match its sha256 ${told(e.sha256)}`);
     const r = inRun.get(e.id);
-    if (!r) problems.push(`${path}: evidence ${e.id} is not part of run.json`);
+    if (!r) problems.push(`${path}: evidence ${told(e.id)} is not part of run.json`);
     else if (r.sha256 !== e.sha256 || sha256Of(r.data) !== r.sha256) problems.push(`${path}: evidence ${e.id} differs from run.json`);
   }
   for (const id of inRun.keys()) if (!seen.has(id)) problems.push(`run.json: evidence ${id} has no file under evidence/`);
@@ -228,7 +231,7 @@ export async function verifyBundle(data: Buffer, opts: { pubkeyPem?: string; sto
   let keyFingerprint = '';
   try {
     keyFingerprint = fingerprintOfPublicKey(m.signing.publicKey);
-    if (m.signing.fingerprint !== keyFingerprint) problems.push(`${MANIFEST}: the embedded key's fingerprint is ${keyFingerprint}, not the ${m.signing.fingerprint} it claims`);
+    if (m.signing.fingerprint !== keyFingerprint) problems.push(`${MANIFEST}: the embedded key's fingerprint is ${keyFingerprint}, not the ${told(m.signing.fingerprint)} it claims`);
   } catch (err) {
     problems.push(`${MANIFEST}: the embedded public key is unreadable (${reasonOf(err)})`);
   }
@@ -257,8 +260,8 @@ export async function verifyBundle(data: Buffer, opts: { pubkeyPem?: string; sto
     listed.add(f.path);
     const body = byPath.get(f.path);
     if (!body) problems.push(`${f.path}: listed in the manifest but missing from the bundle`);
-    else if (sha256(body) !== f.sha256) problems.push(`${f.path}: sha256 ${sha256(body)} does not match the manifest's ${f.sha256}`);
-    else if (body.length !== f.bytes) problems.push(`${f.path}: ${body.length} bytes, the manifest says ${f.bytes}`);
+    else if (sha256(body) !== f.sha256) problems.push(`${f.path}: sha256 ${sha256(body)} does not match the manifest's ${told(f.sha256)}`);
+    else if (body.length !== f.bytes) problems.push(`${f.path}: ${body.length} bytes, the manifest says ${typeof f.bytes === 'number' ? f.bytes : '(none: the field is missing)'}`);
   }
   for (const path of byPath.keys()) if (path !== MANIFEST && path !== SIGNATURE && !listed.has(path)) problems.push(`${path}: in the bundle but not listed in the manifest`);
 

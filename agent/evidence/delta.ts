@@ -1,4 +1,4 @@
-// The delta between two runs (DESIGN.md "delta"): per control result
+// The delta between two runs (README: How pathaudit decides, "Delta"): per control result
 // (control + resource) and per finding (by fingerprint). This is the
 // before/after proof of a sprint, so it claims only what `to` observed:
 //

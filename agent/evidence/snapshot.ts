@@ -1,4 +1,4 @@
-// The monthly snapshot: the retainer record (DESIGN.md "snapshot"). It pins
+// The monthly snapshot: the retainer record (README: Schedules, snapshots and retention). It pins
 // the path's posture at the end of the month (the latest result per control
 // and resource across finished runs, see posture.ts), its delta to the
 // baseline and the drift since the previous snapshot's posture, regressions

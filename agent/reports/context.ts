@@ -11,6 +11,8 @@ import type { Store } from '../store/index.js';
 
 export interface PosturePoint {
   runId: string;
+  /** The bundle the run ran: the chart draws one series per bundle (a larger bundle finds more, which is no regression). */
+  bundle: string;
   startedAt: string;
   posture: RunDocument['summary']['posture'];
   /** Open (unwaived) findings. */
@@ -39,7 +41,7 @@ const HISTORY_RUNS = 30;
 
 export function pointOf(doc: Pick<RunDocument, 'run' | 'summary'>): PosturePoint {
   const f = doc.summary.findings;
-  return { runId: doc.run.id, startedAt: doc.run.startedAt, posture: doc.summary.posture, open: f.critical + f.high + f.medium + f.low + f.info, critical: f.critical, high: f.high };
+  return { runId: doc.run.id, bundle: doc.run.bundle, startedAt: doc.run.startedAt, posture: doc.summary.posture, open: f.critical + f.high + f.medium + f.low + f.info, critical: f.critical, high: f.high };
 }
 
 /** Completed runs up to and including this one, oldest first. */
@@ -48,7 +50,7 @@ export function historyFrom(store: Store, doc: RunDocument): PosturePoint[] {
   const points = items
     .filter((i) => i.summary && i.startedAt <= doc.run.startedAt && i.id !== doc.run.id)
     .slice(0, HISTORY_RUNS - 1)
-    .map((i) => pointOf({ run: { id: i.id, startedAt: i.startedAt } as RunDocument['run'], summary: i.summary! }))
+    .map((i) => pointOf({ run: { id: i.id, bundle: i.bundle, startedAt: i.startedAt } as RunDocument['run'], summary: i.summary! }))
     .reverse();
   return [...points, pointOf(doc)];
 }

@@ -93,3 +93,37 @@ export function terminalLine(s: string): string {
 export function truncate(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
+
+/**
+ * Our own texts (remediations, verifications, next-run lines) mark commands
+ * and file contents as `code`, one backtick each side. Split so each part can
+ * be escaped on its own: a code part holds no backtick, and a stray backtick
+ * (an odd one, or one in probed text quoted inside) stays in the text.
+ */
+function inlineParts(s: string): Array<{ code: boolean; text: string }> {
+  const parts: Array<{ code: boolean; text: string }> = [];
+  const re = /(?<!`)`([^`\r\n]+)`(?!`)/g;
+  let at = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    if (m.index > at) parts.push({ code: false, text: s.slice(at, m.index) });
+    parts.push({ code: true, text: m[1] });
+    at = m.index + m[0].length;
+  }
+  if (at < s.length) parts.push({ code: false, text: s.slice(at) });
+  return parts;
+}
+
+/** Markdown of a text with `code` spans: code spans as mdCode (verbatim), the rest as mdText (every markup character escaped). */
+export function mdInline(s: string): string {
+  return inlineParts(s)
+    // mdText drops leading blanks (a line's indent could start a code block): mid-line, keep one.
+    .map((p, i) => (p.code ? mdCode(p.text) : `${i > 0 && /^\s/.test(p.text) ? ' ' : ''}${mdText(p.text)}`))
+    .join('');
+}
+
+/** HTML of a text with `code` spans: each code span a <code> element, everything escaped. */
+export function htmlInline(s: string): string {
+  return inlineParts(s)
+    .map((p) => (p.code ? `<code>${escapeHtml(p.text)}</code>` : escapeHtml(p.text)))
+    .join('');
+}

@@ -3,11 +3,12 @@
 // locked-down browser, and makes no network request.
 import { describeHost } from '../runner/host.js';
 import { buildBacklog } from '../evidence/backlog.js';
-import type { Delta } from '../evidence/delta.js';
+import type { ControlDelta, Delta, FindingDelta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
 import type { Posture, RunDocument } from '../runner/document.js';
 import { pathSources, type PosturePoint } from './context.js';
-import { escapeHtml as h, truncate } from './escape.js';
+import { escapeHtml as h, htmlInline, truncate } from './escape.js';
+import { deltaSections, findingsByImportance, foldedLine } from './order.js';
 import { RANKING_RULE } from './md.js';
 
 const POSTURE_COLOR: Record<Posture, string> = { exposed: '#c0392b', degraded: '#d68910', hardened: '#1e8449' };
@@ -28,59 +29,81 @@ code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}pre{wh
 svg text{font:11px system-ui,sans-serif;fill:#566573}
 `;
 
+/** One colour per bundle series, in order of first appearance (colour-blind-safe Okabe–Ito hues). */
+const SERIES = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#000000', '#f0e442'];
+
+/**
+ * Open findings per run, one line per bundle: runs of different bundles
+ * observe different checks, so 12 → 16 findings from audit-baseline to full
+ * is a larger bundle, not a regression. Runs keep their place in time on the
+ * x axis; a dot's colour is the posture the run left.
+ */
 function postureChart(points: PosturePoint[]): string {
   const W = 700;
-  const H = 220;
-  const pad = { l: 40, r: 16, t: 16, b: 36 };
+  const H = 240;
+  const pad = { l: 40, r: 16, t: 16, b: 56 };
   const max = Math.max(1, ...points.map((p) => p.open));
   const x = (i: number) => (points.length === 1 ? pad.l + (W - pad.l - pad.r) / 2 : pad.l + (i * (W - pad.l - pad.r)) / (points.length - 1));
   const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - v / max);
-  const line = (sel: (p: PosturePoint) => number) => points.map((p, i) => `${x(i).toFixed(1)},${y(sel(p)).toFixed(1)}`).join(' ');
+  const bundles = [...new Set(points.map((p) => p.bundle))];
+  const colour = (b: string) => SERIES[bundles.indexOf(b) % SERIES.length];
   const parts: string[] = [];
-  parts.push(`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Posture over time: open findings per run">`);
+  parts.push(`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Posture over time: open findings per run, one line per bundle">`);
   parts.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
   for (const v of [0, max / 2, max]) {
     parts.push(`<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eaeded"/>`);
     parts.push(`<text x="${pad.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${Number.isInteger(v) ? v : v.toFixed(1)}</text>`);
   }
-  if (points.length > 1) {
-    parts.push(`<polyline fill="none" stroke="#5d6d7e" stroke-width="2" points="${line((p) => p.open)}"/>`);
-    parts.push(`<polyline fill="none" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 3" points="${line((p) => p.critical + p.high)}"/>`);
+  for (const b of bundles) {
+    const series = points.map((p, i) => ({ p, i })).filter(({ p }) => p.bundle === b);
+    if (series.length > 1)
+      parts.push(`<polyline fill="none" stroke="${colour(b)}" stroke-width="2" points="${series.map(({ p, i }) => `${x(i).toFixed(1)},${y(p.open).toFixed(1)}`).join(' ')}"/>`);
   }
   points.forEach((p, i) => {
     parts.push(
-      `<circle cx="${x(i).toFixed(1)}" cy="${y(p.open).toFixed(1)}" r="5" fill="${POSTURE_COLOR[p.posture]}"><title>${h(`${p.startedAt} · ${p.runId} · ${p.posture} · ${p.open} open (${p.critical} critical, ${p.high} high)`)}</title></circle>`,
+      `<circle cx="${x(i).toFixed(1)}" cy="${y(p.open).toFixed(1)}" r="5" fill="${POSTURE_COLOR[p.posture]}" stroke="${colour(p.bundle)}" stroke-width="2"><title>${h(`${p.startedAt} · ${p.bundle} · ${p.runId} · ${p.posture} · ${p.open} open (${p.critical} critical, ${p.high} high)`)}</title></circle>`,
     );
   });
   const first = points[0]!;
   const last = points[points.length - 1]!;
-  parts.push(`<text x="${pad.l}" y="${H - 12}">${h(first.startedAt.slice(0, 16).replace('T', ' '))}</text>`);
-  if (points.length > 1) parts.push(`<text x="${W - pad.r}" y="${H - 12}" text-anchor="end">${h(last.startedAt.slice(0, 16).replace('T', ' '))}</text>`);
-  parts.push(`<text x="${W / 2}" y="${H - 2}" text-anchor="middle">open findings per run (solid) · critical + high (dashed) · dot colour = posture</text>`);
+  parts.push(`<text x="${pad.l}" y="${H - 34}">${h(first.startedAt.slice(0, 16).replace('T', ' '))}</text>`);
+  if (points.length > 1) parts.push(`<text x="${W - pad.r}" y="${H - 34}" text-anchor="end">${h(last.startedAt.slice(0, 16).replace('T', ' '))}</text>`);
+  // The legend: a swatch and the name of each bundle, then what the dots mean.
+  let lx = pad.l;
+  for (const b of bundles) {
+    const label = truncate(b, 40);
+    parts.push(`<rect x="${lx}" y="${H - 24}" width="12" height="4" fill="${colour(b)}"/><text x="${lx + 16}" y="${H - 19}">${h(label)}</text>`);
+    lx += 28 + label.length * 6;
+  }
+  parts.push(`<text x="${W - pad.r}" y="${H - 4}" text-anchor="end">open findings per run, one line per bundle · dot colour = posture</text>`);
   parts.push('</svg>');
   return parts.join('');
 }
 
+const changeRow = (c: ControlDelta) =>
+  `<tr class="${c.change}"><td>${h(c.control)}</td><td>${h(c.resource)}</td><td>${c.from ? h(`${c.from.status} (${c.from.severity})`) : '—'}</td><td>${c.to ? h(`${c.to.status} (${c.to.severity})`) : '—'}</td><td>${h(c.reason)}</td></tr>`;
+const findingRow = (f: FindingDelta, cls: string) =>
+  `<tr class="${cls}"><td class="sev-${f.severity}">${h(f.severity)}</td><td>${h(f.control)}</td><td>${h(f.title)}${f.waived ? ' (waived)' : ''}</td><td>${h(f.resource)}</td><td>${h(f.reason)}</td></tr>`;
+
+/** The delta in reading order: regressions, resolved, not re-tested, new findings, improved; the rest counted. */
 function deltaSection(delta: Delta): string {
-  const rows = delta.controls
-    .filter((c) => c.change !== 'unchanged')
-    .map(
-      (c) =>
-        `<tr class="${c.change}"><td>${h(c.change)}</td><td>${h(c.control)}</td><td>${h(c.resource)}</td><td>${c.from ? h(`${c.from.status} (${c.from.severity})`) : '—'}</td><td>${c.to ? h(`${c.to.status} (${c.to.severity})`) : '—'}</td><td>${h(c.reason)}</td></tr>`,
-    );
-  const rowClass: Record<string, string> = { new: 'new', resolved: 'improved', 'not-retested': 'not-retested', persisting: '' };
-  const frows = delta.findings.map(
-    (f) =>
-      `<tr class="${rowClass[f.change]}"><td>${h(f.change)}${f.waived ? ' (waived)' : ''}</td><td>${h(f.control)}</td><td>${h(f.resource)}</td><td>${h(f.severity)}</td><td>${h(f.title)}</td><td>${h(f.reason)}</td></tr>`,
-  );
-  const notRetested = delta.notRetestedChecks.length
-    ? `<p><strong>Not re-tested</strong> (nothing here is counted as resolved):</p><ul>${delta.notRetestedChecks.map((c) => `<li>${h(c.reason)}</li>`).join('')}</ul>`
-    : '';
+  const s = deltaSections(delta);
+  const controls = (title: string, rows: ControlDelta[]) =>
+    rows.length ? `<h3>${h(title)} (${rows.length})</h3><table><thead><tr><th>control</th><th>resource</th><th>before</th><th>after</th><th>why</th></tr></thead><tbody>${rows.map(changeRow).join('')}</tbody></table>` : '';
+  const findings = (title: string, rows: FindingDelta[], cls: string, note = '') =>
+    rows.length || note
+      ? `<h3>${h(title)} (${rows.length})</h3>${note}${rows.length ? `<table><thead><tr><th>severity</th><th>control</th><th>title</th><th>resource</th><th>why</th></tr></thead><tbody>${rows.map((f) => findingRow(f, cls)).join('')}</tbody></table>` : ''}`
+      : '';
+  const checks = s.notRetestedChecks.length ? `<ul>${s.notRetestedChecks.map((c) => `<li>${h(c.reason)}</li>`).join('')}</ul>` : '';
   return `<h2>Delta: ${h(delta.from.id)} → ${h(delta.to.id)}</h2>
-<div class="card"><div class="headline">${h(delta.headline)}</div><div class="meta">from ${h(delta.from.headline)} (${h(delta.from.startedAt)}) to ${h(delta.to.headline)} (${h(delta.to.startedAt)}) · ${delta.counts.unchanged} unchanged</div>
-<p>Next move after ${h(delta.to.id)}: <strong>${h(DECISION_WORDS[delta.nextMove.decision])}</strong> — ${h(delta.nextMove.decisionRule)}</p>${notRetested}</div>
-${rows.length ? `<table><thead><tr><th>change</th><th>control</th><th>resource</th><th>before</th><th>after</th><th>why</th></tr></thead><tbody>${rows.join('')}</tbody></table>` : '<p>No control result changed.</p>'}
-${frows.length ? `<h3>Findings</h3><table><thead><tr><th>finding</th><th>control</th><th>resource</th><th>severity</th><th>title</th><th>why</th></tr></thead><tbody>${frows.join('')}</tbody></table>` : ''}`;
+<div class="card"><div class="headline">${h(delta.headline)}</div><div class="meta">from ${h(delta.from.headline)} (${h(delta.from.startedAt)}) to ${h(delta.to.headline)} (${h(delta.to.startedAt)})</div>
+<p>Next move after ${h(delta.to.id)}: <strong>${h(DECISION_WORDS[delta.nextMove.decision])}</strong> — ${h(delta.nextMove.decisionRule)}</p></div>
+${controls('Regressions', s.regressions)}
+${findings('Resolved', s.resolved, 'improved')}
+${findings('Not re-tested (nothing here is counted as resolved)', s.notRetested, 'not-retested', checks)}
+${findings('New findings', s.newFindings, 'new')}
+${controls('Improved', s.improved)}
+<p class="meta">Not listed: ${h(foldedLine(s.folded))}.</p>`;
 }
 
 export function renderHtml(doc: RunDocument, delta: Delta | null, history: PosturePoint[], path: RunDocument = doc): string {
@@ -94,10 +117,10 @@ export function renderHtml(doc: RunDocument, delta: Delta | null, history: Postu
     if (!e) return `<li><code>${h(id)}</code> (missing from the run)</li>`;
     return `<li><code>${h(id)}</code> · ${h(e.kind)} · sha256 <code>${h(e.sha256.slice(0, 16))}…</code><details><summary>observation</summary><pre>${h(truncate(JSON.stringify(e.data, null, 2), 4000))}</pre></details></li>`;
   };
-  const findings = doc.findings.map((x) => {
+  const findings = findingsByImportance(doc).map((x) => {
     const state = x.waived ? ` <span class="muted">waived until ${h(x.waiver!.expires)}: ${h(x.waiver!.reason)}</span>` : x.waiver?.lapsed ? ` <span class="warn">waiver lapsed ${h(x.waiver.expires)}</span>` : '';
     return `<div class="card"><div><span class="sev sev-${x.severity}">${h(x.severity.toUpperCase())}</span> <strong>${h(x.control)} ${h(x.title)}</strong> — ${h(x.resource)}${state}</div>
-<p>${h(x.detail)}</p><p><strong>Fix:</strong> ${h(x.remediation)}<br><strong>Verify:</strong> ${h(x.verification)}<br><strong>Standards:</strong> ${h(x.standards.join('; '))}<br><span class="meta">fingerprint ${h(x.fingerprint)}</span></p>
+<p>${h(x.detail)}</p><p><strong>Fix:</strong> ${htmlInline(x.remediation)}<br><strong>Verify:</strong> ${htmlInline(x.verification)}<br><strong>Standards:</strong> ${h(x.standards.join('; '))}<br><span class="meta">fingerprint ${h(x.fingerprint)}</span></p>
 <div><strong>Evidence</strong><ul>${x.evidence.map(evidenceOf).join('')}</ul></div></div>`;
   });
   const backlogRows = backlog.map(
@@ -120,7 +143,7 @@ ${path !== doc ? `<p class="meta">This run: ${h(doc.summary.headline)}. The summ
 <p>Open findings: <strong>${f.critical}</strong> critical · <strong>${f.high}</strong> high · <strong>${f.medium}</strong> medium · <strong>${f.low}</strong> low · ${f.info} info</p>
 <p>Recommended next move: <strong>${h(DECISION_WORDS[lead.decision])}</strong> — ${h(lead.decisionRule)}</p>
 ${lead.topRisks.length ? `<strong>Top risks</strong>${list(lead.topRisks)}` : ''}
-<strong>What the next run should verify</strong>${list(lead.nextRun)}
+<strong>What the next run should verify</strong><ul>${lead.nextRun.map((i) => `<li>${htmlInline(i)}</li>`).join('')}</ul>
 ${lead.lapsedWaivers.length ? `<strong class="warn">Lapsed waivers</strong>${list(lead.lapsedWaivers)}` : ''}
 ${lead.waived.length ? `<strong>Waived (accepted risk)</strong>${list(lead.waived)}` : ''}
 ${lead.unobserved.length ? `<strong class="err">Not observed (never counted as passing)</strong>${list(lead.unobserved)}` : ''}</div>

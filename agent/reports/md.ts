@@ -2,12 +2,13 @@
 // the backlog, the findings with their evidence and every control result.
 // Also the report.md of an evidence bundle.
 import { describeHost } from '../runner/host.js';
-import { buildBacklog, EXPOSURE_FACTOR, SEVERITY_WEIGHT } from '../evidence/backlog.js';
-import type { Delta } from '../evidence/delta.js';
+import { buildBacklog, EXPOSURE_FACTOR, SEVERITY_WEIGHT, type BacklogItem } from '../evidence/backlog.js';
+import type { ControlDelta, Delta, FindingDelta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
 import type { RunDocument } from '../runner/document.js';
 import { pathSources } from './context.js';
-import { mdCell, mdCode, mdText, truncate } from './escape.js';
+import { mdCell, mdCode, mdInline, mdText, truncate } from './escape.js';
+import { deltaSections, findingsByImportance, foldedLine } from './order.js';
 
 const DECISION_WORDS = { 'fix-internally': 'Fix internally', sprint: 'Focused sprint', hold: 'Hold' } as const;
 
@@ -15,29 +16,62 @@ export const RANKING_RULE =
   `score = severity weight (${Object.entries(SEVERITY_WEIGHT).map(([k, v]) => `${k} ${v}`).join(', ')}) × exposure ` +
   `(${Object.entries(EXPOSURE_FACTOR).map(([k, v]) => `${k} ${v}`).join(', ')}) × confidence (fail 1.0, warn 0.7, halved without evidence); ties: smaller effort first`;
 
-function table(head: string[], rows: string[][]): string[] {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)];
+/** A cell already in Markdown (a code span), as opposed to text to escape. */
+type Cell = string | { md: string };
+
+/** A GFM table: text cells escaped, Markdown cells as given. */
+function table(head: string[], rows: Cell[][]): string[] {
+  const cell = (v: Cell) => (typeof v === 'string' ? mdCell(v) : v.md);
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
+/** A command as a code span inside a table cell: GFM splits cells on a pipe even in a code span, so pipes are escaped. */
+const codeCell = (command: string) => mdCode(command).replace(/\|/g, '\\|');
+
+/** The delta in reading order: regressions, resolved, not re-tested, new findings, improved; the rest counted. */
 export function renderDeltaMd(delta: Delta, heading = '##'): string[] {
+  const s = deltaSections(delta);
   const lines = [`${heading} Delta: ${mdText(delta.from.id)} → ${mdText(delta.to.id)}`, '', `**${mdText(delta.headline)}**`, ''];
   lines.push(`Next move after ${mdText(delta.to.id)}: **${DECISION_WORDS[delta.nextMove.decision]}** — ${mdText(delta.nextMove.decisionRule)}`, '');
-  if (delta.notRetestedChecks.length) lines.push('Not re-tested (nothing here is counted as resolved):', '', ...delta.notRetestedChecks.map((c) => `- ${mdText(c.reason)}`), '');
-  const changed = delta.controls.filter((c) => c.change !== 'unchanged');
-  if (changed.length)
-    lines.push(
-      ...table(
-        ['change', 'control', 'resource', 'before', 'after', 'why'],
-        changed.map((c) => [c.change, c.control, c.resource, c.from ? `${c.from.status} (${c.from.severity})` : '—', c.to ? `${c.to.status} (${c.to.severity})` : '—', c.reason]),
-      ),
-    );
-  else lines.push('No control result changed.');
-  lines.push('', `Unchanged: ${delta.counts.unchanged}.`, '');
-  if (delta.findings.length) {
-    lines.push(...table(['finding', 'control', 'resource', 'severity', 'title', 'why'], delta.findings.map((f) => [f.change + (f.waived ? ' (waived)' : ''), f.control, f.resource, f.severity, f.title, f.reason])));
-    lines.push('');
-  }
+  const sub = `${heading}#`;
+  const controls = (title: string, rows: ControlDelta[]) => {
+    if (!rows.length) return;
+    lines.push(`${sub} ${title} (${rows.length})`, '');
+    lines.push(...table(['control', 'resource', 'before', 'after', 'why'], rows.map((c) => [c.control, c.resource, c.from ? `${c.from.status} (${c.from.severity})` : '—', c.to ? `${c.to.status} (${c.to.severity})` : '—', c.reason])), '');
+  };
+  const findings = (title: string, rows: FindingDelta[], note?: string[]) => {
+    if (!rows.length && !note?.length) return;
+    lines.push(`${sub} ${title} (${rows.length})`, '');
+    if (note?.length) lines.push(...note, '');
+    if (rows.length) lines.push(...table(['severity', 'control', 'title', 'resource', 'why'], rows.map((f) => [f.severity, f.control, `${f.title}${f.waived ? ' (waived)' : ''}`, f.resource, f.reason])), '');
+  };
+  controls('Regressions', s.regressions);
+  findings('Resolved', s.resolved);
+  findings('Not re-tested (nothing here is counted as resolved)', s.notRetested, s.notRetestedChecks.map((c) => `- ${mdText(c.reason)}`));
+  findings('New findings', s.newFindings);
+  controls('Improved', s.improved);
+  lines.push(`Not listed: ${mdText(foldedLine(s.folded))}.`, '');
   return lines;
+}
+
+/** The backlog as a Markdown table (a row per open finding), or the line that says nothing is open. */
+export function renderBacklogMd(backlog: BacklogItem[], runId: string): string[] {
+  if (!backlog.length) return ['Nothing to fix: no open finding.'];
+  return table(
+    ['#', 'score', 'severity', 'control', 'resource', 'exposure', 'effort', 'owner', 'verify with', 'standards'],
+    backlog.map((b) => [
+      String(b.rank),
+      String(b.score),
+      b.severity,
+      `${b.control} ${b.title}`,
+      `${b.resource}${b.notRetested ? ` (not re-tested since ${b.notRetested.since})` : b.runId !== runId ? ` (run ${b.runId})` : ''}`,
+      b.exposure,
+      b.effort,
+      b.owner,
+      { md: `${codeCell(b.verification.command)} → ${mdCell(b.verification.control)} pass` },
+      b.standards.join('; '),
+    ]),
+  );
 }
 
 export function renderMarkdown(doc: RunDocument, delta: Delta | null, path: RunDocument = doc): string {
@@ -61,41 +95,22 @@ export function renderMarkdown(doc: RunDocument, delta: Delta | null, path: RunD
   L.push(`- Open findings: ${f.critical} critical · ${f.high} high · ${f.medium} medium · ${f.low} low · ${f.info} info`);
   L.push(`- Recommended next move: **${DECISION_WORDS[lead.decision]}** — ${mdText(lead.decisionRule)}`);
   if (lead.topRisks.length) L.push('', '**Top risks**', '', ...lead.topRisks.map((r, i) => `${i + 1}. ${mdText(r)}`));
-  L.push('', '**What the next run should verify**', '', ...lead.nextRun.map((r) => `- ${mdText(r)}`));
+  L.push('', '**What the next run should verify**', '', ...lead.nextRun.map((r) => `- ${mdInline(r)}`));
   if (lead.lapsedWaivers.length) L.push('', '**Lapsed waivers**', '', ...lead.lapsedWaivers.map((w) => `- ${mdText(w)}`));
   if (lead.waived.length) L.push('', '**Waived (accepted risk, left out of the decision)**', '', ...lead.waived.map((w) => `- ${mdText(w)}`));
   if (lead.unobserved.length) L.push('', '**Not observed (error — never counted as passing)**', '', ...lead.unobserved.map((w) => `- ${mdText(w)}`));
   L.push('');
   if (delta) L.push(...renderDeltaMd(delta));
-  L.push('## Backlog', '', `Ranking: ${mdText(RANKING_RULE)}.`, '');
-  if (backlog.length)
-    L.push(
-      ...table(
-        ['#', 'score', 'severity', 'control', 'resource', 'exposure', 'effort', 'owner', 'verify with', 'standards'],
-        backlog.map((b) => [
-          String(b.rank),
-          String(b.score),
-          b.severity,
-          `${b.control} ${b.title}`,
-          `${b.resource}${b.notRetested ? ` (not re-tested since ${b.notRetested.since})` : b.runId !== doc.run.id ? ` (run ${b.runId})` : ''}`,
-          b.exposure,
-          b.effort,
-          b.owner,
-          `${b.verification.command} → ${b.verification.control} pass`,
-          b.standards.join('; '),
-        ]),
-      ),
-    );
-  else L.push('Nothing to fix: no open finding.');
+  L.push('## Backlog', '', `Ranking: ${mdText(RANKING_RULE)}.`, '', ...renderBacklogMd(backlog, doc.run.id));
   L.push('', '## Findings', '');
   if (!doc.findings.length) L.push('No findings.');
-  for (const x of doc.findings) {
+  for (const x of findingsByImportance(doc)) {
     const state = x.waived ? ` — waived until ${x.waiver!.expires}` : x.waiver?.lapsed ? ` — waiver lapsed ${x.waiver.expires}` : '';
     L.push(`### ${x.severity.toUpperCase()} ${x.control} ${mdText(x.title)} — ${mdText(x.resource)}${state}`, '');
     L.push(`${mdText(x.detail)}`, '');
     L.push(`- Fingerprint: ${mdCode(x.fingerprint)}`);
-    L.push(`- Remediation: ${mdText(x.remediation)}`);
-    L.push(`- Verification: ${mdText(x.verification)}`);
+    L.push(`- Remediation: ${mdInline(x.remediation)}`);
+    L.push(`- Verification: ${mdInline(x.verification)}`);
     if (x.standards.length) L.push(`- Standards: ${mdText(x.standards.join('; '))}`);
     L.push('- Evidence:');
     for (const id of x.evidence) {

@@ -1,11 +1,12 @@
 // The terminal report: what an operator reads after `pathaudit run`.
 // Per control one status line, then each finding with its evidence, one line each.
 import { describeHost } from '../runner/host.js';
-import type { Delta } from '../evidence/delta.js';
+import type { Delta, FindingDelta } from '../evidence/delta.js';
 import { leadershipSummary } from '../evidence/summary.js';
 import type { RunDocument } from '../runner/document.js';
 import { pathSources } from './context.js';
 import { terminalLine } from './escape.js';
+import { deltaSections, findingsByImportance, foldedLine } from './order.js';
 
 const MARK: Record<string, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skipped: 'SKIP', error: 'ERR ' };
 
@@ -16,35 +17,24 @@ function evidenceLine(doc: RunDocument, id: string): string {
   return `${e.kind} ${e.resource} sha256:${e.sha256.slice(0, 12)} ${data.length > 160 ? `${data.slice(0, 157)}...` : data}`;
 }
 
-const isFinding = (r: { status: string } | null) => r?.status === 'fail' || r?.status === 'warn';
-
 /**
- * The delta in terminal lines: headline, then what changed for the better or
- * worse (regressions first). Results without a finding on either side that are
- * new, gone or not re-tested are counted, not listed: a delta across bundles
- * would drown in them. Findings not re-tested are listed, with why.
+ * The delta in terminal lines, in reading order: the headline, regressions,
+ * findings resolved, not re-tested (and why), new findings, improvements;
+ * what did not change, and results without a finding on either side, are
+ * counted, not listed (a delta across bundles would drown in them).
  */
 export function deltaLines(delta: Delta): string[] {
+  const s = deltaSections(delta);
   const lines = [`delta ${delta.from.id} → ${delta.to.id}: ${delta.headline}`];
-  const quiet = { new: 0, gone: 0, 'not-retested': 0 };
-  for (const c of delta.controls) {
-    if (c.change === 'unchanged') continue;
-    if ((c.change === 'new' || c.change === 'gone' || c.change === 'not-retested') && !isFinding(c.from) && !isFinding(c.to)) {
-      quiet[c.change] += 1;
-      continue;
-    }
-    lines.push(`  ${c.change.toUpperCase().padEnd(14)} ${c.control} ${c.resource} — ${c.reason}`);
-  }
-  if (quiet.new) lines.push(`  ${quiet.new} result(s) newly observed without a finding`);
-  if (quiet.gone) lines.push(`  ${quiet.gone} result(s) without a finding gone (their check ran and no longer reports the resource)`);
-  if (quiet['not-retested']) lines.push(`  ${quiet['not-retested']} result(s) without a finding not re-tested`);
-  for (const c of delta.notRetestedChecks) lines.push(`  not re-tested: ${c.reason}`);
-  for (const f of delta.findings) {
-    if (f.change === 'persisting') continue;
-    lines.push(`  finding ${f.change.padEnd(12)} ${f.severity.padEnd(8)} ${f.control} ${f.title} (${f.resource})${f.change === 'not-retested' ? ` — ${f.reason}` : ''}`);
-  }
-  const persisting = delta.findingCounts.persisting;
-  if (persisting) lines.push(`  ${persisting} finding${persisting === 1 ? '' : 's'} persisting`);
+  const finding = (label: string, f: FindingDelta, why = false) =>
+    `  ${label.padEnd(14)} ${f.severity.padEnd(8)} ${f.control} ${f.title} (${f.resource})${f.waived ? ' (waived)' : ''}${why ? ` — ${f.reason}` : ''}`;
+  for (const c of s.regressions) lines.push(`  ${'REGRESSED'.padEnd(14)} ${c.control} ${c.resource} — ${c.reason}`);
+  for (const f of s.resolved) lines.push(finding('RESOLVED', f));
+  for (const f of s.notRetested) lines.push(finding('NOT RE-TESTED', f, true));
+  for (const c of s.notRetestedChecks) lines.push(`  not re-tested: ${c.reason}`);
+  for (const f of s.newFindings) lines.push(finding('NEW FINDING', f));
+  for (const c of s.improved) lines.push(`  ${'IMPROVED'.padEnd(14)} ${c.control} ${c.resource} — ${c.reason}`);
+  lines.push(`  ${foldedLine(s.folded)}`);
   lines.push(`  next move after ${delta.to.id}: ${delta.nextMove.decision} — ${delta.nextMove.decisionRule}`);
   return lines.map(terminalLine);
 }
@@ -88,8 +78,9 @@ export function renderText(doc: RunDocument, delta: Delta | null = null, path: R
     const sev = r.status === 'fail' || r.status === 'warn' ? ` [${r.severity}]` : '';
     lines.push(`  ${MARK[r.status]} ${r.control} ${r.resource}${sev} — ${r.detail}`);
   }
-  const open = doc.findings.filter((x) => !x.waived);
-  const waived = doc.findings.filter((x) => x.waived);
+  const ordered = findingsByImportance(doc);
+  const open = ordered.filter((x) => !x.waived);
+  const waived = ordered.filter((x) => x.waived);
   if (open.length) {
     lines.push('');
     lines.push('findings:');

@@ -1,5 +1,5 @@
 // The JSON run document: the contract of `run --format json` and
-// `GET /v1/runs/:id` (DESIGN.md "Contracts"). Keys keep their meaning.
+// `GET /v1/runs/:id` (README: The run document). Keys keep their meaning.
 import type { Severity, Status } from '../../probes/types.js';
 import type { HostFacts } from './host.js';
 

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { PathauditError, reasonOf } from '../errors.js';
 import type { PathauditConfig } from '../../config/schema/index.js';
-import { DEFAULT_STORE_PATH, openDb, type Db } from './db.js';
+import { DEFAULT_STORE_PATH, openDb, type Db, type OpenOptions } from './db.js';
+import { storeFailure } from './diagnose.js';
 import { MetaRepository, RunRepository } from './runs.js';
 
 export interface Store {
@@ -16,8 +17,8 @@ export function storePathOf(config: PathauditConfig): string {
   return resolve(config.store?.path ?? DEFAULT_STORE_PATH);
 }
 
-export function openStore(file: string): Store {
-  const db = openDb(file);
+export function openStore(file: string, opts: Pick<OpenOptions, 'init'> = {}): Store {
+  const db = openDb(file, opts);
   return {
     file,
     db,
@@ -36,6 +37,6 @@ export function storeWrite<T>(file: string, operation: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    throw new PathauditError('PATHAUDIT_ERR_STORE', `store ${file}: cannot ${operation}: ${reasonOf(err)}`, [], { cause: err });
+    throw new PathauditError('PATHAUDIT_ERR_STORE', storeFailure(file, `store ${file}: cannot ${operation}`, reasonOf(err)), [], { cause: err });
   }
 }

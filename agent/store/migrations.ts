@@ -112,4 +112,21 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN host_json TEXT;
   `,
+  // 10: the evidence bundles exported (`pathaudit bundle list`): a bundle
+  // leaves the gateway as a file, and which runs went out, when, where and
+  // signed by which key is the gateway's own record. No foreign key: the
+  // record outlives a pruned run.
+  `
+  CREATE TABLE bundle_exports (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id          TEXT NOT NULL,
+    exported_at     TEXT NOT NULL,
+    destination     TEXT NOT NULL,
+    sha256          TEXT NOT NULL,
+    bytes           INTEGER NOT NULL,
+    key_fingerprint TEXT NOT NULL,
+    trigger         TEXT NOT NULL
+  );
+  CREATE INDEX bundle_exports_run ON bundle_exports(run_id);
+  `,
 ];

@@ -1,8 +1,9 @@
 // Config loading: one problem line per violation naming the path, exit 2,
 // never a stack trace; secrets referenced by file and checked at load.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import t from 'tap';
+import { createCa, serverCert } from '../../agent/lab/certs.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/lab.js';
 
@@ -22,16 +23,30 @@ t.test('a minimal file with just broker: validates', async (t) => {
   t.match(r.stdout, /sections: gateway, broker/, 'gateway.id defaults to the host name');
 });
 
-t.test('the shipped example config is valid', async (t) => {
-  // The example names secret files under /etc; validate a copy whose secret paths point at temp files.
+t.test('the shipped example config is valid once the files it names exist, and validate names each one that does not', async (t) => {
+  // The example names files under /etc and /var: validate a copy whose paths point into a temp tree.
   const dir = tempDir(t);
-  let text = readFileSync(new URL('../../config/pathaudit.example.yaml', import.meta.url), 'utf8');
-  text = text.replace(/\/etc\/pathaudit\/secrets\/([a-z-]+)/g, (_m, name: string) => {
-    writeFileSync(join(dir, name), 'example-secret-value\n', { mode: 0o600 });
-    return join(dir, name);
-  });
+  const example = readFileSync(new URL('../../config/pathaudit.example.yaml', import.meta.url), 'utf8');
+  const text = example.replace(/(?<=[\s[])\/(etc|var)\//g, `${dir}/$1/`);
   const file = join(dir, 'example.yaml');
   writeFileSync(file, text);
+  const ca = await createCa();
+  const cert = (await serverCert(ca)).certPem;
+  const put = (path: string, body: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), body, { mode: 0o600 });
+  };
+  for (const name of ['broker-password', 'ingest-token', 'api-token']) put(`etc/pathaudit/secrets/${name}`, 'example-secret-value\n');
+  const missing = await cli(['config', 'validate', '--config', file]);
+  t.equal(missing.code, 2, 'the files do not exist yet');
+  for (const where of ['broker.ca_file', 'broker.cert_file', 'broker.key_file', 'broker.log_file', 'devices.cert_dir', 'devices.inventory[0].cert', 'store.path'])
+    t.match(missing.stderr, `\n  ${where}: `, `${where} is named`);
+
+  for (const path of ['etc/pathaudit/trust/broker-ca.pem', 'etc/pathaudit/trust/ingest-ca.pem', 'etc/mosquitto/certs/server.crt', 'etc/gateway/pki/device-ca.pem', 'etc/gateway/devices/stm32-01.crt', 'etc/gateway/devices/stm32-02.crt'])
+    put(path, cert);
+  put('etc/mosquitto/certs/server.key', ca.keyPem);
+  put('var/log/mosquitto/mosquitto.log', '');
+  mkdirSync(join(dir, 'var/lib/pathaudit'), { recursive: true });
   const r = await cli(['config', 'validate', '--config', file]);
   t.equal(r.code, 0, r.stderr);
 });

@@ -9,10 +9,11 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { stringify } from 'yaml';
+import { builtCli } from '../helpers/build.js';
 import { freePort, labGateway, tempDir } from '../helpers/lab.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist', 'agent', 'cli.js');
+const CLI = builtCli();
 
 interface Block {
   lang: string;
@@ -43,8 +44,9 @@ t.test('every README command and curl example runs', async (t) => {
   writeFileSync(join(bin, 'pathaudit'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
   chmodSync(join(bin, 'pathaudit'), 0o755);
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+  // The examples run as the service user (`sudo -u pathaudit pathaudit …`); the test is that user.
   const map = (line: string) =>
-    line.replaceAll('/etc/pathaudit/config.yaml', gw.configFile).replaceAll('/etc/pathaudit/secrets/api-token', tokenFile).replaceAll('http://127.0.0.1:7878', `http://127.0.0.1:${port}`);
+    line.replace(/^sudo -u pathaudit /, '').replaceAll('/etc/pathaudit/config.yaml', gw.configFile).replaceAll('/etc/pathaudit/secrets/api-token', tokenFile).replaceAll('http://127.0.0.1:7878', `http://127.0.0.1:${port}`);
 
   let serve: ReturnType<typeof spawn> | null = null;
   t.teardown(() => {

@@ -83,7 +83,7 @@ t.test('migration 5 gives the runs chained before it their begin order, which is
   };
   const before = [await oldRun(), await oldRun()];
   // Back to the schema of migration 4, as an older agent left it.
-  store.db.exec('DROP INDEX runs_chain; DROP INDEX results_observed; ALTER TABLE results DROP COLUMN gone; ALTER TABLE runs DROP COLUMN host_json; ALTER TABLE runs DROP COLUMN chain_seq; ALTER TABLE runs DROP COLUMN owner;');
+  store.db.exec('DROP TABLE bundle_exports; DROP INDEX runs_chain; DROP INDEX results_observed; ALTER TABLE results DROP COLUMN gone; ALTER TABLE runs DROP COLUMN host_json; ALTER TABLE runs DROP COLUMN chain_seq; ALTER TABLE runs DROP COLUMN owner;');
   store.db.pragma('user_version = 4');
   store.close();
   store = openStore(file);

@@ -110,3 +110,40 @@ t.test('fuzzed CLI arguments end with a documented exit code and no stack trace'
     t.notMatch(r.stderr, /internal error/, `${JSON.stringify(args)}: no internal error`);
   }
 });
+
+/**
+ * An operator's day: each case an operator met, as they met it, gets one
+ * clear first line naming what and where, and its documented exit code (the
+ * store-ownership and unwritable-store cases, which need another account, are
+ * in test/agent/store-service.test.ts; a closed stdout in test/agent/epipe.test.ts).
+ */
+t.test("an operator's day: one clear line and a documented exit code per case", async (t) => {
+  const dir = tempDir(t);
+  const write = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const broker = 'broker:\n  host: 127.0.0.1\n  listeners: [{ name: mqtts, port: 8883, tls: true }]\n';
+  const cases: Array<[string, string[], number, RegExp]> = [
+    ['YAML error without line or column', ['config', 'validate', '--config', write('nested.yaml', 'broker:\n  host: 127.0.0.1: 1883\n')], 2,
+      /^pathaudit: .*nested\.yaml: invalid YAML\n {2}.*nested\.yaml:2:9: YAML Nested mappings are not allowed in compact mappings\n {4}2 \| {3}host: 127\.0\.0\.1: 1883\n {6}\| {9}\^\n$/],
+    ['an empty config validates as OK', ['config', 'validate', '--config', write('empty.yaml', '')], 4, /^pathaudit: warning: nothing audited: every check is not configured: add a broker, ingest, devices, telemetry or guardrails section/],
+    ['a missing ca_file passes validate', ['config', 'validate', '--config', write('ca.yaml', `${broker}  ca_file: ${dir}/missing-ca.pem\nstore: { path: ${dir}/s.db }\n`)], 2,
+      new RegExp(`problem\\(s\\) with the files it names, checked as \\S+ \\([^)]+\\)\\n  broker\\.ca_file: ${dir}/missing-ca\\.pem does not exist\\n$`)],
+    ['a missing cert_dir passes validate', ['config', 'validate', '--config', write('dir.yaml', `devices:\n  cert_dir: ${dir}/devices\nstore: { path: ${dir}/s.db }\n`)], 2,
+      new RegExp(`\\n  devices\\.cert_dir: ${dir}/devices does not exist\\n$`)],
+    ['a run on a config that configures nothing', ['run', '--config', write('nothing.yaml', `store: { path: ${dir}/s.db }\n`)], 3, /^pathaudit: nothing audited: every check is not configured\n/],
+    ['a store under a missing folder', ['runs', '--config', write('nofolder.yaml', `${broker}store: { path: ${dir}/state/pathaudit.db }\n`)], 3,
+      new RegExp(`^pathaudit: store ${dir}/state/pathaudit\\.db: the folder ${dir}/state does not exist: check store\\.path, or create it with \`pathaudit run --init\`\\n$`)],
+    ['serve --listen without a port', ['serve', '--listen', 'localhost', '--config', write('serve.yaml', broker)], 2, /^pathaudit: --listen: expected HOST:PORT with a port from 1 to 65535/],
+    ['validate --as a user that does not exist', ['config', 'validate', '--as', 'nosuchuser', '--config', write('as.yaml', broker)], 2, /^pathaudit: --as nosuchuser: no such user in \/etc\/passwd\n$/],
+    ['finding with a malformed reference', ['finding', 'broker', '--config', write('f.yaml', `${broker}store: { path: ${dir}/f.db }\n`)], 2, /^pathaudit: finding: expected a fingerprint/],
+  ];
+  for (const [name, args, code, expected] of cases) {
+    const r = await cli(args);
+    t.equal(r.code, code, `${name}: exit ${code}`);
+    t.match(r.stderr, expected, `${name}: ${r.stderr.split('\n')[0]}`);
+    t.notMatch(r.stderr, /\n\s+at \S+ \(/, `${name}: no stack trace`);
+  }
+});

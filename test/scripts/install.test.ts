@@ -3,24 +3,14 @@
 // mtime for mtime), the operator's files kept, data kept unless --purge.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { builtCli } from '../helpers/build.js';
+import { installSource } from '../helpers/install-source.js';
 import { tempDir } from '../helpers/lab.js';
 
-const CHECKOUT = new URL('../../', import.meta.url).pathname;
-builtCli(); // the installer installs dist/: it must be the build of the current sources
-
-// The installer runs from a private copy of what it installs (node_modules
-// linked), so a concurrent rebuild of dist/ cannot change its input between
-// the two runs whose outputs must be identical.
-const ROOT = mkdtempSync(join(tmpdir(), 'pathaudit-install-src-'));
-t.teardown(() => rmSync(ROOT, { recursive: true, force: true }));
-for (const p of ['dist', 'package.json', 'package-lock.json', 'README.md', 'config/pathaudit.example.yaml', 'systemd', 'scripts/install.sh', 'scripts/uninstall.sh'])
-  if (existsSync(join(CHECKOUT, p))) cpSync(join(CHECKOUT, p), join(ROOT, p), { recursive: true });
-symlinkSync(join(CHECKOUT, 'node_modules'), join(ROOT, 'node_modules'));
+const ROOT = installSource(t);
 const INSTALL = join(ROOT, 'scripts/install.sh');
 const UNINSTALL = join(ROOT, 'scripts/uninstall.sh');
 
@@ -81,6 +71,12 @@ t.test('install.sh --prefix lays out the build, the unit, config, token and stat
   // The installed build runs from its own folder with its own dependencies.
   const checks = execFileSync(process.execPath, [join(root, 'opt/pathaudit/dist/app/cli.js'), 'checks', '--format', 'json'], { cwd: root, encoding: 'utf8' });
   t.ok(JSON.parse(checks).length > 0, 'the installed CLI lists the catalogue');
+  // The staged wrapper runs the staged build: it names the prefix, not /opt/pathaudit.
+  const wrapper = readFileSync(join(root, 'usr/local/bin/pathaudit'), 'utf8');
+  t.match(wrapper, `'${root}/opt/pathaudit/dist/app/cli.js'`, 'the wrapper points into the staged tree');
+  t.notMatch(wrapper, / '\/opt\/pathaudit/, 'not at /opt/pathaudit, which is not there');
+  const viaWrapper = execFileSync(join(root, 'usr/local/bin/pathaudit'), ['checks', '--format', 'json'], { cwd: tmpdir(), encoding: 'utf8' });
+  t.same(JSON.parse(viaWrapper), JSON.parse(checks), 'the staged wrapper works from its prefix');
 
   const before = snapshot(root);
   const second = sh(INSTALL, '--prefix', root);
