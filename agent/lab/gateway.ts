@@ -163,8 +163,9 @@ async function startFleetWithTakeovers(fleet: LabFleet, port: number, ca: string
     await devices.stop();
     throw new Error(`the lab broker logged no client-id takeover for ${missing.join(', ')} (${log.file})`);
   }
-  const wait = (Math.max(...[...logged.values()].map((l) => l.epochS)) + 1) * 1000 - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  // A timer may fire a millisecond early by the wall clock: wait until Date.now() says so.
+  const next = (Math.max(...[...logged.values()].map((l) => l.epochS)) + 1) * 1000;
+  for (let wait = next - Date.now(); wait > 0; wait = next - Date.now()) await new Promise((r) => setTimeout(r, wait));
   return devices;
 }
 
