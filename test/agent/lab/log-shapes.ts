@@ -17,12 +17,21 @@ export function shapeOf(message: string): string {
     .replace(/^Client (?!<unknown>)\S+ already connected, closing old connection\.$/, 'Client ID already connected, closing old connection.')
     .replace(/^Client (?!<unknown>)\S+ disconnected\.$/, 'Client ID disconnected.')
     .replace(/^OpenSSL Error\[0\]: error:[0-9A-F]{8}:SSL routines::.+$/, 'OpenSSL Error[0]: error:CODE:SSL routines::REASON')
-    .replace(/^Opening (ipv4|ipv6) listen socket on port \d+\.$/, 'Opening IPVN listen socket on port PORT.');
+    .replace(/^Opening (ipv4|ipv6) listen socket on port \d+\.$/, 'Opening $1 listen socket on port PORT.')
+    .replace(/^Opening websockets listen socket on port \d+\.$/, 'Opening websockets listen socket on port PORT.');
 }
 
-/** The shapes of every line Mosquitto wrote in the captures (notice and `log_type all`, epoch timestamps). */
-export function captureShapes(): Set<string> {
-  const shapes = new Set<string>();
+/**
+ * Shapes Mosquitto 2.0 writes that the captures did not exercise: a login
+ * without a user name (its connect handler has a second format, without
+ * `, u'…'`), and a WebSocket listener opening at start-up (`Opening
+ * websockets listen socket on port 9001.`).
+ */
+const UNCAPTURED = ['New client connected from HOST:PORT as ID (p2, cC, kK).', 'Opening websockets listen socket on port PORT.'];
+
+/** The shapes of every line Mosquitto wrote in the captures (notice and `log_type all`, epoch timestamps), and those above. */
+export function mosquittoShapes(): Set<string> {
+  const shapes = new Set<string>(UNCAPTURED);
   for (const f of ['mosquitto-2.0.11-notice.log', 'mosquitto-2.0.11-all.log'])
     for (const line of readFileSync(join(CAPTURES, f), 'utf8').split('\n')) {
       const m = EPOCH_LINE.exec(line);
@@ -31,9 +40,5 @@ export function captureShapes(): Set<string> {
   return shapes;
 }
 
-/**
- * Lines only the lab writes, in Mosquitto's words where Mosquitto has some:
- * its start and stop lines name it (Mosquitto's name the Mosquitto version),
- * and the captures had no WebSocket listener.
- */
-export const LAB_ONLY = [/^pathaudit lab broker \(aedes\) (running|terminating)$/, /^Opening websockets listen socket on port \d+\.$/];
+/** The lab broker's start and stop lines: Mosquitto's name its version (`mosquitto version 2.0.11 running`); the lab's are not Mosquitto. */
+export const LAB_ONLY = /^pathaudit lab broker \(aedes\) (running|terminating)$/;
