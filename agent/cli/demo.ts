@@ -4,7 +4,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { startLabGateway, type LabGateway } from '../lab/gateway.js';
-import { CHECK_IDS } from '../../probes/catalogue.js';
 import { sessionsEvidence, type SessionFacts } from '../../probes/broker-sessions/evidence.js';
 import { SOURCES, usbEvidence, usbResource, type UsbObservation } from '../../probes/device-link/evidence.js';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
@@ -19,7 +18,6 @@ import { EXIT } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { terminalLine } from '../reports/escape.js';
 import { renderReport } from '../reports/index.js';
-import { BUILTIN_BUNDLES } from '../runner/bundles.js';
 import type { FindingRecord, RunDocument } from '../runner/document.js';
 import { runAndStore } from '../runner/index.js';
 import { openStore, type Store } from '../store/index.js';
