@@ -8,6 +8,7 @@ export const BUILTIN_BUNDLE_PURPOSES = {
   'hardening-verification': 'the rerun after a sprint: what a hardening changes on the broker, the ingest edge and the gateway OS',
   'certificate-hygiene': 'device identities: certificate expiry, key reuse and strength, issuer',
   'telemetry-trust': 'the telemetry stream: duplicates, gaps, silent devices, clock skew, firmware policy',
+  'device-trust': 'the attached devices: how they are attached to the gateway (USB, bootloader, debug probes, serial nodes) and how they behave on its broker (takeovers, refused logins, certificate failures, unknown clients, churn)',
 } as const;
 
 export type BundleName = keyof typeof BUILTIN_BUNDLE_PURPOSES;

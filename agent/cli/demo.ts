@@ -4,7 +4,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { startLabGateway, type LabGateway } from '../lab/gateway.js';
-import { CHECK_IDS } from '../../probes/catalogue.js';
+import { sessionsEvidence, type SessionFacts } from '../../probes/broker-sessions/evidence.js';
+import { SOURCES, usbEvidence, usbResource, type UsbObservation } from '../../probes/device-link/evidence.js';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { buildBacklog, retestPlan } from '../evidence/backlog.js';
 import { ensureBaseline } from '../evidence/baseline.js';
@@ -17,8 +18,7 @@ import { EXIT } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { terminalLine } from '../reports/escape.js';
 import { renderReport } from '../reports/index.js';
-import { BUILTIN_BUNDLES } from '../runner/bundles.js';
-import type { RunDocument } from '../runner/document.js';
+import type { FindingRecord, RunDocument } from '../runner/document.js';
 import { runAndStore } from '../runner/index.js';
 import { recordExport } from '../store/exports.js';
 import { openStore, type Store } from '../store/index.js';
@@ -57,8 +57,39 @@ async function audit(ctx: Ctx, plan: { bundle: string } | { checks: string[] }):
   return doc;
 }
 
-function printFindings(io: Io, doc: RunDocument): void {
-  for (const x of doc.findings.filter((y) => !y.waived)) io.stdout(`${terminalLine(`     - [${x.severity}] ${x.control} ${x.title} — ${x.resource}: ${x.detail}`)}\n`);
+/**
+ * What a device-trust finding was observed in, quoted from its evidence: the
+ * sysfs entry of a USB device, or the broker's log lines about a client id.
+ */
+function quoteEvidence(doc: RunDocument, f: FindingRecord): string[] {
+  const out: string[] = [];
+  for (const e of doc.evidence.filter((x) => f.evidence.includes(x.id))) {
+    if (e.kind === usbEvidence.kind) {
+      const usb = e.data as UsbObservation;
+      const d = usb.state === 'observed' ? usb.devices.find((x) => usbResource(x) === f.resource) : undefined;
+      if (d)
+        out.push(
+          `${SOURCES.usbDevices}/${d.busPath}: idVendor ${d.vendorId} idProduct ${d.productId} product "${d.product ?? ''}" serial ${d.serial ?? '(none)'}, interface classes ${d.interfaces.map((i) => i.interfaceClass).join(' ')}`,
+        );
+    }
+    if (e.kind === sessionsEvidence.kind) {
+      const id = f.resource.replace(/^client /, '');
+      const s = e.data as SessionFacts;
+      const lines = [...s.samples.takeovers, ...s.samples.authFailures, ...s.samples.tlsFailures].filter((l) => l.includes(` ${id} `));
+      const client = s.clients.find((c) => c.id === id);
+      out.push(...lines.slice(-2), ...(client?.sample ? [client.sample] : []));
+      const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+      if (client) out.push(`${n(client.connects, 'connect')}, ${n(client.takeovers, 'takeover')} from ${client.addresses.join(', ')} between ${client.firstAt} and ${client.lastAt}`);
+    }
+  }
+  return out;
+}
+
+function printFindings(io: Io, doc: RunDocument, opts: { evidence?: boolean } = {}): void {
+  for (const x of doc.findings.filter((y) => !y.waived)) {
+    io.stdout(`${terminalLine(`     - [${x.severity}] ${x.control} ${x.title} — ${x.resource}: ${x.detail}`)}\n`);
+    if (opts.evidence) for (const line of quoteEvidence(doc, x)) io.stdout(`${terminalLine(`         evidence: ${line}`)}\n`);
+  }
 }
 
 export async function demoCommand(flags: { dir?: string }, io: Io): Promise<number> {
@@ -70,9 +101,11 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
   mkdirSync(join(out, 'bundles'), { recursive: true });
 
   io.stdout('pathaudit demo — a simulated Raspberry Pi gateway on loopback (nothing leaves this machine)\n');
-  const gw = await startLabGateway({ profile: 'weak', dir: labDir, devices: 'demo' });
+  // What is plugged in stays through the sprint: hardening the software unplugs nothing.
+  const gw = await startLabGateway({ profile: 'weak', usb: 'weak', dir: labDir, devices: 'demo' });
   const ports = gw.broker.listeners.map((l) => `${l.name} :${l.port}`).join(', ');
-  io.stdout(`lab: aedes broker (${ports}), ingest relay ${gw.config.ingest!.url}, 3 STM32 devices (stm32-01..03), OS image ${relative(process.cwd(), gw.config.guardrails!.root!) || '.'}\n`);
+  const here = (p: string) => relative(process.cwd(), p) || '.';
+  io.stdout(`lab: aedes broker (${ports}), ingest relay ${gw.config.ingest!.url}, 3 STM32 devices (stm32-01..03) on USB and MQTT, OS image ${here(gw.config.guardrails!.root!)}, broker log ${here(gw.config.broker!.log_file!)}\n`);
   // From here on every exit, a thrown error included (a store that cannot
   // open, e.g. better-sqlite3 built for another Node ABI), closes the lab: its
   // listeners would otherwise keep the process alive after the error.
@@ -112,11 +145,14 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
     io.stdout(`   next move: ${delta.nextMove.decision.toUpperCase()} — ${delta.nextMove.decisionRule}\n`);
 
     // 3. Retainer
-    io.stdout('\n== 3. Retainer — certificate-hygiene and telemetry-trust, then the monthly snapshot\n');
+    io.stdout('\n== 3. Retainer — certificate-hygiene, telemetry-trust and device-trust, then the monthly snapshot\n');
     const certs = await audit(ctx, { bundle: 'certificate-hygiene' });
     printFindings(io, certs);
     const telemetry = await audit(ctx, { bundle: 'telemetry-trust' });
     printFindings(io, telemetry);
+    io.stdout("   device-trust: what is plugged into the gateway and what the broker's own log says of the devices (the audit's bundle runs neither)\n");
+    const devices = await audit(ctx, { bundle: 'device-trust' });
+    printFindings(io, devices, { evidence: true });
     const snapshot = takeSnapshot(store, undefined, new Date(), { thresholds });
     io.stdout(`\n   snapshot ${snapshot.month}:\n`);
     for (const line of renderSnapshotText(snapshot).trimEnd().split('\n')) io.stdout(`   ${line}\n`);
@@ -133,7 +169,7 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
     const keyFile = keyFileOf(loaded);
     const key = loadOrCreateKey(keyFile);
     let allVerified = true;
-    for (const doc of [baseline, sprint, certs, telemetry]) {
+    for (const doc of [baseline, sprint, certs, telemetry, devices]) {
       const file = join(out, 'bundles', `${doc.run.id}.tar.gz`);
       const data = await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets, thresholds });
       writeFileSync(file, data);

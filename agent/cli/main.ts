@@ -1,6 +1,7 @@
 // The CLI: commander parses, commands return exit codes, errors become one
 // clear line per problem (never a stack trace unless PATHAUDIT_DEBUG=1).
 import { Command, CommanderError, Option } from 'commander';
+import { BUILTIN_BUNDLE_PURPOSES, FULL_BUNDLE } from '../../probes/bundles.js';
 import { EXIT, PathauditError, reasonOf } from '../errors.js';
 import { AGENT_VERSION } from '../version.js';
 import { DELTA_FORMATS, RUN_FORMATS } from './formats.js';
@@ -41,7 +42,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('run')
     .description('run a bundle (default audit-baseline) or a list of checks, store it, print the report')
-    .option('--bundle <name>', 'bundle to run: audit-baseline, hardening-verification, certificate-hygiene, telemetry-trust, full, or one from the config')
+    .option('--bundle <name>', `bundle to run: ${[...Object.keys(BUILTIN_BUNDLE_PURPOSES), FULL_BUNDLE].join(', ')}, or one from the config`)
     .option('--check <ids>', 'comma-separated check ids instead of a bundle')
     .option('--config <file>', CONFIG_HELP)
     .addOption(new Option('--format <format>', 'report format').choices([...RUN_FORMATS]).default('text'))

@@ -4,8 +4,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { MESSAGES, opensslErrorOf, type MosquittoLog } from './broker-log.js';
 import type { Issued } from './certs.js';
 
 export interface BrokerKnobs {
@@ -89,6 +90,8 @@ export interface LabBroker {
   users: Map<string, string>;
   /** Every CONNECT the broker authenticated, with the user name it carried and whether it came over TLS (a broker's connection log). */
   logins: Array<{ username: string | null; tls: boolean }>;
+  /** The broker's own log in Mosquitto's format, when it was started with one. */
+  log: MosquittoLog | null;
   close(): Promise<void>;
 }
 
@@ -100,6 +103,8 @@ export interface StartBrokerOptions {
   ports?: Partial<Record<'mqtt' | 'mqtts' | 'ws', number>>;
   /** Device CA: when set, the TLS listener also asks for client certificates (optional unless knobs.clientCertificate is required). */
   deviceCa?: Issued;
+  /** Where the broker logs connections, takeovers, refused logins and TLS failures as Mosquitto does (kept across restarts). */
+  log?: MosquittoLog;
 }
 
 /** MQTT topic filter match (`+`, `#`; wildcards never match `$` topics). */
@@ -114,6 +119,9 @@ function matches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
+/** How the lab broker names itself where Mosquitto writes `mosquitto version 2.0.11 running`: it is not Mosquitto. */
+const LAB_BROKER_NAME = 'pathaudit lab broker (aedes)';
+
 /** Who a connected client authenticated as (set in authenticate). */
 const identities = new WeakMap<object, string | null>();
 
@@ -124,26 +132,68 @@ function listen(server: net.Server, host: string, port = 0): Promise<number> {
   });
 }
 
+/** What a client asked for in its CONNECT, for its `New client connected` line. */
+const connects = new WeakMap<object, { protocolVersion: number; clean: boolean; keepalive: number }>();
+
+/** The peer of a client's connection: the TCP socket (or, over WebSocket, the upgraded request's socket). */
+function peerOf(client: Client): { host: string; port: number } {
+  const s = (client.req?.socket ?? client.conn) as Partial<net.Socket>;
+  return { host: s.remoteAddress ?? '?', port: s.remotePort ?? 0 };
+}
+
 export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroker> {
   const k = opts.knobs;
   const users = new Map(Object.entries(opts.users ?? {}));
   const broker = await Aedes.createBroker({ heartbeatInterval: 1000 });
   const logins: LabBroker['logins'] = [];
+  const log = opts.log ?? null;
+  // The broker's sessions by client id, to log a takeover as Mosquitto does:
+  // the new session's line, and no disconnect line for the session it closes.
+  const live = new Map<string, Client>();
+  const takenOver = new WeakSet<Client>();
+  broker.preConnect = (client, packet, done) => {
+    connects.set(client, { protocolVersion: packet.protocolVersion ?? 4, clean: packet.clean !== false, keepalive: packet.keepalive ?? 0 });
+    done(null, true);
+  };
   broker.authenticate = (client, username, password, done) => {
     const socket = (client as unknown as { conn?: { authorized?: boolean; encrypted?: boolean; getPeerCertificate?: () => { subject?: { CN?: string } } } }).conn;
     logins.push({ username: username ?? null, tls: Boolean(socket?.encrypted) });
+    const accept = () => {
+      // aedes closes the older session with this id once the new one is set up (MQTT-3.1.4-2).
+      const old = live.get(client.id);
+      if (old && old !== client) {
+        takenOver.add(old);
+        log?.write(MESSAGES.takeover(client.id));
+      }
+      done(null, true);
+    };
+    // Mosquitto 2.0 names no client here: the id is set only once the login is accepted.
+    const refuse = (err: Error | null) => {
+      log?.write(MESSAGES.notAuthorised());
+      done(err as never, false);
+    };
     if (k.certificateIdentity && socket?.authorized) {
       identities.set(client, socket.getPeerCertificate?.().subject?.CN ?? 'certificate');
-      return done(null, true);
+      return accept();
     }
     identities.set(client, username ?? null);
-    if (!username) return done(null, k.anonymous);
-    if (k.acceptAnyPassword) return done(null, true);
+    if (!username) return k.anonymous ? accept() : refuse(null);
+    if (k.acceptAnyPassword) return accept();
     const ok = users.get(username) === password?.toString();
-    if (ok) return done(null, true);
-    const err = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
-    done(err as never, false);
+    if (ok) return accept();
+    refuse(Object.assign(new Error('bad user name or password'), { returnCode: 4 }));
   };
+  broker.on('client', (client) => {
+    live.set(client.id, client);
+    const { host, port } = peerOf(client);
+    const c = connects.get(client) ?? { protocolVersion: 4, clean: true, keepalive: 0 };
+    const username = identities.get(client) ?? null;
+    log?.write(MESSAGES.connected(host, port, client.id, { ...c, username }));
+  });
+  broker.on('clientDisconnect', (client) => {
+    if (live.get(client.id) === client) live.delete(client.id);
+    if (!takenOver.has(client)) log?.write(MESSAGES.disconnected(client.id));
+  });
   broker.authorizeSubscribe = (_client, sub, done) => {
     if (k.denyWildcard && (sub.topic === '#' || sub.topic.startsWith('$SYS'))) return done(null, null as never);
     if (k.refuseSubscribe.includes(sub.topic)) return done(null, null as never);
@@ -168,6 +218,7 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
   const track = (s: net.Server) => s.on('connection', (c: net.Socket) => {
     sockets.add(c);
     c.on('close', () => sockets.delete(c));
+    log?.write(MESSAGES.accepted(c.remoteAddress ?? '?', c.remotePort ?? 0, c.localPort ?? 0));
   });
   const listeners: LabListener[] = [];
   try {
@@ -192,8 +243,13 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
         },
         broker.handle,
       );
-      // A failed handshake is the probe doing its job, not a lab error.
-      s.on('tlsClientError', () => {});
+      // A failed handshake is the probe doing its job, not a lab error; the log says what OpenSSL said.
+      s.on('tlsClientError', (err) => {
+        const error = opensslErrorOf(err);
+        if (!error) return;
+        log?.write(MESSAGES.opensslError(error));
+        log?.write(MESSAGES.protocolError());
+      });
       track(s);
       servers.push(s);
       listeners.push({ name: 'mqtts', port: await listen(s, k.bindHost, opts.ports?.mqtts), tls: true });
@@ -214,15 +270,19 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
     await new Promise<void>((r) => broker.close(() => r()));
     throw err;
   }
+  for (const l of listeners) log?.write(MESSAGES.listening(l.websocket ? 'websockets' : net.isIPv6(k.bindHost) ? 'ipv6' : 'ipv4', l.port));
+  log?.write(`${LAB_BROKER_NAME} running`);
   return {
     broker,
     listeners,
     users,
     logins,
+    log,
     close: async () => {
       for (const c of sockets) c.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await new Promise<void>((r) => broker.close(() => r()));
+      log?.write(`${LAB_BROKER_NAME} terminating`);
     },
   };
 }

@@ -9,10 +9,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { PathauditConfig } from '../../config/schema/index.js';
+import { MESSAGES, MosquittoLog, type LoggedLine } from './broker-log.js';
 import { startLabBroker, PROFILES, type BrokerKnobs, type LabBroker } from './broker.js';
 import { createCa, deviceCert, issue, serverCert, type Issued } from './certs.js';
 import { startDevices, type DeviceKnobs, type RunningDevices } from './devices.js';
 import { INGEST_PATH, RELAY_PROFILES, startLabRelay, type LabRelay, type RelayKnobs } from './relay.js';
+import { labSerialGroup, labUsbBus, labUsbSerial, layUsbBus, type LabUsbDevice } from './usb.js';
 
 export type Profile = 'weak' | 'hardened';
 
@@ -63,6 +65,13 @@ export interface LabGatewayOptions {
   config?: Partial<PathauditConfig>;
   /** Simulated STM32 devices publishing telemetry over the TLS listener ('demo' = the demo's three). */
   devices?: LabDeviceSpec[] | 'demo';
+  /**
+   * What is plugged into the gateway's USB ports, as this profile has it
+   * (weak: a board in DFU mode and an ST-LINK beside the devices), kept
+   * through reconfigure: hardening the software unplugs nothing. Default: the
+   * running profile's.
+   */
+  usb?: Profile;
 }
 
 export interface LabDeviceSpec {
@@ -70,16 +79,23 @@ export interface LabDeviceSpec {
   /** Certificate knobs: days to expiry, or share another device's key. */
   cert?: { notAfterDays?: number; shareKeyWith?: string };
   knobs?: DeviceKnobs;
+  /**
+   * A second board flashed with this device's image (its client id and
+   * credentials) is online first; when the device connects, the broker closes
+   * the other session: a client-id takeover in the broker's log (BS-01).
+   */
+  twin?: boolean;
 }
 
 /**
  * The demo's fleet: stm32-01's certificate expires in 10 days, stm32-02 and
- * stm32-03 were flashed with the same key, and stm32-02 redelivers 5% of its
- * readings (QoS 1 without de-duplication).
+ * stm32-03 were flashed with the same key, stm32-02 redelivers 5% of its
+ * readings (QoS 1 without de-duplication), and a second board flashed with
+ * stm32-02's image held its client id until stm32-02 took it over.
  */
 export const DEMO_DEVICES: LabDeviceSpec[] = [
   { id: 'stm32-01', cert: { notAfterDays: 10 }, knobs: { rateHz: 10 } },
-  { id: 'stm32-02', knobs: { rateHz: 10, duplicateRate: 0.05 } },
+  { id: 'stm32-02', knobs: { rateHz: 10, duplicateRate: 0.05 }, twin: true },
   { id: 'stm32-03', cert: { shareKeyWith: 'stm32-02' }, knobs: { rateHz: 10 } },
 ];
 
@@ -104,13 +120,53 @@ async function createFleet(specs: LabDeviceSpec[], dir: string): Promise<LabFlee
   return { specs, certs, passwords, deviceCa };
 }
 
-function startFleet(fleet: LabFleet, port: number, ca: string): Promise<RunningDevices> {
+function startFleet(fleet: LabFleet, port: number, ca: string, specs = fleet.specs): Promise<RunningDevices> {
   return startDevices({
     url: `mqtts://127.0.0.1:${port}`,
     ca,
     servername: 'gateway.local',
-    devices: fleet.specs.map((d) => ({ id: d.id, cert: fleet.certs.get(d.id), username: d.id, password: fleet.passwords[d.id], knobs: d.knobs })),
+    devices: specs.map((d) => ({ id: d.id, cert: fleet.certs.get(d.id), username: d.id, password: fleet.passwords[d.id], knobs: d.knobs })),
   });
+}
+
+/**
+ * Brings the fleet online the first time: each twin board connects first
+ * (silent) under its device's id, then the devices, each twin's device taking
+ * the session over. The broker logs a takeover while it authenticates the
+ * new session, before its CONNACK, so once every device is connected every
+ * takeover is in the log. Then it waits for the clock to pass the second the
+ * last was logged in: log lines carry whole seconds and run windows are
+ * widened to whole seconds, so a run starting in that second would take the
+ * takeover for its own traffic.
+ */
+async function startFleetWithTakeovers(fleet: LabFleet, port: number, ca: string, log: MosquittoLog): Promise<RunningDevices> {
+  const twins = fleet.specs.filter((d) => d.twin).map((d) => ({ ...d, knobs: { silent: true } }));
+  if (!twins.length) return startFleet(fleet, port, ca);
+  const logged = new Map<string, LoggedLine>();
+  const note = (l: LoggedLine) => {
+    for (const d of twins) if (l.message === MESSAGES.takeover(d.id)) logged.set(d.id, l);
+  };
+  log.on('line', note);
+  let devices: RunningDevices;
+  try {
+    const boards = await startFleet(fleet, port, ca, twins);
+    try {
+      devices = await startFleet(fleet, port, ca);
+    } finally {
+      await boards.stop();
+    }
+  } finally {
+    log.off('line', note);
+  }
+  const missing = twins.filter((d) => !logged.has(d.id)).map((d) => d.id);
+  if (missing.length) {
+    await devices.stop();
+    throw new Error(`the lab broker logged no client-id takeover for ${missing.join(', ')} (${log.file})`);
+  }
+  // A timer may fire a millisecond early by the wall clock: wait until Date.now() says so.
+  const next = (Math.max(...[...logged.values()].map((l) => l.epochS)) + 1) * 1000;
+  for (let wait = next - Date.now(); wait > 0; wait = next - Date.now()) await new Promise((r) => setTimeout(r, wait));
+  return devices;
 }
 
 /** Secret files both guardrail fixture trees carry, and the mode each profile gives them (git keeps no modes). */
@@ -129,16 +185,19 @@ export function fixtureTree(name: string): string {
 }
 
 /**
- * The gateway's OS as the guardrails see it: a Raspberry Pi OS-shaped tree
- * (sshd, sockets, firewall, apt, secret files) laid into `<dir>/rootfs`.
- * Hardening replaces the tree in place, as an operator's changes would.
+ * The gateway's OS as the guardrails and device-link see it: a Raspberry Pi
+ * OS-shaped tree (sshd, sockets, firewall, apt, secret files) laid into
+ * `<dir>/rootfs`, with the USB bus `usb` in its sysfs and /dev. Hardening
+ * replaces the tree in place, as an operator's changes would.
  */
-export function layRootfs(dir: string, profile: Profile): string {
+export function layRootfs(dir: string, profile: Profile, usb: readonly LabUsbDevice[] = []): string {
   const root = join(dir, 'rootfs');
   rmSync(root, { recursive: true, force: true });
   cpSync(fixtureTree(`gateway-${profile}`), root, { recursive: true, verbatimSymlinks: true });
   for (const f of FIXTURE_SECRET_FILES) chmodSync(join(root, f), profile === 'weak' ? 0o644 : 0o600);
   labBrokerAccount(root);
+  labSerialGroup(root);
+  layUsbBus(root, usb);
   return root;
 }
 
@@ -179,7 +238,9 @@ export async function startLabGateway(opts: LabGatewayOptions): Promise<LabGatew
   const specs = opts.devices === 'demo' ? DEMO_DEVICES : (opts.devices ?? []);
   const fleet = specs.length ? await createFleet(specs, opts.dir) : null;
   const users = { [PROBE_USER]: probePassword, ...fleet?.passwords };
-  const broker = await startLabBroker({ knobs, server: pki.server, users });
+  // The broker's own log, as Mosquitto writes it (log_dest file), outside the image so hardening keeps it.
+  const log = new MosquittoLog(join(opts.dir, 'log', 'mosquitto.log'));
+  const broker = await startLabBroker({ knobs, server: pki.server, users, log });
   // Devices' bearer token for the relay: the hardened relay requires it, the weak one ignores it.
   const ingestToken = `ingest-${randomBytes(18).toString('base64url')}`;
   const relayKnobs = { ...RELAY_PROFILES[opts.profile], ...opts.relay };
@@ -205,7 +266,8 @@ export async function startLabGateway(opts: LabGatewayOptions): Promise<LabGatew
   const setKeyMode = (profile: Profile) => chmodSync(keyFile, profile === 'weak' ? 0o644 : 0o600);
   setKeyMode(opts.profile);
 
-  const rootfs = layRootfs(opts.dir, opts.profile);
+  const busOf = (profile: Profile) => labUsbBus(opts.usb ?? profile, specs.map((d) => d.id));
+  const rootfs = layRootfs(opts.dir, opts.profile, busOf(opts.profile));
   const config: PathauditConfig = {
     gateway: { id: `lab-${opts.profile}`, site: 'loopback lab' },
     path: { name: 'telemetry ingest path (lab)', pressure: 'demo', deadline: '2026-12-15' },
@@ -218,6 +280,7 @@ export async function startLabGateway(opts: LabGatewayOptions): Promise<LabGatew
       cert_file: certFile,
       key_file: keyFile,
       user: labBrokerAccount(rootfs),
+      log_file: log.file,
     },
     // One URL for both profiles (the weak relay answers TLS and plain HTTP on
     // the same port), so resource ids and deltas stay comparable after hardening.
@@ -230,7 +293,12 @@ export async function startLabGateway(opts: LabGatewayOptions): Promise<LabGatew
     },
     ...(fleet
       ? {
-          devices: { ca_file: join(opts.dir, 'trust', 'device-ca.pem'), cert_dir: join(opts.dir, 'devices'), inventory: fleet.specs.map((d) => ({ id: d.id })) },
+          devices: {
+            ca_file: join(opts.dir, 'trust', 'device-ca.pem'),
+            cert_dir: join(opts.dir, 'devices'),
+            inventory: fleet.specs.map((d) => ({ id: d.id, usb_serial: labUsbSerial(d.id) })),
+            serial_group: labSerialGroup(rootfs),
+          },
           telemetry: { topics: ['devices/+/telemetry'], window_s: 3, publish_interval_s: 1, listener: 'mqtts' },
         }
       : {}),
@@ -254,11 +322,11 @@ export async function startLabGateway(opts: LabGatewayOptions): Promise<LabGatew
     reconfigure: async (profile, overrides, relayOverrides) => {
       await gw.devices?.stop();
       await gw.broker.close();
-      gw.broker = await startLabBroker({ knobs: { ...PROFILES[profile], ...overrides }, server: pki.server, users, ports });
+      gw.broker = await startLabBroker({ knobs: { ...PROFILES[profile], ...overrides }, server: pki.server, users, ports, log });
       const port = gw.relay.port;
       await gw.relay.close();
       gw.relay = await startLabRelay({ knobs: { ...RELAY_PROFILES[profile], ...relayOverrides }, server: pki.server, token: ingestToken, port });
-      layRootfs(opts.dir, profile);
+      layRootfs(opts.dir, profile, busOf(profile));
       setKeyMode(profile);
       gw.profile = profile;
       if (fleet && tlsPort()) gw.devices = await startFleet(fleet, tlsPort()!, pki.brokerCa.certPem);
@@ -270,7 +338,7 @@ export async function startLabGateway(opts: LabGatewayOptions): Promise<LabGatew
   };
   if (fleet && tlsPort()) {
     try {
-      gw.devices = await startFleet(fleet, tlsPort()!, pki.brokerCa.certPem);
+      gw.devices = await startFleetWithTakeovers(fleet, tlsPort()!, pki.brokerCa.certPem, log);
     } catch (err) {
       await gw.close();
       throw err;

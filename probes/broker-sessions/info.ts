@@ -8,7 +8,7 @@ export const info: CheckInfo = {
   id: 'broker-sessions',
   title: "Broker sessions from the broker's own log: client-id takeovers, refused logins, TLS certificate failures, unknown clients, reconnect churn",
   controls,
-  bundles: [],
+  bundles: ['device-trust'],
   owner: 'broker operator / device fleet',
   plainWords: 'devices are failing to connect, fighting over one identity, or something unknown is logged in',
   configSections: ['broker', 'devices'],

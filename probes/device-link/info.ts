@@ -8,7 +8,7 @@ export const info: CheckInfo = {
   id: 'device-link',
   title: 'Device link: inventory devices attached, bootloader and debug probes, serial node access, unknown USB storage and HID',
   controls,
-  bundles: [],
+  bundles: ['device-trust'],
   owner: 'gateway site / field technician',
   plainWords: 'someone at the gateway can reflash or impersonate the devices, or a device has dropped off',
   configSections: ['devices', 'guardrails'],
