@@ -7,15 +7,15 @@
 // JSON from schemas.generated.ts (scripts/gen-api-schemas.ts, npm run
 // gen:docs; a test catches drift) and only the types from here. TypeBox and
 // the schemas it builds kept ~0.5 MB resident (docs/performance.md).
-import Type, { type Static, type TSchema } from 'typebox';
+//
+// The documents the API answers with (run document, posture, backlog,
+// delta, snapshot) are the contracts of agent/contracts/, not redefined here:
+// see contract-schemas.generated.ts.
+import Type, { type Static } from 'typebox';
+import { RunListItem } from '../contracts/run-document.js';
+import { Nullable, StringEnum } from '../contracts/schema-kit.js';
+import { RUN_STATUSES } from '../contracts/vocabulary.js';
 import { REPORT_FORMATS } from '../reports/formats.js';
-
-/**
- * `T | null` in a response, as `nullable` rather than `anyOf [T, null]`:
- * fast-json-stringify serializes `nullable` itself, but any anyOf makes it
- * build an ajv instance for the route (~1 MB that stays in the daemon).
- */
-const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
 
 export const RUN_ID_PATTERN = '^run-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$';
 export const MONTH_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])$';
@@ -37,40 +37,12 @@ export const ErrorReply = Type.Object(
   { $id: 'ErrorReply', description: 'Every 4xx/5xx answer' },
 );
 
-export const SeverityCounts = Type.Object({
-  critical: Type.Integer(),
-  high: Type.Integer(),
-  medium: Type.Integer(),
-  low: Type.Integer(),
-  info: Type.Integer(),
-});
-
-export const Summary = Type.Object({
-  posture: Type.String({ enum: ['exposed', 'hardened', 'degraded'] }),
-  findings: SeverityCounts,
-  decision: Type.String({ enum: ['fix-internally', 'sprint', 'hold'] }),
-  decisionRule: Type.String(),
-  decisionBasis: Type.Optional(Type.Array(Type.String({ enum: ['critical', 'high', 'medium', 'low', 'info'] }), { description: 'Severities of the open findings that triggered the decision' })),
-  headline: Type.String(),
-});
-
-export const RunListItem = Type.Object({
-  id: Type.String(),
-  bundle: Type.String(),
-  trigger: Type.String(),
-  status: Type.String({ enum: ['running', 'completed', 'failed', 'aborted'] }),
-  startedAt: Type.String(),
-  finishedAt: Nullable(Type.String()),
-  summary: Nullable(Summary),
-  hash: Nullable(Type.String()),
-});
-
 export const RunListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
     offset: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
     bundle: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    status: Type.Optional(Type.String({ enum: ['running', 'completed', 'failed', 'aborted'] })),
+    status: Type.Optional(StringEnum(RUN_STATUSES)),
   },
   { additionalProperties: false },
 );

@@ -6,6 +6,7 @@ import { AGENT_VERSION } from '../version.js';
 import { DELTA_FORMATS, RUN_FORMATS } from './formats.js';
 import type { Io } from './io.js';
 import { REPORT_FORMATS } from '../reports/formats.js';
+import { RUN_STATUSES } from '../contracts/vocabulary.js';
 
 // Each command's module is imported when that command runs: `serve` starts
 // without the report renderers, tar or the runner in memory, and `--help`
@@ -39,7 +40,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--limit <n>', 'how many runs (1-500)', '20')
     .option('--offset <n>', 'skip this many of the newest first', '0')
     .option('--bundle <name>', 'only runs of this bundle (a --check run is recorded as checks:<ids>)')
-    .addOption(new Option('--status <status>', 'only runs with this status').choices(['running', 'completed', 'failed', 'aborted']))
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(RUN_STATUSES))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--config <file>', CONFIG_HELP)
     .action(async (flags) => setExit(await (await import('./runs.js')).runsCommand(flags, io)));

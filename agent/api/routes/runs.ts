@@ -3,7 +3,7 @@ import { conflict, gone, notFound } from '../http-errors.js';
 import type { ReportFormat } from '../../reports/formats.js';
 import type { RunDocument } from '../../runner/document.js';
 import type { ApiContext } from '../context.js';
-import { Document, errors } from '../schema-helpers.js';
+import { documentReply, errors, type ContractSchemas } from '../schema-helpers.js';
 import { ReportQuery, RunAccepted, RunIdParams, RunListQuery, RunPage, StartRunBody } from '../schemas.generated.js';
 
 /** The latest run that finished (completed or failed): what "latest" means for runs, backlog and delta. */
@@ -27,7 +27,7 @@ export function finishedRun(ctx: ApiContext, id: string): RunDocument {
   return doc;
 }
 
-export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function runRoutes(app: FastifyInstance, ctx: ApiContext, documents: ContractSchemas | null): void {
   app.get<{ Querystring: RunListQuery }>(
     '/v1/runs',
     { schema: { summary: 'Runs, newest first', tags: ['runs'], querystring: RunListQuery, response: { 200: RunPage, ...errors(400, 401) } } },
@@ -58,7 +58,7 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Params: RunIdParams }>(
     '/v1/runs/:id',
-    { schema: { summary: 'One run document (DESIGN.md "JSON run document")', tags: ['runs'], params: RunIdParams, response: { 200: Document('RunDocument'), ...errors(400, 401, 404, 410) } } },
+    { schema: { summary: 'One run document (DESIGN.md "JSON run document")', tags: ['runs'], params: RunIdParams, response: { ...documentReply(documents?.RunDocument), ...errors(400, 401, 404, 410) } } },
     async (req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(findRun(ctx, req.params.id))),
   );
 
