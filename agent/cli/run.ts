@@ -1,11 +1,10 @@
 import type { Severity } from '../../probes/types.js';
 import { EXIT, usageError } from '../errors.js';
 import { silentLogger } from '../log.js';
-import { ensureBaseline } from '../evidence/baseline.js';
 import { thresholdsFrom, type DecisionThresholds } from '../evidence/summary.js';
 import { renderReport, type ReportFormat } from '../reports/index.js';
 import type { Store } from '../store/index.js';
-import { runAndStore } from '../runner/index.js';
+import { runInProcess } from '../runner/index.js';
 import type { RunDocument } from '../runner/document.js';
 import { SEVERITIES } from '../../probes/types.js';
 import { loadForCli, withStore } from './context.js';
@@ -47,7 +46,7 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
   await checkOut(flags.out);
   const loaded = loadForCli(flags.config);
   const { doc, report, baselineSet } = await withStore(loaded, async (store) => {
-    const ran = await runAndStore({
+    const { doc: ran, baselineSet: set } = await runInProcess({
       loaded,
       store,
       bundle: flags.bundle ?? null,
@@ -61,8 +60,7 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
           }
         : undefined,
     });
-    // The first completed audit-baseline run becomes the baseline when none is set.
-    const set = ensureBaseline(store, ran);
+    // The first completed audit-baseline run became the baseline if none was set (set): say so.
     return { doc: ran, report: renderRun(ran, flags.format, store, thresholdsFrom(loaded.config)), baselineSet: set };
   });
   const note = baselineSet ? `baseline: run ${doc.run.id} is now the baseline (first completed audit-baseline run); later runs are compared against it\n` : '';
