@@ -46,7 +46,7 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
   await checkOut(flags.out);
   const loaded = loadForCli(flags.config);
   const { doc, report, baselineSet } = await withStore(loaded, async (store) => {
-    const { doc: ran, baselineSet: set } = await runInProcess({
+    const { doc: ran, baselineSet: set, baselineError } = await runInProcess({
       loaded,
       store,
       bundle: flags.bundle ?? null,
@@ -61,6 +61,7 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
         : undefined,
     });
     // The first completed audit-baseline run became the baseline if none was set (set): say so.
+    if (baselineError) io.stderr(`baseline: run ${ran.run.id} was stored but could not be marked as the baseline: ${baselineError}\n`);
     return { doc: ran, report: renderRun(ran, flags.format, store, thresholdsFrom(loaded.config)), baselineSet: set };
   });
   const note = baselineSet ? `baseline: run ${doc.run.id} is now the baseline (first completed audit-baseline run); later runs are compared against it\n` : '';

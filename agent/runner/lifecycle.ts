@@ -62,6 +62,8 @@ export interface EndedRun {
   durationMs: number;
   /** This run became the baseline (the first completed audit-baseline run while none is set). */
   baselineSet: boolean;
+  /** Why it could not be marked as the baseline when it should have been (the run itself is stored). */
+  baselineError: string | null;
 }
 
 /** A run that found no place in the chain: its execution failed, or the store refused the finished run. */
@@ -118,7 +120,7 @@ export function startRun(req: RunRequest, deps: RunDeps): StartedRun {
     const stored = writer.write('store the finished run', () => store.runs.finish(doc));
     const durationMs = Math.round(performance.now() - t0);
     log.info({ status: stored.run.status, durationMs, headline: stored.summary.headline }, 'run stored');
-    return { doc: stored, durationMs, baselineSet: markBaseline(stored, writer, store, log) };
+    return { doc: stored, durationMs, ...markBaseline(stored, writer, store, log) };
   }, abort);
   // A failure to store the finished run aborts it too (the execution itself had succeeded).
   const settled = ended.catch((err: unknown) => (err instanceof RunNotStored ? Promise.reject(err) : abort(err)));
@@ -126,13 +128,13 @@ export function startRun(req: RunRequest, deps: RunDeps): StartedRun {
 }
 
 /** The first completed audit-baseline run becomes the baseline when none is set. A stored run stays stored if this write fails. */
-function markBaseline(doc: RunDocument, writer: StoreWriter, store: Store, log: Log): boolean {
+function markBaseline(doc: RunDocument, writer: StoreWriter, store: Store, log: Log): Pick<EndedRun, 'baselineSet' | 'baselineError'> {
   try {
     const set = writer.write('mark the baseline', () => ensureBaseline(store, doc));
     if (set) log.info('first completed audit-baseline run marked as baseline');
-    return set;
+    return { baselineSet: set, baselineError: null };
   } catch (err) {
     log.error({ err: reasonOf(err) }, 'could not mark the baseline');
-    return false;
+    return { baselineSet: false, baselineError: reasonOf(err) };
   }
 }
