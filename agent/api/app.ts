@@ -111,7 +111,7 @@ async function openApiDocument(routes: (app: FastifyInstance, documents: Contrac
   app.addSchema(ErrorReply);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'pathaudit agent API', version: AGENT_VERSION, description: 'Posture, runs, evidence and metrics of one gateway path. Bearer token from api.token_file on every route but /healthz.' },
+      info: { title: 'pathaudit agent API', version: AGENT_VERSION, description: 'Posture, runs, evidence and metrics of one gateway path. Bearer token from api.token_file on every route but /healthz and /docs.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

@@ -20,9 +20,11 @@ import { REPORT_FORMATS } from '../reports/formats.js';
 export const RUN_ID_PATTERN = '^run-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$';
 export const MONTH_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])$';
 
-export const RunId = Type.String({ pattern: RUN_ID_PATTERN, description: 'A run id, e.g. run-20261126T120000Z-a1b2c3' });
-/** A run id, or `latest` (the latest finished run) where a path names one run. */
-export const RunRef = Type.String({ pattern: `(${RUN_ID_PATTERN})|^latest$`, description: 'A run id, or "latest" for the latest finished run' });
+/** Wherever the API takes a run: its id, `latest` (the latest finished run) or `baseline` (the baseline run), as the CLI does. */
+const RUN_REF_PATTERN = `(${RUN_ID_PATTERN})|^latest$|^baseline$`;
+const runRef = (description: string, def?: 'latest' | 'baseline') =>
+  Type.String({ pattern: RUN_REF_PATTERN, ...(def ? { default: def } : {}), description: `${description}: a run id (e.g. run-20261126T120000Z-a1b2c3), "latest" (the latest finished run) or "baseline"` });
+export const RunRef = runRef('The run');
 export const RunIdParams = Type.Object({ id: RunRef }, { additionalProperties: false });
 export type RunIdParams = Static<typeof RunIdParams>;
 
@@ -64,19 +66,19 @@ export const RunAccepted = Type.Object({ id: Type.String(), bundle: Type.String(
 export const ReportQuery = Type.Object({ format: Type.String({ enum: [...REPORT_FORMATS], default: 'json' }) }, { additionalProperties: false });
 export type ReportQuery = Static<typeof ReportQuery>;
 
-export const BacklogQuery = Type.Object({ run: Type.Optional(RunId) }, { additionalProperties: false });
+export const BacklogQuery = Type.Object({ run: Type.Optional(runRef('The posture as this run left it (default: the latest)')) }, { additionalProperties: false });
 export type BacklogQuery = Static<typeof BacklogQuery>;
 
 export const DeltaQuery = Type.Object(
   {
-    from: Type.String({ pattern: `(${RUN_ID_PATTERN})|^baseline$`, default: 'baseline', description: 'a run id or "baseline"' }),
-    to: Type.String({ pattern: `(${RUN_ID_PATTERN})|^latest$`, default: 'latest', description: 'a run id or "latest"' }),
+    from: runRef('The earlier run (default: the baseline)', 'baseline'),
+    to: runRef('The later run (default: the latest)', 'latest'),
   },
   { additionalProperties: false },
 );
 export type DeltaQuery = Static<typeof DeltaQuery>;
 
-export const BaselineBody = Type.Object({ runId: RunId }, { additionalProperties: false });
+export const BaselineBody = Type.Object({ runId: runRef('The completed run to compare later runs against') }, { additionalProperties: false });
 export type BaselineBody = Static<typeof BaselineBody>;
 
 export const BaselineReply = Type.Object({

@@ -61,7 +61,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program.command('serve').description('run the daemon: schedules, the local HTTP API, metrics (SIGTERM stops, SIGHUP reloads)').option('--config <file>', CONFIG_HELP).action(async (flags) => setExit(await (await import('./serve.js')).serveCommand(flags, io)));
 
-  // Evidence lifecycle. RUN is a run id or `latest` (the latest completed run).
+  // Evidence lifecycle. RUN is a run id, `latest` (the latest completed run) or `baseline`.
   const baseline = program.command('baseline').description('the run later runs are compared against');
   baseline
     .command('set <run>')
@@ -88,7 +88,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('report <run>')
-    .description('render a stored run (id or latest) in any report format, with its delta to the baseline')
+    .description('render a stored run (id, latest or baseline) in any report format, with its delta to the baseline')
     .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
     .option('--out <file>', OUT_HELP)
     .option('--config <file>', CONFIG_HELP)
@@ -97,7 +97,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const bundle = program.command('bundle').description('signed evidence bundles');
   bundle
     .command('export <run>')
-    .description('write a signed .tar.gz evidence bundle of a run (id or latest)')
+    .description('write a signed .tar.gz evidence bundle of a run (id, latest or baseline)')
     .requiredOption('--out <file>', 'bundle file to write (.tar.gz), as --out elsewhere: replaced whole, a FIFO or device written in place, - for stdout')
     .option('--config <file>', CONFIG_HELP)
     .action(async (run, flags) => setExit(await (await import('./bundle.js')).bundleExportCommand(run, flags, io)));

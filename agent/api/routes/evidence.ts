@@ -11,13 +11,7 @@ import type { ApiContext } from '../context.js';
 import { notFound } from '../http-errors.js';
 import { documentReply, errors, type ContractSchemas } from '../schema-helpers.js';
 import { BacklogQuery, BaselineBody, BaselineReply, DeltaQuery, MonthParams } from '../schemas.generated.js';
-import { finishedRun, latestFinished } from './runs.js';
-
-function baselineRun(ctx: ApiContext): RunDocument {
-  const id = getBaseline(ctx.store);
-  if (!id) throw notFound('no baseline set: PUT /v1/baseline {"runId": …} (or run the audit-baseline bundle once)');
-  return finishedRun(ctx, id);
-}
+import { findRun, finishedRun, latestFinished } from './runs.js';
 
 function listItemOf(doc: RunDocument) {
   const r = doc.run;
@@ -54,13 +48,13 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext, documents:
   app.put<{ Body: BaselineBody }>(
     '/v1/baseline',
     {
-      schema: { summary: 'Mark a completed run as the baseline', tags: ['evidence'], body: BaselineBody, response: { 200: BaselineReply, ...errors(400, 401, 404) } },
+      schema: { summary: 'Mark a completed run as the baseline', tags: ['evidence'], body: BaselineBody, response: { 200: BaselineReply, ...errors(400, 401, 404, 410) } },
     },
     async (req) => {
-      setBaseline(ctx.store, req.body.runId);
+      const doc = findRun(ctx, req.body.runId);
+      setBaseline(ctx.store, doc.run.id);
       ctx.posture.invalidate();
-      const doc = ctx.store.runs.get(req.body.runId);
-      return { runId: req.body.runId, run: doc ? listItemOf(doc) : null };
+      return { runId: doc.run.id, run: listItemOf(doc) };
     },
   );
 
@@ -75,8 +69,8 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext, documents:
       },
     },
     async (req, reply) => {
-      const from = req.query.from === 'baseline' ? baselineRun(ctx) : finishedRun(ctx, req.query.from);
-      const to = req.query.to === 'latest' ? latestFinished(ctx) : finishedRun(ctx, req.query.to);
+      const from = finishedRun(ctx, req.query.from);
+      const to = finishedRun(ctx, req.query.to);
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(computeDelta(from, to, { thresholds: thresholdsFrom(ctx.config().config) })));
     },
   );
