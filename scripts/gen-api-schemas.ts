@@ -8,9 +8,9 @@
 //                                             build the OpenAPI document at /docs
 // A test fails when a file and its source disagree: run `npm run gen:docs`
 // after changing either source.
-import { writeFileSync } from 'node:fs';
 import * as schemas from '../agent/api/schemas.js';
 import { CONTRACTS } from '../agent/contracts/index.js';
+import { writeGenerated } from './write-generated.js';
 
 export function apiSchemasModule(): string {
   const out = [
@@ -38,12 +38,8 @@ export function contractSchemasModule(): string {
 }
 
 if (process.argv[1]?.endsWith('gen-api-schemas.js')) {
-  for (const [rel, text] of [
-    ['../../agent/api/schemas.generated.ts', apiSchemasModule()],
-    ['../../agent/api/contract-schemas.generated.ts', contractSchemasModule()],
-  ] as const) {
-    const target = new URL(rel, import.meta.url);
-    writeFileSync(target, text);
-    console.log(`wrote ${target.pathname}`);
-  }
+  writeGenerated([
+    [new URL('../../agent/api/schemas.generated.ts', import.meta.url), apiSchemasModule()],
+    [new URL('../../agent/api/contract-schemas.generated.ts', import.meta.url), contractSchemasModule()],
+  ]);
 }

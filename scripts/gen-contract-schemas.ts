@@ -8,8 +8,9 @@
 // serializer reads without loading ajv: agent/contracts/schema-kit.ts); the
 // files say it in plain JSON Schema, `type: [T, "null"]`, so that any
 // validator reads them the same way.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { CONTRACTS } from '../agent/contracts/index.js';
+import { writeGenerated } from './write-generated.js';
 
 /** `nullable: true` → `type: [T, "null"]` (and `null` among an enum's values), everywhere in a schema. */
 export function withoutNullable(schema: unknown): unknown {
@@ -38,8 +39,5 @@ export function contractSchemaFiles(): Map<string, string> {
 if (process.argv[1]?.endsWith('gen-contract-schemas.js')) {
   const dir = new URL('../../docs/schema/', import.meta.url);
   mkdirSync(dir, { recursive: true });
-  for (const [file, text] of contractSchemaFiles()) {
-    writeFileSync(new URL(file, dir), text);
-    console.log(`wrote ${new URL(file, dir).pathname}`);
-  }
+  writeGenerated([...contractSchemaFiles()].map(([file, text]) => [new URL(file, dir), text] as const));
 }

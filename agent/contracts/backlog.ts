@@ -2,6 +2,7 @@
 // /v1/backlog` (agent/evidence/backlog.ts ranks them).
 import Type, { type Static } from 'typebox';
 import { EFFORTS, SEVERITIES } from '../../probes/types.js';
+import { ControlOnResource } from './run-document.js';
 import { Instant, Nullable, StringEnum } from './schema-kit.js';
 import { CHECK_OUTCOMES, EXPOSURES, FINDING_STATUSES } from './vocabulary.js';
 
@@ -9,9 +10,7 @@ export const BacklogItem = Type.Object({
   rank: Type.Integer({ minimum: 1 }),
   score: Type.Number({ description: 'severity weight × exposure × confidence' }),
   fingerprint: Type.String(),
-  control: Type.String(),
-  check: Type.String(),
-  resource: Type.String(),
+  ...ControlOnResource,
   title: Type.String(),
   severity: StringEnum(SEVERITIES),
   status: StringEnum(FINDING_STATUSES),

@@ -3,7 +3,7 @@
 // (agent/evidence/delta.ts computes it).
 import Type, { type Static } from 'typebox';
 import { SEVERITIES, STATUSES } from '../../probes/types.js';
-import { SeverityCounts } from './run-document.js';
+import { ControlOnResource, SeverityCounts } from './run-document.js';
 import { CountsOf, Described, Instant, Nullable, StringEnum } from './schema-kit.js';
 import { CONTROL_CHANGES, DECISIONS, FINDING_CHANGES, POSTURES } from './vocabulary.js';
 
@@ -16,9 +16,7 @@ export const ResultSide = Type.Object({
 export type ResultSide = Static<typeof ResultSide>;
 
 export const ControlDelta = Type.Object({
-  control: Type.String(),
-  check: Type.String(),
-  resource: Type.String(),
+  ...ControlOnResource,
   change: StringEnum(CONTROL_CHANGES),
   from: Nullable(ResultSide, 'The result in `from`, or null when `from` had none'),
   to: Nullable(ResultSide, 'The result in `to`, or null when `to` had none (gone, or its check did not run there)'),
@@ -28,9 +26,7 @@ export type ControlDelta = Static<typeof ControlDelta>;
 
 export const FindingDelta = Type.Object({
   fingerprint: Type.String(),
-  control: Type.String(),
-  check: Type.String(),
-  resource: Type.String(),
+  ...ControlOnResource,
   severity: StringEnum(SEVERITIES),
   title: Type.String(),
   change: StringEnum(FINDING_CHANGES),

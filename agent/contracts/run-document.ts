@@ -65,10 +65,15 @@ export const RunSummary = Type.Object({
 });
 export type RunSummary = Static<typeof RunSummary>;
 
-export const ResultRecord = Type.Object({
+/** What a result, a finding or a change is about: a control of a check, on one resource. */
+export const ControlOnResource = {
   control: Type.String({ description: 'e.g. BT-02' }),
   check: Type.String(),
-  resource: Type.String({ description: 'e.g. "mqtt 127.0.0.1:1883"' }),
+  resource: Type.String({ description: 'A stable, readable id of what was probed, e.g. "mqtt 127.0.0.1:1883"' }),
+};
+
+export const ResultRecord = Type.Object({
+  ...ControlOnResource,
   status: StringEnum(STATUSES),
   severity: Severity,
   detail: Type.String(),
@@ -86,9 +91,7 @@ export type WaiverRef = Static<typeof WaiverRef>;
 
 export const FindingRecord = Type.Object({
   fingerprint: Type.String({ description: 'Stable across runs: control + resource' }),
-  control: Type.String(),
-  check: Type.String(),
-  resource: Type.String(),
+  ...ControlOnResource,
   status: StringEnum(FINDING_STATUSES),
   severity: Severity,
   title: Type.String(),
