@@ -10,7 +10,7 @@
 import type { Status } from '../../probes/types.js';
 import type { PostureView } from '../contracts/posture.js';
 import type { LoadedConfig } from '../config/load.js';
-import { latestPosture, type PostureResult, type PostureSource } from '../evidence/posture.js';
+import { latestPosture, type PostureResult } from '../evidence/posture.js';
 import { summarize, thresholdsFrom } from '../evidence/summary.js';
 import { applyWaivers } from '../evidence/waivers.js';
 import type { Store } from '../store/index.js';

@@ -21,7 +21,7 @@
 // takes it, while a delta still calls an earlier finding there not re-tested.
 import { CHECK_INFOS } from '../../probes/catalogue.js';
 import type { PostureResult, PostureSource } from '../contracts/posture.js';
-import type { CheckOutcome, EvidenceRecord, FindingRecord, ResultRecord, RunDocument } from '../runner/document.js';
+import type { CheckOutcome, EvidenceRecord, FindingRecord, RunDocument } from '../runner/document.js';
 import type { Store } from '../store/index.js';
 import { resultOfRow, type ResultRow } from '../store/runs.js';
 import { summarize, type DecisionThresholds } from './summary.js';

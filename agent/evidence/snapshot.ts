@@ -8,9 +8,9 @@ import type { Snapshot, SnapshotRegression } from '../contracts/snapshot.js';
 import type { RunDocument } from '../runner/document.js';
 import type { Store } from '../store/index.js';
 import type { DecisionThresholds } from './summary.js';
-import { buildBacklog, type BacklogItem } from './backlog.js';
+import { buildBacklog } from './backlog.js';
 import { getBaseline } from './baseline.js';
-import { computeDelta, type ControlDelta, type Delta } from './delta.js';
+import { computeDelta, type Delta } from './delta.js';
 import { postureDocument } from './posture.js';
 
 // A snapshot's shape is defined once, with its schema, in agent/contracts/snapshot.ts.

@@ -49,7 +49,7 @@ export function inProcess(opts: Pick<ExecuteOptions, 'now' | 'onProgress'> = {})
     // result (its sockets close on their own step timeouts).
     return {
       done: Promise.race([run, early]),
-      cancel: async (reason) => rejectEarly(new Error(reason)),
+      cancel: (reason) => Promise.resolve(rejectEarly(new Error(reason))),
     };
   };
 }
