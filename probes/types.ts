@@ -15,6 +15,10 @@ export type Severity = (typeof SEVERITIES)[number];
 export const STATUSES = ['pass', 'fail', 'warn', 'skipped', 'error'] as const;
 export type Status = (typeof STATUSES)[number];
 
+/** Rough effort to fix a control's findings, smallest first (the backlog ranks quick wins first on ties). */
+export const EFFORTS = ['small', 'medium', 'large'] as const;
+export type Effort = (typeof EFFORTS)[number];
+
 /** Standard frameworks a control maps to (see DESIGN.md, "Control catalogue"). */
 export const STANDARDS = {
   E: 'ETSI EN 303 645',
@@ -40,7 +44,7 @@ export interface ControlMeta {
   /** Clause references such as `ETSI EN 303 645 5.5-1`. */
   standards: string[];
   /** Rough effort to fix: used by the backlog. */
-  effort: 'small' | 'medium' | 'large';
+  effort: Effort;
   /**
    * Other checks whose evidence this control reads in the same run
    * (EvaluateInput.runEvidence): without them it is `skipped`. A rerun that

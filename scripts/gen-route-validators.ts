@@ -8,7 +8,6 @@
 // Why: compiling them at run time put ajv (its instance, the JSON Schema
 // meta-schema, the code generator) into the daemon's memory on the first
 // request with a parameter or a body, ~1.6 MB that stayed (docs/performance.md).
-import { writeFileSync } from 'node:fs';
 import { StandaloneValidator, type RouteDefinition } from '@fastify/ajv-compiler';
 import { buildApp } from '../agent/api/app.js';
 import { lazyCompilersFactory, validatorKey } from '../agent/api/lazy-compilers.js';
@@ -19,6 +18,7 @@ import { silentLogger } from '../agent/log.js';
 import { BUILTIN_BUNDLES } from '../agent/runner/bundles.js';
 import { openStore } from '../agent/store/index.js';
 import { CHECK_IDS } from '../probes/catalogue.js';
+import { writeGenerated } from './write-generated.js';
 
 /** Every request validator of the API: key → ajv's standalone (CommonJS) module code. */
 export async function routeValidatorCode(): Promise<Map<string, string>> {
@@ -67,7 +67,5 @@ ${entries.join('')}};
 }
 
 if (process.argv[1]?.endsWith('gen-route-validators.js')) {
-  const target = new URL('../../agent/api/route-validators.generated.ts', import.meta.url);
-  writeFileSync(target, await routeValidatorsModule());
-  console.log(`wrote ${target.pathname}`);
+  writeGenerated([[new URL('../../agent/api/route-validators.generated.ts', import.meta.url), await routeValidatorsModule()]]);
 }

@@ -8,10 +8,10 @@
 // every start (`serve` must be ready in 500 ms on a Pi) and kept ajv's
 // compiler in the daemon's memory. The generated module is the same code ajv
 // would generate at run time.
-import { writeFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { ConfigSchema } from '../config/schema/index.js';
+import { writeGenerated } from './write-generated.js';
 
 export function schemaJson(): string {
   return `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...ConfigSchema }, null, 2)}\n`;
@@ -40,12 +40,8 @@ ${imports}${code.replace(/^"use strict";/, '')}
 }
 
 if (process.argv[1]?.endsWith('gen-schema.js')) {
-  for (const [rel, text] of [
-    ['../../config/pathaudit.schema.json', schemaJson()],
-    ['../../agent/config/validate-config.generated.ts', validatorModule()],
-  ] as const) {
-    const target = new URL(rel, import.meta.url);
-    writeFileSync(target, text);
-    console.log(`wrote ${target.pathname}`);
-  }
+  writeGenerated([
+    [new URL('../../config/pathaudit.schema.json', import.meta.url), schemaJson()],
+    [new URL('../../agent/config/validate-config.generated.ts', import.meta.url), validatorModule()],
+  ]);
 }

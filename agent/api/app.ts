@@ -27,6 +27,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { postureRoutes } from './routes/posture.js';
 import { runRoutes } from './routes/runs.js';
+import type { ContractSchemas } from './schema-helpers.js';
 import { BusyError, StoppingError } from '../daemon/runs.js';
 import { ErrorReply } from './schemas.generated.js';
 
@@ -86,12 +87,16 @@ function replyOf(err: unknown): { statusCode: number; error: string; code?: stri
   return { statusCode: 500, error: REASON[500]!, code: 'PATHAUDIT_ERR_INTERNAL', message: 'internal error (see the daemon log)' };
 }
 
-/** Every route of the API but /docs, on the app that serves them or on the one /docs documents them from. */
-function registerRoutes(app: FastifyInstance, ctx: ApiContext, buildRegistry: () => Promise<Registry>): void {
+/**
+ * Every route of the API but /docs, on the app that serves them or on the one
+ * /docs documents them from (which alone gets the contract documents' schemas:
+ * see documentReply).
+ */
+function registerRoutes(app: FastifyInstance, ctx: ApiContext, buildRegistry: () => Promise<Registry>, documents: ContractSchemas | null): void {
   healthRoutes(app, ctx);
-  postureRoutes(app, ctx);
-  runRoutes(app, ctx);
-  evidenceRoutes(app, ctx);
+  postureRoutes(app, ctx, documents);
+  runRoutes(app, ctx, documents);
+  evidenceRoutes(app, ctx, documents);
   metricsRoutes(app, buildRegistry);
 }
 
@@ -100,18 +105,18 @@ function registerRoutes(app: FastifyInstance, ctx: ApiContext, buildRegistry: ()
  * never listens and never compiles a schema, with @fastify/swagger
  * collecting them.
  */
-async function openApiDocument(routes: (app: FastifyInstance) => void): Promise<unknown> {
-  const { default: swagger } = await import('@fastify/swagger');
+async function openApiDocument(routes: (app: FastifyInstance, documents: ContractSchemas) => void): Promise<unknown> {
+  const [{ default: swagger }, documents] = await Promise.all([import('@fastify/swagger'), import('./contract-schemas.generated.js')]);
   const app = Fastify({ schemaController: { compilersFactory: lazyCompilersFactory() } });
   app.addSchema(ErrorReply);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'pathaudit agent API', version: AGENT_VERSION, description: 'Posture, runs, evidence and metrics of one gateway path. Bearer token from api.token_file on every route but /healthz.' },
+      info: { title: 'pathaudit agent API', version: AGENT_VERSION, description: 'Posture, runs, evidence and metrics of one gateway path. Bearer token from api.token_file on every route but /healthz and /docs.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
   });
-  routes(app);
+  routes(app, documents);
   await app.ready();
   const document = app.swagger();
   await app.close();
@@ -153,8 +158,9 @@ export async function buildApp(opts: AppOptions): Promise<PathauditApp> {
   app.addHook('onRequest', bearerAuthHook({ token: () => apiTokenOf(opts.config()), limiter: opts.limiter ?? new FailureLimiter() }));
 
   const tally = new RunTally(opts.runs);
-  const routes = (target: FastifyInstance) => registerRoutes(target, ctx, async () => (await import('./metrics.js')).createMetrics({ store: opts.store, posture, runs: opts.runs, tally, config: opts.config, cadences: opts.cadences }));
-  routes(app);
+  const routes = (target: FastifyInstance, documents: ContractSchemas | null) =>
+    registerRoutes(target, ctx, async () => (await import('./metrics.js')).createMetrics({ store: opts.store, posture, runs: opts.runs, tally, config: opts.config, cadences: opts.cadences }), documents);
+  routes(app, null);
   docsRoutes(app, () => openApiDocument(routes));
   await app.ready();
   return { app, posture };

@@ -6,6 +6,7 @@
 // not at every scrape: a fleet's Prometheus scrapes every 15–60 s, and
 // reading a 1,000-device evidence set or a baseline run costs milliseconds
 // on a Pi.
+import type { RunStatus } from '../contracts/vocabulary.js';
 import type { Store } from '../store/index.js';
 import { getBaseline } from '../evidence/baseline.js';
 import { computeDelta } from '../evidence/delta.js';
@@ -55,7 +56,8 @@ export function certificatesOf(rows: EvidenceRow[], observedAt: string): Certifi
 
 export interface BundleRun {
   bundle: string;
-  status: 'completed' | 'failed' | 'aborted';
+  /** How the run ended. */
+  status: Exclude<RunStatus, 'running'>;
   /** End of the latest run of this bundle with this status, unix seconds. */
   finishedAt: number;
   durationSeconds: number | null;

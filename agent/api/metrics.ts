@@ -35,6 +35,7 @@ import { statSync } from 'node:fs';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { CHECK_INFOS } from '../../probes/catalogue.js';
 import { SEVERITIES } from '../../probes/types.js';
+import { POSTURES, RUN_STATUSES } from '../contracts/vocabulary.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { RunController } from '../daemon/runs.js';
 import type { BundleCadence } from '../schedule/index.js';
@@ -45,7 +46,8 @@ import { metricViews } from './metric-views.js';
 import type { PostureCache, PostureResult } from './posture.js';
 import type { RunTally } from './run-tally.js';
 
-const RUN_STATUSES = ['completed', 'failed', 'aborted'] as const;
+/** How a run ended: every status but `running`. */
+const RUN_ENDS = RUN_STATUSES.filter((s) => s !== 'running');
 
 function fileSize(file: string): number {
   try {
@@ -99,7 +101,7 @@ export function createMetrics(deps: MetricsDeps): Registry {
     registers: [registry],
     collect() {
       const now = deps.posture.get().summary?.posture ?? 'unknown';
-      for (const p of ['exposed', 'degraded', 'hardened', 'unknown']) this.set({ posture: p }, p === now ? 1 : 0);
+      for (const p of [...POSTURES, 'unknown']) this.set({ posture: p }, p === now ? 1 : 0);
     },
   });
   new Gauge({
@@ -246,7 +248,7 @@ export function createMetrics(deps: MetricsDeps): Registry {
     registers: [registry],
     collect() {
       const last = deps.posture.get().latestRun;
-      for (const s of RUN_STATUSES) this.set({ status: s }, last?.status === s ? 1 : 0);
+      for (const s of RUN_ENDS) this.set({ status: s }, last?.status === s ? 1 : 0);
     },
   });
   new Gauge({

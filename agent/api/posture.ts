@@ -8,27 +8,15 @@
 // pruned) and served from memory: GET /v1/posture is the route an operator's
 // dashboard polls, it must stay cheap on a Pi.
 import type { Status } from '../../probes/types.js';
+import type { PostureView } from '../contracts/posture.js';
 import type { LoadedConfig } from '../config/load.js';
-import { latestPosture, type PostureResult, type PostureSource } from '../evidence/posture.js';
+import { latestPosture, type PostureResult } from '../evidence/posture.js';
 import { summarize, thresholdsFrom } from '../evidence/summary.js';
 import { applyWaivers } from '../evidence/waivers.js';
-import type { FindingRecord, RunStatus, RunSummary } from '../runner/document.js';
 import type { Store } from '../store/index.js';
 
-export type { PostureResult };
-
-
-export interface PostureView {
-  gatewayId: string;
-  generatedAt: string;
-  latestRun: { id: string; bundle: string; status: RunStatus; startedAt: string; finishedAt: string | null; durationMs: number | null } | null;
-  summary: RunSummary | null;
-  statusCounts: Record<Status, number>;
-  results: PostureResult[];
-  findings: FindingRecord[];
-  /** The run each check's results come from. */
-  sources: PostureSource[];
-}
+// The posture's shape is defined once, with its schema, in agent/contracts/posture.ts.
+export type { PostureResult, PostureView };
 
 export function computePosture(store: Store, loaded: LoadedConfig, now: Date): PostureView {
   const { results, findings: recorded, sources } = latestPosture(store);

@@ -7,22 +7,24 @@
 // JSON from schemas.generated.ts (scripts/gen-api-schemas.ts, npm run
 // gen:docs; a test catches drift) and only the types from here. TypeBox and
 // the schemas it builds kept ~0.5 MB resident (docs/performance.md).
-import Type, { type Static, type TSchema } from 'typebox';
+//
+// The documents the API answers with (run document, posture, backlog,
+// delta, snapshot) are the contracts of agent/contracts/, not redefined here:
+// see contract-schemas.generated.ts.
+import Type, { type Static } from 'typebox';
+import { RunListItem } from '../contracts/run-document.js';
+import { Nullable, StringEnum } from '../contracts/schema-kit.js';
+import { RUN_STATUSES } from '../contracts/vocabulary.js';
 import { REPORT_FORMATS } from '../reports/formats.js';
-
-/**
- * `T | null` in a response, as `nullable` rather than `anyOf [T, null]`:
- * fast-json-stringify serializes `nullable` itself, but any anyOf makes it
- * build an ajv instance for the route (~1 MB that stays in the daemon).
- */
-const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
 
 export const RUN_ID_PATTERN = '^run-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$';
 export const MONTH_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])$';
 
-export const RunId = Type.String({ pattern: RUN_ID_PATTERN, description: 'A run id, e.g. run-20261126T120000Z-a1b2c3' });
-/** A run id, or `latest` (the latest finished run) where a path names one run. */
-export const RunRef = Type.String({ pattern: `(${RUN_ID_PATTERN})|^latest$`, description: 'A run id, or "latest" for the latest finished run' });
+/** Wherever the API takes a run: its id, `latest` (the latest finished run) or `baseline` (the baseline run), as the CLI does. */
+const RUN_REF_PATTERN = `(${RUN_ID_PATTERN})|^latest$|^baseline$`;
+const runRef = (description: string, def?: 'latest' | 'baseline') =>
+  Type.String({ pattern: RUN_REF_PATTERN, ...(def ? { default: def } : {}), description: `${description}: a run id (e.g. run-20261126T120000Z-a1b2c3), "latest" (the latest finished run) or "baseline"` });
+export const RunRef = runRef('The run');
 export const RunIdParams = Type.Object({ id: RunRef }, { additionalProperties: false });
 export type RunIdParams = Static<typeof RunIdParams>;
 
@@ -37,40 +39,12 @@ export const ErrorReply = Type.Object(
   { $id: 'ErrorReply', description: 'Every 4xx/5xx answer' },
 );
 
-export const SeverityCounts = Type.Object({
-  critical: Type.Integer(),
-  high: Type.Integer(),
-  medium: Type.Integer(),
-  low: Type.Integer(),
-  info: Type.Integer(),
-});
-
-export const Summary = Type.Object({
-  posture: Type.String({ enum: ['exposed', 'hardened', 'degraded'] }),
-  findings: SeverityCounts,
-  decision: Type.String({ enum: ['fix-internally', 'sprint', 'hold'] }),
-  decisionRule: Type.String(),
-  decisionBasis: Type.Optional(Type.Array(Type.String({ enum: ['critical', 'high', 'medium', 'low', 'info'] }), { description: 'Severities of the open findings that triggered the decision' })),
-  headline: Type.String(),
-});
-
-export const RunListItem = Type.Object({
-  id: Type.String(),
-  bundle: Type.String(),
-  trigger: Type.String(),
-  status: Type.String({ enum: ['running', 'completed', 'failed', 'aborted'] }),
-  startedAt: Type.String(),
-  finishedAt: Nullable(Type.String()),
-  summary: Nullable(Summary),
-  hash: Nullable(Type.String()),
-});
-
 export const RunListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
     offset: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
     bundle: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    status: Type.Optional(Type.String({ enum: ['running', 'completed', 'failed', 'aborted'] })),
+    status: Type.Optional(StringEnum(RUN_STATUSES)),
   },
   { additionalProperties: false },
 );
@@ -92,19 +66,19 @@ export const RunAccepted = Type.Object({ id: Type.String(), bundle: Type.String(
 export const ReportQuery = Type.Object({ format: Type.String({ enum: [...REPORT_FORMATS], default: 'json' }) }, { additionalProperties: false });
 export type ReportQuery = Static<typeof ReportQuery>;
 
-export const BacklogQuery = Type.Object({ run: Type.Optional(RunId) }, { additionalProperties: false });
+export const BacklogQuery = Type.Object({ run: Type.Optional(runRef('The posture as this run left it (default: the latest)')) }, { additionalProperties: false });
 export type BacklogQuery = Static<typeof BacklogQuery>;
 
 export const DeltaQuery = Type.Object(
   {
-    from: Type.String({ pattern: `(${RUN_ID_PATTERN})|^baseline$`, default: 'baseline', description: 'a run id or "baseline"' }),
-    to: Type.String({ pattern: `(${RUN_ID_PATTERN})|^latest$`, default: 'latest', description: 'a run id or "latest"' }),
+    from: runRef('The earlier run (default: the baseline)', 'baseline'),
+    to: runRef('The later run (default: the latest)', 'latest'),
   },
   { additionalProperties: false },
 );
 export type DeltaQuery = Static<typeof DeltaQuery>;
 
-export const BaselineBody = Type.Object({ runId: RunId }, { additionalProperties: false });
+export const BaselineBody = Type.Object({ runId: runRef('The completed run to compare later runs against') }, { additionalProperties: false });
 export type BaselineBody = Static<typeof BaselineBody>;
 
 export const BaselineReply = Type.Object({

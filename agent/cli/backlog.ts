@@ -21,7 +21,7 @@ export async function backlogCommand(flags: { run?: string; format: string; out?
   await checkOut(flags.out);
   const loaded = loadForCli(flags.config);
   const { asOf, path } = await withStore(loaded, (store) => {
-    const asOf = resolveRun(store, flags.run ?? 'latest', 'backlog --run', { allowBaseline: true });
+    const asOf = resolveRun(store, flags.run ?? 'latest', 'backlog --run');
     return { asOf, path: postureDocument(store, { asOf: asOf.run.id, thresholds: thresholdsFrom(loaded.config) }) ?? asOf };
   });
   const items = buildBacklog(path);

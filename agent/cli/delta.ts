@@ -15,8 +15,8 @@ export async function deltaCommand(flags: { from: string; to: string; format: st
   const loaded = loadForCli(flags.config);
   await checkOut(flags.out);
   const delta = await withStore(loaded, (store) => {
-    const from = resolveRun(store, flags.from, '--from', { allowBaseline: true });
-    const to = resolveRun(store, flags.to, '--to', { allowBaseline: true });
+    const from = resolveRun(store, flags.from, '--from');
+    const to = resolveRun(store, flags.to, '--to');
     return computeDelta(from, to, { thresholds: thresholdsFrom(loaded.config) });
   });
   const body =

@@ -8,7 +8,6 @@ import { sessionsEvidence, type SessionFacts } from '../../probes/broker-session
 import { SOURCES, usbEvidence, usbResource, type UsbObservation } from '../../probes/device-link/evidence.js';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { buildBacklog, retestPlan } from '../evidence/backlog.js';
-import { ensureBaseline } from '../evidence/baseline.js';
 import { exportBundle, verifyBundle } from '../evidence/bundle.js';
 import { computeDelta } from '../evidence/delta.js';
 import { keyFileOf, loadOrCreateKey } from '../evidence/signing.js';
@@ -19,7 +18,8 @@ import { silentLogger } from '../log.js';
 import { terminalLine } from '../reports/escape.js';
 import { renderReport } from '../reports/index.js';
 import type { FindingRecord, RunDocument } from '../runner/document.js';
-import { runAndStore } from '../runner/index.js';
+import { runInProcess } from '../runner/index.js';
+import type { EndedRun } from '../runner/lifecycle.js';
 import { recordExport } from '../store/exports.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Io } from './io.js';
@@ -38,9 +38,9 @@ interface Ctx {
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function audit(ctx: Ctx, plan: { bundle: string } | { checks: string[] }): Promise<RunDocument> {
+async function audit(ctx: Ctx, plan: { bundle: string } | { checks: string[] }): Promise<EndedRun> {
   const { io } = ctx;
-  const doc = await runAndStore({
+  const ended = await runInProcess({
     loaded: ctx.loaded,
     store: ctx.store,
     bundle: 'bundle' in plan ? plan.bundle : null,
@@ -52,9 +52,10 @@ async function audit(ctx: Ctx, plan: { bundle: string } | { checks: string[] }):
       if (e.phase === 'done' && e.outcome) io.stdout(`   ✓ ${e.check} ${e.outcome.outcome} in ${e.outcome.durationMs} ms\n`);
     },
   });
+  const { doc } = ended;
   const f = doc.summary.findings;
   io.stdout(`   ${doc.summary.headline} (${f.critical} critical · ${f.high} high · ${f.medium} medium · ${f.low} low) — run ${doc.run.id}\n`);
-  return doc;
+  return ended;
 }
 
 /**
@@ -116,8 +117,8 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
     const ctx: Ctx = { io, gw, loaded, store, out, started };
     // 1. Audit
     io.stdout('\n== 1. Audit — audit-baseline on the weak gateway\n');
-    const baseline = await audit(ctx, { bundle: 'audit-baseline' });
-    if (ensureBaseline(store, baseline)) io.stdout(`   baseline: run ${baseline.run.id} is now the baseline (first completed audit-baseline run)\n`);
+    const { doc: baseline, baselineSet } = await audit(ctx, { bundle: 'audit-baseline' });
+    if (baselineSet) io.stdout(`   baseline: run ${baseline.run.id} is now the baseline (first completed audit-baseline run)\n`);
     const lead = leadershipSummary(baseline);
     io.stdout(`   next move: ${lead.decision.toUpperCase()} — ${lead.decisionRule}\n`);
     io.stdout('   top risks:\n');
@@ -137,7 +138,7 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
     io.stdout('              HTTPS-only ingest with bearer auth, 400/413 on bad bodies, no banners · sshd keys only · nftables default-deny\n');
     io.stdout('              unattended security upgrades on · secret files and the broker key readable by their service only\n');
     await gw.reconfigure('hardened');
-    const sprint = await audit(ctx, retest ? { checks: retest.checks } : { bundle: 'hardening-verification' });
+    const { doc: sprint } = await audit(ctx, retest ? { checks: retest.checks } : { bundle: 'hardening-verification' });
     const thresholds = thresholdsFrom(loaded.config);
     const delta = computeDelta(baseline, sprint, { thresholds });
     io.stdout(`   delta to the baseline: ${delta.headline}\n`);
@@ -146,12 +147,12 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
 
     // 3. Retainer
     io.stdout('\n== 3. Retainer — certificate-hygiene, telemetry-trust and device-trust, then the monthly snapshot\n');
-    const certs = await audit(ctx, { bundle: 'certificate-hygiene' });
+    const { doc: certs } = await audit(ctx, { bundle: 'certificate-hygiene' });
     printFindings(io, certs);
-    const telemetry = await audit(ctx, { bundle: 'telemetry-trust' });
+    const { doc: telemetry } = await audit(ctx, { bundle: 'telemetry-trust' });
     printFindings(io, telemetry);
     io.stdout("   device-trust: what is plugged into the gateway and what the broker's own log says of the devices (the audit's bundle runs neither)\n");
-    const devices = await audit(ctx, { bundle: 'device-trust' });
+    const { doc: devices } = await audit(ctx, { bundle: 'device-trust' });
     printFindings(io, devices, { evidence: true });
     const snapshot = takeSnapshot(store, undefined, new Date(), { thresholds });
     io.stdout(`\n   snapshot ${snapshot.month}:\n`);

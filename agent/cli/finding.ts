@@ -70,7 +70,7 @@ export async function findingCommand(ref: string, flags: { run?: string; format:
   checkRef(ref);
   const loaded = loadForCli(flags.config);
   const view = await withStore(loaded, (store) => {
-    const asOf = resolveRun(store, flags.run ?? 'latest', 'finding --run', { allowBaseline: true });
+    const asOf = resolveRun(store, flags.run ?? 'latest', 'finding --run');
     const path = postureDocument(store, { asOf: asOf.run.id, thresholds: thresholdsFrom(loaded.config) }) ?? asOf;
     const found = locate(path, ref);
     if (!found) throw notFound(`finding ${ref}: no result for it in the path as run ${asOf.run.id} left it (\`pathaudit checks\` lists the controls)`);

@@ -8,6 +8,7 @@ import { DELTA_FORMATS, RUN_FORMATS } from './formats.js';
 import { setInvocation } from './invocation.js';
 import type { Io } from './io.js';
 import { REPORT_FORMATS } from '../reports/formats.js';
+import { RUN_STATUSES } from '../contracts/vocabulary.js';
 
 // Each command's module is imported when that command runs: `serve` starts
 // without the report renderers, tar or the runner in memory, and `--help`
@@ -62,7 +63,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--limit <n>', 'how many runs (1-500)', '20')
     .option('--offset <n>', 'skip this many of the newest first', '0')
     .option('--bundle <name>', 'only runs of this bundle (a --check run is recorded as checks:<ids>)')
-    .addOption(new Option('--status <status>', 'only runs with this status').choices(['running', 'completed', 'failed', 'aborted']))
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(RUN_STATUSES))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--config <file>', CONFIG_HELP)
     .action(async (flags) => setExit(await (await import('./runs.js')).runsCommand(flags, io)));
@@ -105,7 +106,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     [`${AS} serve ${C}`, `${AS} serve --listen 127.0.0.1:8787 ${C}`],
   );
 
-  // Evidence lifecycle. RUN is a run id or `latest` (the latest completed run).
+  // Evidence lifecycle. RUN is a run id, `latest` (the latest completed run) or `baseline`.
   const baseline = examples(program.command('baseline').description('the run later runs are compared against'), [`${AS} baseline show ${C}`, `${AS} baseline set latest ${C}`]);
   baseline
     .command('set <run>')
@@ -135,7 +136,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('report <run>')
-    .description('render a stored run (id or latest) in any report format, with its delta to the baseline')
+    .description('render a stored run (id, latest or baseline) in any report format, with its delta to the baseline')
     .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
     .option('--out <file>', OUT_HELP)
     .option('--config <file>', CONFIG_HELP)
@@ -148,7 +149,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   ]);
   bundle
     .command('export <run>')
-    .description('write a signed .tar.gz evidence bundle of a run (id or latest)')
+    .description('write a signed .tar.gz evidence bundle of a run (id, latest or baseline)')
     .requiredOption('--out <file>', 'bundle file to write (.tar.gz), as --out elsewhere: replaced whole, a FIFO or device written in place, - for stdout')
     .option('--config <file>', CONFIG_HELP)
     .action(async (run, flags) => setExit(await (await import('./bundle.js')).bundleExportCommand(run, flags, io)));

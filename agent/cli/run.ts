@@ -4,11 +4,10 @@ import { coverageOf, NOTHING_AUDITED } from '../config/coverage.js';
 import { EXIT, PathauditError, usageError } from '../errors.js';
 import { planRun } from '../runner/bundles.js';
 import { silentLogger } from '../log.js';
-import { ensureBaseline } from '../evidence/baseline.js';
 import { thresholdsFrom, type DecisionThresholds } from '../evidence/summary.js';
 import { renderReport, type ReportFormat } from '../reports/index.js';
 import type { Store } from '../store/index.js';
-import { runAndStore } from '../runner/index.js';
+import { runInProcess } from '../runner/index.js';
 import type { RunDocument } from '../runner/document.js';
 import { SEVERITIES } from '../../probes/types.js';
 import { loadForCli, withStore } from './context.js';
@@ -67,7 +66,7 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
   const loaded = loadForCli(flags.config);
   refuseNothingAudited(loaded.config, planRun({ loaded, bundle: flags.bundle, checks: flags.check }));
   const { doc, report, baselineSet } = await withStore(loaded, async (store) => {
-    const ran = await runAndStore({
+    const { doc: ran, baselineSet: set, baselineError } = await runInProcess({
       loaded,
       store,
       bundle: flags.bundle ?? null,
@@ -81,8 +80,8 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
           }
         : undefined,
     });
-    // The first completed audit-baseline run becomes the baseline when none is set.
-    const set = ensureBaseline(store, ran);
+    // The first completed audit-baseline run became the baseline if none was set (set): say so.
+    if (baselineError) io.stderr(`baseline: run ${ran.run.id} was stored but could not be marked as the baseline: ${baselineError}\n`);
     return { doc: ran, report: renderRun(ran, flags.format, store, thresholdsFrom(loaded.config)), baselineSet: set };
   }, { init: flags.init });
   const note = baselineSet ? `baseline: run ${doc.run.id} is now the baseline (first completed audit-baseline run); later runs are compared against it\n` : '';

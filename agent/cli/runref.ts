@@ -1,19 +1,18 @@
 // Run references on the command line: a run id, `latest` (the latest
-// completed run) or, where it makes sense, `baseline`.
+// completed run) or `baseline`, wherever a command takes a run (as the API does).
 import { getBaseline } from '../evidence/baseline.js';
 import { notFound, usageError } from '../errors.js';
 import type { RunDocument } from '../runner/document.js';
 import type { Store } from '../store/index.js';
 
-export function resolveRun(store: Store, ref: string, what: string, opts: { allowBaseline?: boolean } = {}): RunDocument {
-  if (!ref.trim()) throw usageError(`${what}: expected a run id${opts.allowBaseline ? ', baseline' : ''} or latest`);
+export function resolveRun(store: Store, ref: string, what: string): RunDocument {
+  if (!ref.trim()) throw usageError(`${what}: expected a run id, latest or baseline`);
   if (ref === 'latest') {
     const doc = store.runs.latest({ status: 'completed' });
     if (!doc) throw notFound(`${what} latest: no completed run in the store ${store.file}`);
     return doc;
   }
   if (ref === 'baseline') {
-    if (!opts.allowBaseline) throw usageError(`${what}: "baseline" is not accepted here; name a run id or latest`);
     const id = getBaseline(store);
     if (!id) throw notFound(`${what} baseline: no baseline is set; run \`pathaudit baseline set RUN\` (the first completed audit-baseline run becomes it automatically)`);
     const doc = store.runs.get(id);

@@ -2,11 +2,10 @@
 // the run history, newest first — the same page GET /v1/runs gives.
 import { getBaseline } from '../evidence/baseline.js';
 import { usageError } from '../errors.js';
-import type { RunStatus } from '../runner/document.js';
+import { RUN_STATUSES, type RunStatus } from '../contracts/vocabulary.js';
 import { loadForCli, withStore } from './context.js';
 import type { Io } from './io.js';
 
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'aborted'];
 /** The same bounds as GET /v1/runs. */
 export const MAX_LIMIT = 500;
 
@@ -21,7 +20,7 @@ const duration = (start: string, end: string | null) => (end ? `${((Date.parse(e
 export async function runsCommand(flags: { limit?: string; offset?: string; bundle?: string; status?: string; format: string; config?: string }, io: Io): Promise<number> {
   const limit = count('--limit', flags.limit, 20, 1, MAX_LIMIT);
   const offset = count('--offset', flags.offset, 0, 0, 1_000_000_000);
-  if (flags.status !== undefined && !RUN_STATUSES.includes(flags.status as RunStatus)) throw usageError(`--status: expected one of ${RUN_STATUSES.join(', ')} (got "${flags.status}")`);
+  if (flags.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(flags.status)) throw usageError(`--status: expected one of ${RUN_STATUSES.join(', ')} (got "${flags.status}")`);
   if (flags.bundle !== undefined && !flags.bundle.trim()) throw usageError('--bundle: expected a bundle name (or checks:<ids> for a --check run)');
   const loaded = loadForCli(flags.config);
   const { page, baseline } = await withStore(loaded, (store) => ({

@@ -7,21 +7,20 @@
 // of requests pin the gateway's CPU; a refusal tells the caller exactly what
 // is happening and the run it can poll instead.
 //
-// The steps mirror runAndStore (agent/runner/index.ts): record the run as
-// `running`, execute, persist into the chain. They are spelled out here
-// because the checks execute in a worker thread and the caller needs the run
-// id before the run ends (202 + id).
+// The run itself — record, execute, store or abort, mark the baseline — is
+// the one lifecycle of agent/runner/lifecycle.ts, which the CLI runs too; this
+// controller adds what only the daemon needs: one run at a time, the
+// executor the daemon runs checks in, its store health, events for the API
+// and a bounded stop.
 import { EventEmitter } from 'node:events';
 import type { LoadedConfig } from '../config/load.js';
 import { PathauditError, reasonOf } from '../errors.js';
 import type { Log } from '../log.js';
 import type { RunDocument, Trigger } from '../runner/document.js';
-import { planRun } from '../runner/bundles.js';
-import { newRunId, startedRunHeader } from '../runner/header.js';
-import { runWindowsBefore } from '../runner/windows.js';
+import type { Executor } from '../runner/executor.js';
+import { RunNotStored, startRun, type StartedRun } from '../runner/lifecycle.js';
 import type { Store } from '../store/index.js';
 import { StoreHealth } from './store-health.js';
-import type { Execution, Executor } from './worker.js';
 
 export interface RunInFlight {
   id: string;
@@ -54,7 +53,7 @@ export class StoppingError extends PathauditError {
 }
 
 export class RunController extends EventEmitter<RunControllerEvents> {
-  #current: (RunInFlight & { execution: Execution; settled: Promise<void> }) | null = null;
+  #current: (StartedRun & { settled: Promise<void> }) | null = null;
   #accepting = true;
   /** Runs whose `aborted` mark could not be written (store full or read-only): retried before the next run. */
   #unmarked = new Set<string>();
@@ -81,47 +80,26 @@ export class RunController extends EventEmitter<RunControllerEvents> {
     return { id, bundle, trigger, startedAt };
   }
 
-  /** Starts a run; returns once it is recorded as `running`. Throws BusyError, StoppingError or a usage error (unknown bundle). */
+  /** Starts a run; returns once it is recorded as `running`. Throws BusyError, StoppingError, a usage error (unknown bundle) or PATHAUDIT_ERR_STORE (API: 503). */
   start(opts: RunRequestOptions): RunInFlight {
     if (!this.#accepting) throw new StoppingError();
     if (this.#current) throw new BusyError(this.running!);
-    const loaded = this.deps.config();
-    const plan = planRun({ loaded, bundle: opts.bundle ?? null, checks: opts.checks ?? null });
     this.#markUnmarked();
-    const started = (this.deps.now ?? (() => new Date()))();
-    const id = newRunId(started);
-    const t0 = performance.now();
-    // A store that cannot take the run row (disk full, read-only) refuses the run: PATHAUDIT_ERR_STORE (API: 503).
-    this.storeHealth.write('record the run', () =>
-      this.deps.store.runs.begin(startedRunHeader({ runId: id, bundle: plan.bundle, trigger: opts.trigger, loaded, startedAt: started })),
+    const { store, executor, log, now } = this.deps;
+    const run = startRun({ loaded: this.deps.config(), bundle: opts.bundle ?? null, checks: opts.checks ?? null, trigger: opts.trigger }, { store, executor, log, now, writer: this.storeHealth });
+    const settled = run.ended.then(
+      ({ doc, durationMs }) => {
+        this.#current = null;
+        this.#notify(() => this.emit('finished', doc, durationMs));
+      },
+      (err: unknown) => {
+        const notStored = err instanceof RunNotStored ? err : null;
+        if (notStored && !notStored.marked) this.#unmarked.add(run.id);
+        this.#current = null;
+        this.#notify(() => this.emit('aborted', run.id, notStored?.reason ?? reasonOf(err), opts.trigger));
+      },
     );
-    const log = this.deps.log.child({ runId: id });
-    log.info({ bundle: plan.bundle, trigger: opts.trigger }, 'run accepted');
-    const runWindows = runWindowsBefore(this.deps.store, started);
-    const execution = this.deps.executor({ loaded, bundle: plan.bundle, checks: plan.checks, trigger: opts.trigger, runId: id, log: this.deps.log, runWindows });
-    const settled = execution.done
-      .then(
-        (doc) => {
-          doc.run.startedAt = started.toISOString();
-          const stored = this.storeHealth.write('store the finished run', () => this.deps.store.runs.finish(doc));
-          const durationMs = Math.round(performance.now() - t0);
-          log.info({ status: stored.run.status, durationMs, headline: stored.summary.headline }, 'run stored');
-          return { stored, durationMs };
-        },
-      )
-      .then(
-        ({ stored, durationMs }) => {
-          this.#current = null;
-          this.#notify(() => this.emit('finished', stored, durationMs));
-        },
-        (err: unknown) => {
-          const reason = reasonOf(err);
-          this.abortRow(id, reason, log);
-          this.#current = null;
-          this.#notify(() => this.emit('aborted', id, reason, opts.trigger));
-        },
-      );
-    this.#current = { id, bundle: plan.bundle, trigger: opts.trigger, startedAt: started.toISOString(), execution, settled };
+    this.#current = { ...run, settled };
     return this.running!;
   }
 
@@ -131,16 +109,6 @@ export class RunController extends EventEmitter<RunControllerEvents> {
       emit();
     } catch (err) {
       this.deps.log.error({ err: reasonOf(err) }, 'a run listener failed');
-    }
-  }
-
-  private abortRow(id: string, reason: string, log: Log): void {
-    try {
-      this.storeHealth.write('mark the run aborted', () => this.deps.store.runs.abort(id));
-      log.warn({ reason }, 'run aborted');
-    } catch (err) {
-      this.#unmarked.add(id);
-      log.error({ runId: id, err: reasonOf(err) }, 'could not mark the run aborted (retried before the next run, and at the next start)');
     }
   }
 

@@ -15,7 +15,6 @@
 // refused and the old one stays in force.
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { configError, reasonOf } from '../errors.js';
-import { ensureBaseline } from '../evidence/baseline.js';
 import { thresholdsFrom } from '../evidence/summary.js';
 import { createLogger, type Log } from '../log.js';
 import { BUILTIN_BUNDLES } from '../runner/bundles.js';
@@ -165,14 +164,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     runs = new RunController({ store, config: () => loaded, executor: opts.executor ?? runExecutorFromEnv(), log, now, storeHealth });
     const controller = runs;
     undo.push(() => controller.stop(0));
-    runs.on('finished', (doc) => {
-      try {
-        if (storeHealth.write('mark the baseline', () => ensureBaseline(store, doc))) log.info({ runId: doc.run.id }, 'first completed audit-baseline run marked as baseline');
-      } catch (err) {
-        log.error({ err: reasonOf(err) }, 'could not mark the baseline');
-      }
-      retention();
-    });
+    // (The run's lifecycle has marked the baseline by then: it is never pruned.)
+    runs.on('finished', () => retention());
 
     const app = await buildApp({ store, config: () => loaded, runs, log, now, https: https ?? undefined, cadences: () => schedules?.cadences() ?? [] });
     api = app;

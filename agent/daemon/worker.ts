@@ -1,15 +1,15 @@
 // Executes a run's checks away from the daemon's main thread (see
-// run-worker.ts for why) and hands the RunDocument back to it, which persists
-// it: in a child process (the default), in a worker thread, or (tests, and a
-// fallback) on the main thread itself.
+// run-worker.ts for why) and hands the RunDocument back to the run's
+// lifecycle, which stores it: in a child process (the default) or a worker
+// thread; on the main thread itself, inProcessExecutor (tests, and a
+// fallback).
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PathauditConfig } from '../../config/schema/index.js';
-import type { LoadedConfig } from '../config/load.js';
-import type { Log } from '../log.js';
 import type { RunWindow } from '../../probes/types.js';
 import type { RunDocument, Trigger } from '../runner/document.js';
+import type { ExecutionRequest, Executor } from '../runner/executor.js';
 
 export interface WorkerRequest {
   config: PathauditConfig;
@@ -26,26 +26,9 @@ export interface WorkerRequest {
 
 export type WorkerReply = { ok: true; doc: RunDocument } | { ok: false; error: string };
 
-export interface ExecutionRequest {
-  loaded: LoadedConfig;
-  bundle: string;
-  checks: string[];
-  trigger: Trigger;
-  runId: string;
-  log: Log;
-  runWindows: RunWindow[];
-}
-
-/** A run being executed: its document when done, and a way to stop it early. */
-export interface Execution {
-  done: Promise<RunDocument>;
-  /** Stops the run now; `done` rejects. */
-  cancel(reason: string): Promise<void>;
-  /** The run process, when the run has one. */
-  pid?: number;
-}
-
-export type Executor = (req: ExecutionRequest) => Execution;
+// The executor contract and the in-process executor live with the run
+// lifecycle (agent/runner/executor.ts); the daemon adds these two.
+export { inProcessExecutor, type Execution, type ExecutionRequest, type Executor } from '../runner/executor.js';
 
 // Under the test runner the sources are .ts files run through a loader (tsx);
 // the build runs the compiled .js.
@@ -141,23 +124,5 @@ export const processExecutor: Executor = (req) => {
       child.kill('SIGKILL');
       await exited;
     },
-  };
-};
-
-export const inProcessExecutor: Executor = (req) => {
-  let rejectEarly: (err: Error) => void = () => {};
-  const early = new Promise<never>((_, reject) => {
-    rejectEarly = reject;
-  });
-  // The probes load with the first in-process run, not with the daemon.
-  const run = import('../runner/execute.js').then(({ executeRun }) =>
-    executeRun({ loaded: req.loaded, bundle: req.bundle, checks: req.checks, trigger: req.trigger, runId: req.runId, log: req.log, runWindows: req.runWindows }),
-  );
-  run.catch(() => {}); // an abandoned run may still fail later: nobody is waiting for it
-  // Checks cannot be interrupted on the main thread: cancel abandons the
-  // result (its sockets close on their own step timeouts).
-  return {
-    done: Promise.race([run, early]),
-    cancel: async (reason) => rejectEarly(new Error(reason)),
   };
 };

@@ -14,53 +14,21 @@
 // Waived findings are accepted risk and stay out; a lapsed waiver is back in.
 import { isIP } from 'node:net';
 import { BUILTIN_BUNDLES, CHECK_INFOS, CONTROLS, checkInfo } from '../../probes/catalogue.js';
-import type { ControlMeta, Severity } from '../../probes/types.js';
+import { EFFORTS, type Effort, type Severity } from '../../probes/types.js';
+import type { BacklogItem, BacklogView } from '../contracts/backlog.js';
+import type { Exposure } from '../contracts/vocabulary.js';
 import type { FindingRecord, RunDocument } from '../runner/document.js';
+import type { Store } from '../store/index.js';
+import { postureDocument } from './posture.js';
+import type { DecisionThresholds } from './summary.js';
 
-export type Exposure = 'beyond-loopback' | 'unknown' | 'loopback-only';
-export type Effort = ControlMeta['effort'];
-
-export interface BacklogItem {
-  rank: number;
-  score: number;
-  fingerprint: string;
-  control: string;
-  check: string;
-  resource: string;
-  title: string;
-  severity: Severity;
-  status: 'fail' | 'warn';
-  exposure: Exposure;
-  /** Why the exposure was judged so, in words. */
-  exposureBasis: string;
-  confidence: number;
-  effort: Effort;
-  /** Who usually owns the fix. */
-  owner: string;
-  remediation: string;
-  /** The rerun that will prove the fix: it runs the control's check and every check the control needs in the same run. */
-  verification: {
-    /** What the rerun is recorded as: a bundle name, or `checks:<ids>` for a check list. */
-    bundle: string;
-    checks: string[];
-    control: string;
-    resource: string;
-    command: string;
-    expect: string;
-  };
-  standards: string[];
-  evidence: string[];
-  /** The waiver on this finding lapsed: it is back in the backlog. */
-  waiverLapsed: boolean;
-  /** The run that observed this finding (a backlog built from the posture draws on several). */
-  runId: string;
-  /** Kept open from an earlier run because the latest run of its check could not observe it (see posture.ts). */
-  notRetested: { since: string; reason: string } | null;
-}
+// A backlog row's shape is defined once, with its schema, in agent/contracts/backlog.ts.
+export type { BacklogItem, BacklogView } from '../contracts/backlog.js';
+export type { Effort, Exposure };
 
 export const SEVERITY_WEIGHT: Record<Severity, number> = { critical: 10, high: 6, medium: 3, low: 1, info: 0.5 };
 export const EXPOSURE_FACTOR: Record<Exposure, number> = { 'beyond-loopback': 1.5, unknown: 1, 'loopback-only': 0.5 };
-const EFFORT_ORDER: Record<Effort, number> = { small: 0, medium: 1, large: 2 };
+const effortRank = (e: Effort) => EFFORTS.indexOf(e);
 
 
 function isLoopbackAddress(a: string): boolean {
@@ -185,7 +153,24 @@ export function buildBacklog(doc: RunDocument): BacklogItem[] {
     });
   items.sort(
     (a, b) =>
-      b.score - a.score || EFFORT_ORDER[a.effort] - EFFORT_ORDER[b.effort] || a.control.localeCompare(b.control) || a.resource.localeCompare(b.resource),
+      b.score - a.score || effortRank(a.effort) - effortRank(b.effort) || a.control.localeCompare(b.control) || a.resource.localeCompare(b.resource),
   );
   return items.map((item, i) => ({ rank: i + 1, ...item }));
+}
+
+/**
+ * The backlog of the path as run `asOf` left it (the posture as of that run,
+ * see posture.ts), naming the run each check's findings come from: what
+ * `GET /v1/backlog` answers.
+ */
+export function backlogView(store: Store, asOf: RunDocument, thresholds?: Partial<DecisionThresholds>): BacklogView {
+  const posture = postureDocument(store, { asOf: asOf.run.id, thresholds }) ?? asOf;
+  const drawsOn = posture.run.checks.map((c) => ({
+    check: c.check,
+    runId: c.runId ?? asOf.run.id,
+    startedAt: c.startedAt ?? asOf.run.startedAt,
+    outcome: c.outcome,
+    ...(c.reason ? { reason: c.reason } : {}),
+  }));
+  return { runId: asOf.run.id, drawsOn, items: buildBacklog(posture) };
 }

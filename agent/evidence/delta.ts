@@ -19,82 +19,16 @@
 // A posture document (posture.ts) may serve as either side: a check whose
 // results come from the same run on both sides was not re-tested.
 import { SEVERITIES, type Severity, type Status } from '../../probes/types.js';
-import type { Decision, FindingRecord, Posture, ResultRecord, RunDocument, SeverityCounts } from '../runner/document.js';
+import type { ControlDelta, Delta, DeltaSide, FindingDelta, NextMove, ResultSide } from '../contracts/delta.js';
+import { CONTROL_CHANGES, FINDING_CHANGES, type ControlChange, type FindingChange } from '../contracts/vocabulary.js';
+import type { FindingRecord, ResultRecord, RunDocument } from '../runner/document.js';
 import { countBySeverity, decide, type DecisionThresholds } from './summary.js';
 
-export const CONTROL_CHANGES = ['regressed', 'new', 'improved', 'not-retested', 'gone', 'unchanged'] as const;
-export type ControlChange = (typeof CONTROL_CHANGES)[number];
-export const FINDING_CHANGES = ['new', 'persisting', 'not-retested', 'resolved'] as const;
-export type FindingChange = (typeof FINDING_CHANGES)[number];
-
-/** One side of a control result. */
-export interface ResultSide {
-  status: Status;
-  severity: Severity;
-  detail: string;
-  evidence: string[];
-}
-
-export interface ControlDelta {
-  control: string;
-  check: string;
-  resource: string;
-  change: ControlChange;
-  /** The result in `from`, or null when `from` had none. */
-  from: ResultSide | null;
-  /** The result in `to`, or null when `to` had none (gone, or its check did not run there). */
-  to: ResultSide | null;
-  /** Why the change was classified this way, in words. */
-  reason: string;
-}
-
-export interface FindingDelta {
-  fingerprint: string;
-  control: string;
-  check: string;
-  resource: string;
-  severity: Severity;
-  title: string;
-  change: FindingChange;
-  /** Waived on the `to` side (on the `from` side for a resolved or not re-tested finding). */
-  waived: boolean;
-  /** What `to` observed (or why it observed nothing) on this control and resource. */
-  reason: string;
-}
-
-export interface RunRef {
-  id: string;
-  bundle: string;
-  startedAt: string;
-  posture: Posture;
-  headline: string;
-}
-
-/** The next move after `to`, counting the findings `to` did not re-test as still open. */
-export interface NextMove {
-  decision: Decision;
-  decisionRule: string;
-  /** Open (unwaived) findings by severity: those of `to` plus the not re-tested ones of `from`. */
-  findings: SeverityCounts;
-  /** How many of them were not re-tested. */
-  notRetested: number;
-}
-
-export interface Delta {
-  from: RunRef;
-  to: RunRef;
-  /** Regressions first, then new results, improvements, not re-tested, gone, unchanged. */
-  controls: ControlDelta[];
-  /** New first, then persisting, not re-tested, resolved; by severity within each. */
-  findings: FindingDelta[];
-  counts: Record<ControlChange, number>;
-  findingCounts: Record<FindingChange, number>;
-  /** Checks with results in `from` that `to` did not re-test, and why (not run, error, timeout, not configured, same run). */
-  notRetestedChecks: Array<{ check: string; reason: string }>;
-  nextMove: NextMove;
-  /** e.g. "21 controls improved · 0 regressions · 24 findings resolved · 1 not re-tested". */
-  headline: string;
-}
+// The delta's shape is defined once, with its schema, in agent/contracts/delta.ts.
+export type { ControlDelta, Delta, FindingDelta, NextMove, ResultSide } from '../contracts/delta.js';
+export { CONTROL_CHANGES, FINDING_CHANGES, type ControlChange, type FindingChange };
+/** One side of a delta: the run (or posture) it compares. */
+export type RunRef = DeltaSide;
 
 /** How good an observed status is: a move up is an improvement. error/skipped are not observations. */
 const GOODNESS: Partial<Record<Status, number>> = { fail: 0, warn: 1, pass: 2 };

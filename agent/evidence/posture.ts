@@ -20,26 +20,14 @@
 // prerequisite is missing or another control judges the resource): the posture
 // takes it, while a delta still calls an earlier finding there not re-tested.
 import { CHECK_INFOS } from '../../probes/catalogue.js';
-import type { CheckOutcome, EvidenceRecord, FindingRecord, ResultRecord, RunDocument } from '../runner/document.js';
+import type { PostureResult, PostureSource } from '../contracts/posture.js';
+import type { CheckOutcome, EvidenceRecord, FindingRecord, RunDocument } from '../runner/document.js';
 import type { Store } from '../store/index.js';
 import { resultOfRow, type ResultRow } from '../store/runs.js';
 import { summarize, type DecisionThresholds } from './summary.js';
 
-export interface PostureResult extends ResultRecord {
-  runId: string;
-  observedAt: string;
-}
-
-/** Where the posture takes one check's results from. */
-export interface PostureSource {
-  check: string;
-  runId: string;
-  startedAt: string;
-  finishedAt: string | null;
-  outcome: CheckOutcome['outcome'];
-  /** Later runs of the check that observed nothing (error, timeout, not configured): they did not replace these results. */
-  notCompletedSince: Array<{ runId: string; startedAt: string; outcome: CheckOutcome['outcome']; reason?: string }>;
-}
+// The posture's shapes are defined once, with their schema, in agent/contracts/posture.ts.
+export type { PostureResult, PostureSource };
 
 export interface Posture {
   results: PostureResult[];

@@ -4,35 +4,17 @@
 // baseline and the drift since the previous snapshot's posture, regressions
 // first, and stores all of it so a later review reads what was seen then.
 import { usageError } from '../errors.js';
-import type { RunDocument, RunSummary } from '../runner/document.js';
+import type { Snapshot, SnapshotRegression } from '../contracts/snapshot.js';
+import type { RunDocument } from '../runner/document.js';
 import type { Store } from '../store/index.js';
 import type { DecisionThresholds } from './summary.js';
-import { buildBacklog, type BacklogItem } from './backlog.js';
+import { buildBacklog } from './backlog.js';
 import { getBaseline } from './baseline.js';
-import { computeDelta, type ControlDelta, type Delta } from './delta.js';
+import { computeDelta, type Delta } from './delta.js';
 import { postureDocument } from './posture.js';
 
-export interface SnapshotRegression extends ControlDelta {
-  /** Which comparison found it: since the previous snapshot (drift) or against the baseline. */
-  against: 'previous-snapshot' | 'baseline';
-}
-
-export interface Snapshot {
-  month: string;
-  takenAt: string;
-  /** The posture at the end of the month; runId is the latest run contributing to it (null when there is none). */
-  latest: { runId: string; bundle: string; startedAt: string; hash: string | null; summary: RunSummary } | null;
-  baselineId: string | null;
-  deltaToBaseline: Delta | null;
-  previous: { month: string; runId: string | null } | null;
-  /** Delta from the previous snapshot's posture to this one's. */
-  drift: Delta | null;
-  /** Regressions first: drift regressions, then regressions against the baseline not already listed. */
-  regressions: SnapshotRegression[];
-  /** The refreshed priorities: the top of the posture's backlog. */
-  backlog: BacklogItem[];
-  headline: string;
-}
+// A snapshot's shape is defined once, with its schema, in agent/contracts/snapshot.ts.
+export type { Snapshot, SnapshotRegression };
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const BACKLOG_TOP = 10;

@@ -1,5 +1,5 @@
-// The run row as it starts (id and header): what the CLI runner, the daemon's
-// run controller and executeRun share, apart from the probing code.
+// The run row as it starts (id and header): what the run's lifecycle
+// records (lifecycle.ts) and executeRun fills in, apart from the probing code.
 import { randomBytes } from 'node:crypto';
 import type { LoadedConfig } from '../config/load.js';
 import { AGENT_VERSION } from '../version.js';

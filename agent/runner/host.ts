@@ -3,22 +3,10 @@
 // e.g. "Raspberry Pi 5 Model B Rev 1.0" and its board serial). A retainer
 // reviewer reading a bundle months later must be able to tell which gateway
 // it describes. Read in the process that runs the checks, beside them.
+import type { HostFacts } from '../contracts/run-document.js';
 import { reasonOf } from '../errors.js';
 
-export interface HostFacts {
-  /** Hardware model as the system reports it, e.g. "Raspberry Pi 5 Model B Rev 1.0". */
-  model: string | null;
-  manufacturer: string | null;
-  /** Board or system serial number, when the system exposes one. */
-  serial: string | null;
-  /** e.g. "Debian GNU/Linux 12 (bookworm)". */
-  os: string | null;
-  kernel: string | null;
-  arch: string | null;
-  hostname: string | null;
-  /** Why some facts are missing, when reading them failed. */
-  error?: string;
-}
+export type { HostFacts };
 
 /** Values systeminformation uses for "unknown". */
 const known = (v: string | undefined | null): string | null => (v && v !== '-' && v.trim() !== '' ? v.trim() : null);

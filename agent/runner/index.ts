@@ -1,43 +1,27 @@
-// runAndStore: the one way a run happens, for the CLI, the API, schedules and
-// the demo: record it as running, execute, then persist it into the chain.
-import type { LoadedConfig } from '../config/load.js';
-import { PathauditError, reasonOf } from '../errors.js';
+// A run in this process, start to end: the lifecycle (lifecycle.ts) with the
+// checks executed here. The CLI's `run` and the demo, and tests, go this way;
+// the daemon starts the same lifecycle with its own executor (daemon/runs.ts).
 import type { Log } from '../log.js';
-import { storeWrite, type Store } from '../store/index.js';
-import { planRun } from './bundles.js';
-import type { RunDocument, Trigger } from './document.js';
-import { executeRun, type ExecuteOptions } from './execute.js';
-import { newRunId, startedRunHeader } from './header.js';
-import { runWindowsBefore } from './windows.js';
+import type { Store } from '../store/index.js';
+import type { ExecuteOptions } from './execute.js';
+import { inProcess } from './executor.js';
+import { startRun, type EndedRun, type RunRequest } from './lifecycle.js';
+import type { RunDocument } from './document.js';
 
-export interface RunRequest {
-  loaded: LoadedConfig;
+export interface InProcessRunRequest extends RunRequest {
   store: Store;
-  /** A bundle name, or null when `checks` is given. */
-  bundle: string | null;
-  /** Comma-separated check ids (CLI --check). */
-  checks?: string | null;
-  trigger: Trigger;
   log: Log;
   onProgress?: ExecuteOptions['onProgress'];
+  /** The run's clock: its start, and the time its checks judge at. */
   now?: () => Date;
 }
 
-export async function runAndStore(req: RunRequest): Promise<RunDocument> {
-  const plan = planRun(req);
-  const startedAt = (req.now ?? (() => new Date()))();
-  const runId = newRunId(startedAt);
-  storeWrite(req.store.file, 'record the run', () =>
-    req.store.runs.begin(startedRunHeader({ runId, bundle: plan.bundle, trigger: req.trigger, loaded: req.loaded, startedAt })),
-  );
-  let doc: RunDocument;
-  try {
-    const runWindows = runWindowsBefore(req.store, startedAt);
-    doc = await executeRun({ loaded: req.loaded, bundle: plan.bundle, checks: plan.checks, trigger: req.trigger, log: req.log, runId, now: req.now, onProgress: req.onProgress, runWindows });
-  } catch (err) {
-    req.store.runs.abort(runId);
-    throw new PathauditError('PATHAUDIT_ERR_RUN', `run ${runId} failed: ${reasonOf(err)}`, [], { cause: err });
-  }
-  doc.run.startedAt = startedAt.toISOString();
-  return storeWrite(req.store.file, 'store the finished run', () => req.store.runs.finish(doc));
+/** Runs the checks here and stores the run; rejects (a RunNotStored, the run marked aborted) when it failed. */
+export async function runInProcess(req: InProcessRunRequest): Promise<EndedRun> {
+  return startRun(req, { store: req.store, log: req.log, now: req.now, executor: inProcess({ now: req.now, onProgress: req.onProgress }) }).ended;
+}
+
+/** The stored run document of a run executed here (runInProcess, for callers that need only the document). */
+export async function runAndStore(req: InProcessRunRequest): Promise<RunDocument> {
+  return (await runInProcess(req)).doc;
 }

@@ -8,15 +8,17 @@
 import type { HostFacts } from '../runner/host.js';
 import type { RunWindow, Severity, Status } from '../../probes/types.js';
 import { sha256Of } from '../evidence/hash.js';
-import type { CheckOutcome, EvidenceRecord, FindingRecord, ResultRecord, RunDocument, RunHeader, RunStatus, RunSummary } from '../runner/document.js';
+import type { CheckOutcome, EvidenceRecord, FindingRecord, ResultRecord, RunDocument, RunHeader, RunListItem, RunStatus, RunSummary } from '../runner/document.js';
 import type { Db } from './db.js';
 import { currentOwner, ownerAlive } from './owner.js';
+
+export type { RunListItem };
 
 interface RunRow {
   seq: number;
   id: string;
   bundle: string;
-  trigger: string;
+  trigger: RunHeader['trigger'];
   status: RunStatus;
   started_at: string;
   finished_at: string | null;
@@ -33,16 +35,6 @@ interface RunRow {
   pruned_at?: string | null;
 }
 
-export interface RunListItem {
-  id: string;
-  bundle: string;
-  trigger: string;
-  status: RunStatus;
-  startedAt: string;
-  finishedAt: string | null;
-  summary: RunSummary | null;
-  hash: string | null;
-}
 
 /** What the hash covers: everything in the document, evidence by its digest. */
 export function canonicalRecord(doc: RunDocument): unknown {
@@ -90,7 +82,7 @@ function headerOf(row: RunRow): RunHeader {
   return {
     id: row.id,
     bundle: row.bundle,
-    trigger: row.trigger as RunHeader['trigger'],
+    trigger: row.trigger,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     status: row.status,

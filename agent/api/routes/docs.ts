@@ -4,9 +4,9 @@
 // @fastify/swagger over the same routes on an app that never listens) and
 // Swagger UI, @fastify/static and the UI's assets are served from it by
 // @fastify/swagger-ui in a second fastify instance: an idle daemon on a
-// gateway holds none of them (docs/performance.md). Requests reach it after
-// the main app's onRequest hook, so /docs sits behind the bearer token like
-// every route but /healthz.
+// gateway holds none of them (docs/performance.md). /docs needs no token
+// (auth.ts: AUTH_EXEMPT_ROUTES), so a browser opens it: the document says what
+// the API is, never what it holds.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { loadOnce } from '../load-once.js';
 

@@ -1,31 +1,24 @@
 // Routes over the evidence lifecycle: backlog, baseline, delta, snapshots.
 // The judgement lives in agent/evidence/*; these only pick the runs.
 import type { FastifyInstance } from 'fastify';
-import { buildBacklog } from '../../evidence/backlog.js';
+import { backlogView } from '../../evidence/backlog.js';
 import { getBaseline, setBaseline } from '../../evidence/baseline.js';
 import { computeDelta } from '../../evidence/delta.js';
-import { postureDocument } from '../../evidence/posture.js';
 import { getSnapshot } from '../../evidence/snapshot.js';
 import { thresholdsFrom } from '../../evidence/summary.js';
 import type { RunDocument } from '../../runner/document.js';
 import type { ApiContext } from '../context.js';
 import { notFound } from '../http-errors.js';
-import { Document, errors } from '../schema-helpers.js';
+import { documentReply, errors, type ContractSchemas } from '../schema-helpers.js';
 import { BacklogQuery, BaselineBody, BaselineReply, DeltaQuery, MonthParams } from '../schemas.generated.js';
-import { finishedRun, latestFinished } from './runs.js';
-
-function baselineRun(ctx: ApiContext): RunDocument {
-  const id = getBaseline(ctx.store);
-  if (!id) throw notFound('no baseline set: PUT /v1/baseline {"runId": …} (or run the audit-baseline bundle once)');
-  return finishedRun(ctx, id);
-}
+import { findRun, finishedRun, latestFinished } from './runs.js';
 
 function listItemOf(doc: RunDocument) {
   const r = doc.run;
   return { id: r.id, bundle: r.bundle, trigger: r.trigger, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, summary: doc.summary, hash: r.hash };
 }
 
-export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext, documents: ContractSchemas | null): void {
   app.get<{ Querystring: BacklogQuery }>(
     '/v1/backlog',
     {
@@ -33,14 +26,12 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'Open findings of the posture (the latest result of every check) ranked for action; ?run= gives the posture as that run left it',
         tags: ['evidence'],
         querystring: BacklogQuery,
-        response: { 200: Document('{ runId, drawsOn: [{ check, runId, startedAt, outcome, reason? }], items: BacklogItem[] }'), ...errors(400, 401, 404, 409) },
+        response: { ...documentReply(documents?.BacklogView), ...errors(400, 401, 404, 409) },
       },
     },
     async (req, reply) => {
       const asOf = req.query.run ? finishedRun(ctx, req.query.run) : latestFinished(ctx);
-      const posture = postureDocument(ctx.store, { asOf: asOf.run.id, thresholds: thresholdsFrom(ctx.config().config) }) ?? asOf;
-      const drawsOn = posture.run.checks.map((c) => ({ check: c.check, runId: c.runId ?? asOf.run.id, startedAt: c.startedAt ?? asOf.run.startedAt, outcome: c.outcome, ...(c.reason ? { reason: c.reason } : {}) }));
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify({ runId: asOf.run.id, drawsOn, items: buildBacklog(posture) }));
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(backlogView(ctx.store, asOf, thresholdsFrom(ctx.config().config))));
     },
   );
 
@@ -57,13 +48,13 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.put<{ Body: BaselineBody }>(
     '/v1/baseline',
     {
-      schema: { summary: 'Mark a completed run as the baseline', tags: ['evidence'], body: BaselineBody, response: { 200: BaselineReply, ...errors(400, 401, 404) } },
+      schema: { summary: 'Mark a completed run as the baseline', tags: ['evidence'], body: BaselineBody, response: { 200: BaselineReply, ...errors(400, 401, 404, 410) } },
     },
     async (req) => {
-      setBaseline(ctx.store, req.body.runId);
+      const doc = findRun(ctx, req.body.runId);
+      setBaseline(ctx.store, doc.run.id);
       ctx.posture.invalidate();
-      const doc = ctx.store.runs.get(req.body.runId);
-      return { runId: req.body.runId, run: doc ? listItemOf(doc) : null };
+      return { runId: doc.run.id, run: listItemOf(doc) };
     },
   );
 
@@ -74,12 +65,12 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'Per-control and per-finding changes between two runs (default: baseline → latest)',
         tags: ['evidence'],
         querystring: DeltaQuery,
-        response: { 200: Document('Delta'), ...errors(400, 401, 404, 409) },
+        response: { ...documentReply(documents?.Delta), ...errors(400, 401, 404, 409) },
       },
     },
     async (req, reply) => {
-      const from = req.query.from === 'baseline' ? baselineRun(ctx) : finishedRun(ctx, req.query.from);
-      const to = req.query.to === 'latest' ? latestFinished(ctx) : finishedRun(ctx, req.query.to);
+      const from = finishedRun(ctx, req.query.from);
+      const to = finishedRun(ctx, req.query.to);
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(computeDelta(from, to, { thresholds: thresholdsFrom(ctx.config().config) })));
     },
   );
@@ -91,7 +82,7 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'The monthly retainer snapshot (taken by the snapshot schedule or `pathaudit snapshot`)',
         tags: ['evidence'],
         params: MonthParams,
-        response: { 200: Document('Snapshot'), ...errors(400, 401, 404) },
+        response: { ...documentReply(documents?.Snapshot), ...errors(400, 401, 404) },
       },
     },
     async (req, reply) => {

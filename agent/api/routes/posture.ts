@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { Document, errors } from '../schema-helpers.js';
+import { documentReply, errors, type ContractSchemas } from '../schema-helpers.js';
 
-export function postureRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function postureRoutes(app: FastifyInstance, ctx: ApiContext, documents: ContractSchemas | null): void {
   app.get(
     '/v1/posture',
     {
       schema: {
         summary: 'Latest result per control and resource across finished runs, with findings and the summary',
         tags: ['posture'],
-        response: { 200: Document('PostureView: gatewayId, generatedAt, latestRun, summary, statusCounts, results[], findings[]'), ...errors(401) },
+        response: { ...documentReply(documents?.PostureView), ...errors(401) },
       },
     },
     async (_req, reply) => {

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { getBaseline } from '../../evidence/baseline.js';
 import { conflict, gone, notFound } from '../http-errors.js';
 import type { ReportFormat } from '../../reports/formats.js';
 import type { RunDocument } from '../../runner/document.js';
 import type { ApiContext } from '../context.js';
-import { Document, errors } from '../schema-helpers.js';
+import { documentReply, errors, type ContractSchemas } from '../schema-helpers.js';
 import { ReportQuery, RunAccepted, RunIdParams, RunListQuery, RunPage, StartRunBody } from '../schemas.generated.js';
 
 /** The latest run that finished (completed or failed): what "latest" means for runs, backlog and delta. */
@@ -13,27 +14,31 @@ export function latestFinished(ctx: ApiContext): RunDocument {
   return pick;
 }
 
-export function findRun(ctx: ApiContext, id: string): RunDocument {
-  if (id === 'latest') return latestFinished(ctx);
+/** The run a reference names: a run id, `latest` or `baseline`. */
+export function findRun(ctx: ApiContext, ref: string): RunDocument {
+  if (ref === 'latest') return latestFinished(ctx);
+  const id = ref === 'baseline' ? getBaseline(ctx.store) : ref;
+  if (!id) throw notFound('no baseline set: PUT /v1/baseline {"runId": …} (or run the audit-baseline bundle once)');
   const doc = ctx.store.runs.get(id);
   if (!doc && ctx.store.runs.isPruned(id)) throw gone(`run ${id} was pruned by retention (store.retention_days): only its hash remains, in the chain`);
   if (!doc) throw notFound(`run ${id} is not in the store`);
   return doc;
 }
 
-export function finishedRun(ctx: ApiContext, id: string): RunDocument {
-  const doc = findRun(ctx, id);
+export function finishedRun(ctx: ApiContext, ref: string): RunDocument {
+  const doc = findRun(ctx, ref);
+  const { id } = doc.run;
   if (doc.run.status === 'running') throw conflict(`run ${id} is still running: poll GET /v1/runs/${id} until it ends`);
   return doc;
 }
 
-export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function runRoutes(app: FastifyInstance, ctx: ApiContext, documents: ContractSchemas | null): void {
   app.get<{ Querystring: RunListQuery }>(
     '/v1/runs',
     { schema: { summary: 'Runs, newest first', tags: ['runs'], querystring: RunListQuery, response: { 200: RunPage, ...errors(400, 401) } } },
     async (req) => {
       const { limit, offset, bundle, status } = req.query;
-      const page = ctx.store.runs.list({ limit, offset, bundle, status: status as RunDocument['run']['status'] | undefined });
+      const page = ctx.store.runs.list({ limit, offset, bundle, status });
       return { total: page.total, limit, offset, items: page.items };
     },
   );
@@ -58,7 +63,7 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Params: RunIdParams }>(
     '/v1/runs/:id',
-    { schema: { summary: 'One run document (DESIGN.md "JSON run document")', tags: ['runs'], params: RunIdParams, response: { 200: Document('RunDocument'), ...errors(400, 401, 404, 410) } } },
+    { schema: { summary: 'One run document (docs/schema/run-document.schema.json)', tags: ['runs'], params: RunIdParams, response: { ...documentReply(documents?.RunDocument), ...errors(400, 401, 404, 410) } } },
     async (req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(findRun(ctx, req.params.id))),
   );
 

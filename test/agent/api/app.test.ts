@@ -21,12 +21,10 @@ const ROUTES: Array<{ method: 'GET' | 'POST' | 'PUT'; url: string; payload?: unk
   { method: 'GET', url: '/v1/delta?from=baseline&to=latest' },
   { method: 'GET', url: '/v1/snapshots/2026-11' },
   { method: 'GET', url: '/metrics' },
-  { method: 'GET', url: '/docs' },
-  { method: 'GET', url: '/docs/json' },
   { method: 'GET', url: '/no/such/route' },
 ];
 
-t.test('without a token every route but /healthz answers 401, and no run starts', async (t) => {
+t.test('without a token every route but /healthz and /docs answers 401, and no run starts', async (t) => {
   const { api, store } = await testApi(t);
   const health = await api.app.inject({ method: 'GET', url: '/healthz' });
   t.equal(health.statusCode, 200);
@@ -41,19 +39,79 @@ t.test('without a token every route but /healthz answers 401, and no run starts'
   t.equal(store.runs.list({ limit: 10, offset: 0 }).total, 0, 'the unauthenticated POST started nothing');
 });
 
-t.test('repeated wrong tokens are rate-limited with 429 and Retry-After, even for the right token afterwards', async (t) => {
-  const { api } = await testApi(t, { limiter: new FailureLimiter(3, 60_000) });
-  for (let i = 0; i < 3; i++) {
+t.test('/docs opens in a browser without a token, its JSON too; the data routes still need one', async (t) => {
+  const { api } = await testApi(t);
+  const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36' };
+  const page = await api.app.inject({ method: 'GET', url: '/docs', headers: browser });
+  t.equal(page.statusCode, 200, 'GET /docs without Authorization → 200');
+  t.match(page.headers['content-type'], /text\/html/);
+  t.match(page.body, /swagger-ui/i, 'the Swagger UI page');
+  for (const url of ['/docs/static/swagger-ui.css', '/docs/static/swagger-initializer.js']) t.equal((await api.app.inject({ method: 'GET', url, headers: browser })).statusCode, 200, `${url} (the page's assets) → 200`);
+  const json = await api.app.inject({ method: 'GET', url: '/docs/json' });
+  t.equal(json.statusCode, 200, 'GET /docs/json without Authorization → 200');
+  t.equal(json.json().openapi, '3.0.3');
+  t.ok(json.json().paths['/v1/posture'], 'it describes the API');
+  for (const url of ['/v1/posture', '/v1/runs', '/metrics']) t.equal((await api.app.inject({ method: 'GET', url, headers: browser })).statusCode, 401, `${url} still needs the token`);
+});
+
+t.test('ten wrong tokens from one address, then the right one → 200; further wrong tokens get 429 with Retry-After, logged at warn once', async (t) => {
+  const lines: Array<{ level: number; msg: string; address?: string }> = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  const { api } = await testApi(t, { log: createLogger({ level: 'info', destination: sink }), limiter: new FailureLimiter() });
+  for (let i = 0; i < 10; i++) {
     const res = await api.app.inject({ method: 'GET', url: '/v1/runs', headers: { authorization: `Bearer wrong-${i}` } });
     t.equal(res.statusCode, 401, `wrong token ${i + 1} → 401`);
   }
-  const blocked = await api.app.inject({ method: 'GET', url: '/v1/runs', headers: AUTH });
-  t.equal(blocked.statusCode, 429, 'after 3 failures the address is blocked');
-  t.ok(Number(blocked.headers['retry-after']) >= 1, 'Retry-After says when to come back');
-  const noToken = await api.app.inject({ method: 'GET', url: '/v1/runs' });
-  t.equal(noToken.statusCode, 401, 'a request without a token is no guess: still a plain 401');
-  const health = await api.app.inject({ method: 'GET', url: '/healthz' });
-  t.equal(health.statusCode, 200, '/healthz stays open');
+  const right = await api.app.inject({ method: 'GET', url: '/v1/runs', headers: AUTH });
+  t.equal(right.statusCode, 200, 'the right token from the same address → 200');
+  const throttled = await api.app.inject({ method: 'GET', url: '/v1/runs', headers: { authorization: 'Bearer wrong-10' } });
+  t.equal(throttled.statusCode, 429, 'the 11th wrong token → 429');
+  t.ok(Number(throttled.headers['retry-after']) >= 1, 'Retry-After says when to come back');
+  t.equal((await api.app.inject({ method: 'GET', url: '/v1/runs', headers: { authorization: 'Bearer wrong-11' } })).statusCode, 429, 'and the next');
+  t.equal((await api.app.inject({ method: 'GET', url: '/metrics', headers: AUTH })).statusCode, 200, 'a scraper with the right token is not locked out');
+  t.equal((await api.app.inject({ method: 'GET', url: '/v1/runs' })).statusCode, 401, 'a request without a token is no guess: still a plain 401');
+  t.equal((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, '/healthz stays open');
+  await new Promise((r) => setImmediate(r));
+  const warned = lines.filter((l) => l.level === 40 && /throttled/.test(l.msg));
+  t.equal(warned.length, 1, 'one warning for the address, not one per refused request');
+  t.equal(warned[0]?.address, '127.0.0.1', 'naming the address');
+});
+
+t.test('latest and baseline work wherever a run id does: ?run=latest, from=latest, /v1/runs/baseline, PUT {runId: latest}', async (t) => {
+  const { api } = await testApi(t);
+  const noBaseline = await api.app.inject({ method: 'GET', url: '/v1/runs/baseline', headers: AUTH });
+  t.equal(noBaseline.statusCode, 404, 'no baseline yet → 404');
+  t.match(noBaseline.json().message, /no baseline set: PUT \/v1\/baseline/);
+  const first = (await api.app.inject({ method: 'POST', url: '/v1/runs', headers: AUTH, payload: { bundle: BUNDLE } })).json().id as string;
+  await waitForRun(api, first);
+  const put = await api.app.inject({ method: 'PUT', url: '/v1/baseline', headers: AUTH, payload: { runId: 'latest' } });
+  t.equal(put.statusCode, 200, put.body);
+  t.equal(put.json().runId, first, 'PUT /v1/baseline {"runId": "latest"} marks the latest run');
+  const second = (await api.app.inject({ method: 'POST', url: '/v1/runs', headers: AUTH, payload: { bundle: BUNDLE } })).json().id as string;
+  await waitForRun(api, second);
+
+  const get = async (url: string) => {
+    const res = await api.app.inject({ method: 'GET', url, headers: AUTH });
+    t.equal(res.statusCode, 200, `GET ${url} → 200 (${res.statusCode === 200 ? '' : res.body})`);
+    return res;
+  };
+  t.equal((await get('/v1/backlog?run=latest')).json().runId, second, '?run=latest is the latest run');
+  t.equal((await get('/v1/backlog?run=baseline')).json().runId, first, '?run=baseline is the baseline');
+  const fromLatest = (await get('/v1/delta?from=latest')).json();
+  t.same([fromLatest.from.id, fromLatest.to.id], [second, second], 'from=latest (to defaults to latest)');
+  const back = (await get('/v1/delta?from=latest&to=baseline')).json();
+  t.same([back.from.id, back.to.id], [second, first], 'from=latest&to=baseline');
+  t.equal((await get('/v1/runs/baseline')).json().run.id, first, '/v1/runs/baseline');
+  t.equal((await get('/v1/runs/latest')).json().run.id, second, '/v1/runs/latest');
+  t.match((await get('/v1/runs/baseline/report?format=md')).body, first, 'the baseline\'s report');
+  const bundle = await get('/v1/runs/baseline/bundle');
+  t.match(bundle.headers['content-disposition'], `${first}.tar.gz`, 'the baseline\'s bundle, named by its id');
+  for (const bad of ['/v1/backlog?run=newest', '/v1/delta?from=Latest', '/v1/runs/baseline2']) t.equal((await api.app.inject({ method: 'GET', url: bad, headers: AUTH })).statusCode, 400, `${bad} → 400`);
 });
 
 t.test('a run over the API: 202 + id, 409 with the running id while in flight, then posture, backlog, delta, report and metrics agree with it', async (t) => {
@@ -148,8 +206,8 @@ t.test('unknown bundle in POST /v1/runs is a 400 naming the bundle; a run that d
 
 t.test('fuzz: malformed ids, query strings and bodies over every route never yield a 5xx', async (t) => {
   const { api, store } = await testApi(t);
-  const ids = ['x', '..', '%2e%2e%2f', 'run-', RUN_ID.toUpperCase(), `${RUN_ID}x`, "1' OR '1'='1", '%00', '%ff%fe', 'a'.repeat(300), '%', '🙂', 'run-20261126T120000Z-abcdef%0a'];
-  const queries = ['limit=0', 'limit=-5', 'limit=1e9', 'limit=abc', 'offset=-1', 'offset=NaN', 'limit=1&limit=2', 'status=weird', 'format=exe', 'format=', 'from=', 'to=yesterday', 'from=baseline&to=baseline', 'run=x', 'bogus=1', '%zz=1', 'limit[]=1', '&&&', 'format=md&format=html'];
+  const ids = ['latest', 'baseline', 'x', '..', '%2e%2e%2f', 'run-', RUN_ID.toUpperCase(), `${RUN_ID}x`, "1' OR '1'='1", '%00', '%ff%fe', 'a'.repeat(300), '%', '🙂', 'run-20261126T120000Z-abcdef%0a'];
+  const queries = ['limit=0', 'limit=-5', 'limit=1e9', 'limit=abc', 'offset=-1', 'offset=NaN', 'limit=1&limit=2', 'status=weird', 'format=exe', 'format=', 'from=', 'to=yesterday', 'from=baseline&to=baseline', 'from=latest&to=baseline', 'run=latest', 'run=baseline', 'run=x', 'bogus=1', '%zz=1', 'limit[]=1', '&&&', 'format=md&format=html'];
   const bodies: Array<{ payload: string; type: string }> = [
     { payload: '', type: 'application/json' },
     { payload: '{', type: 'application/json' },
@@ -193,8 +251,8 @@ t.test('fuzz: malformed ids, query strings and bodies over every route never yie
   store.runs.abortUnfinished();
   for (const suffix of ['', '/bundle', '/report?format=md', '/report?format=html', '/report?format=junit', '/report?format=csv', '/report?format=ocsf'])
     await check('GET', `/v1/runs/${aborted}${suffix}`);
-  for (const url of [`/v1/backlog?run=${aborted}`, `/v1/delta?from=${aborted}&to=${aborted}`, '/v1/delta?from=baseline&to=latest']) await check('GET', url);
-  await check('PUT', '/v1/baseline', JSON.stringify({ runId: aborted }), 'application/json');
+  for (const url of [`/v1/backlog?run=${aborted}`, `/v1/delta?from=${aborted}&to=${aborted}`, '/v1/delta?from=baseline&to=latest', '/v1/runs/latest/report?format=md', '/v1/backlog?run=latest']) await check('GET', url);
+  for (const runId of [aborted, 'latest', 'baseline']) await check('PUT', '/v1/baseline', JSON.stringify({ runId }), 'application/json');
   await check('DELETE', '/v1/runs');
   await check('PUT', '/v1/runs');
   for (const month of ['2026-00', '2026-1', '26-11', '2026-11-01', '999999-11', '2026-11%00']) await check('GET', `/v1/snapshots/${month}`);

@@ -29,9 +29,19 @@ t.test('the limiter blocks an address after max failures within the window, per 
   t.equal(lim.blockedFor('127.0.0.1', t0 + 5), 10, 'blocked for the rest of the window (seconds)');
   t.equal(lim.blockedFor('::1', t0 + 5), 0, 'another address is not affected');
   t.equal(lim.blockedFor('127.0.0.1', t0 + 10_001), 0, 'the oldest failure aged out: allowed again');
-  lim.fail('10.0.0.9', t0);
-  lim.succeed('10.0.0.9');
-  t.equal(lim.blockedFor('10.0.0.9', t0), 0, 'success clears the record');
+});
+
+t.test('the limiter reports an address once per throttling, until its failures age out', async (t) => {
+  const lim = new FailureLimiter(2, 10_000);
+  const t0 = 1_000_000;
+  t.equal(lim.firstThrottle('127.0.0.1', t0), false, 'an address without failures is not throttled');
+  lim.fail('127.0.0.1', t0);
+  lim.fail('127.0.0.1', t0 + 1);
+  t.equal(lim.firstThrottle('127.0.0.1', t0 + 2), true, 'the first throttled request is reported');
+  t.equal(lim.firstThrottle('127.0.0.1', t0 + 3), false, 'the next ones are not');
+  lim.fail('127.0.0.1', t0 + 20_000);
+  lim.fail('127.0.0.1', t0 + 20_001);
+  t.equal(lim.firstThrottle('127.0.0.1', t0 + 20_002), true, 'a new throttling after the old failures aged out is reported again');
 });
 
 t.test('the limiter stays bounded in memory', async (t) => {

@@ -69,6 +69,10 @@ t.test('run → baseline → harden → delta → report → bundle export/verif
   t.equal(await cli('report', 'latest', '--format', 'pdf', '--config', cfg), 2, 'unknown format is a usage error');
   t.equal(await cli('report', 'run-nope', '--config', cfg), 2);
   t.match(io.err, /no run run-nope/);
+  t.equal(await cli('report', 'baseline', '--format', 'json', '--config', cfg), 0, 'report takes baseline, as the API does');
+  t.equal(JSON.parse(io.out).run.id, weakId);
+  t.equal(await cli('delta', '--from', 'latest', '--to', 'baseline', '--format', 'json', '--config', cfg), 0, 'delta takes latest and baseline on either side');
+  t.equal(JSON.parse(io.out).to.id, weakId);
 
   const bundleFile = join(gw.dir, 'out', 'latest.tar.gz');
   t.equal(await cli('bundle', 'export', 'latest', '--out', bundleFile, '--config', cfg), 0);
@@ -90,6 +94,8 @@ t.test('run → baseline → harden → delta → report → bundle export/verif
   t.equal(await cli('bundle', 'verify', tamperedFile), 3, 'exit 3 when verification fails');
   t.match(io.out, /bundle verification FAILED[\s\S]*\n {2}report\.md: sha256 /);
   t.equal(await cli('bundle', 'verify', join(gw.dir, 'nope.tar.gz')), 2, 'unreadable file is a usage error');
+  t.equal(await cli('bundle', 'export', 'baseline', '--out', join(gw.dir, 'out', 'baseline.tar.gz'), '--config', cfg), 0, 'bundle export takes baseline');
+  t.match(io.out + io.err, weakId);
 
   await gw.reconfigure('hardened', { anonymous: true });
   t.equal(await cli('run', '--bundle', 'audit-baseline', '--config', cfg, '--format', 'json'), 0);
