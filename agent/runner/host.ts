@@ -1,8 +1,15 @@
-// The box a run's evidence came from: model, OS, kernel and serial, read with
-// systeminformation (on a Raspberry Pi: /proc/device-tree and /proc/cpuinfo,
-// e.g. "Raspberry Pi 5 Model B Rev 1.0" and its board serial). A retainer
-// reviewer reading a bundle months later must be able to tell which gateway
-// it describes. Read in the process that runs the checks, beside them.
+// The box a run's evidence came from: model, OS, kernel and serial. A
+// retainer reviewer reading a bundle months later must be able to tell which
+// gateway it describes. Read in the process that runs the checks, beside them.
+//
+// The hardware (model, manufacturer, serial) comes from systeminformation (on
+// a Raspberry Pi: /proc/device-tree and /proc/cpuinfo, e.g. "Raspberry Pi 5
+// Model B Rev 1.0" and its board serial). The OS comes from os-release(5) and
+// node:os: systeminformation's osInfo() would spawn eight processes, three of
+// them synchronously (hostname -f, the locale, dmesg for UEFI), to fill fields
+// no report shows, and each synchronous one stalls the probes running beside it.
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import type { HostFacts } from '../contracts/run-document.js';
 import { reasonOf } from '../errors.js';
 
@@ -11,22 +18,38 @@ export type { HostFacts };
 /** Values systeminformation uses for "unknown". */
 const known = (v: string | undefined | null): string | null => (v && v !== '-' && v.trim() !== '' ? v.trim() : null);
 
+/** KEY=value lines of os-release(5): values may be quoted, with backslash escapes inside. */
+export function parseOsRelease(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const raw = m[2]!;
+    const quoted = /^(["'])(.*)\1$/.exec(raw);
+    out[m[1]!] = quoted ? quoted[2]!.replace(/\\(.)/g, '$1') : raw;
+  }
+  return out;
+}
+
+/** "Debian GNU/Linux 12 (bookworm)": the name the distribution gives itself for display, from /etc/os-release, else /usr/lib/os-release. */
+async function osName(): Promise<string | null> {
+  for (const file of ['/etc/os-release', '/usr/lib/os-release']) {
+    const text = await readFile(file, 'utf8').catch(() => null);
+    if (text === null) continue;
+    const r = parseOsRelease(text);
+    return known(r.PRETTY_NAME) ?? (known(r.NAME) ? `${r.NAME}${known(r.VERSION_ID) ? ` ${r.VERSION_ID}` : ''}` : null);
+  }
+  return null;
+}
+
 export async function readHostFacts(): Promise<HostFacts> {
+  const system = { kernel: known(os.release()), arch: known(os.arch()), hostname: known(os.hostname()) };
   try {
     const { default: si } = await import('systeminformation');
-    const [sys, os] = await Promise.all([si.system(), si.osInfo()]);
-    const distro = known(os.distro);
-    return {
-      model: known(sys.model),
-      manufacturer: known(sys.manufacturer),
-      serial: known(sys.serial),
-      os: distro ? `${distro}${known(os.release) ? ` ${os.release}` : ''}${known(os.codename) ? ` (${os.codename})` : ''}` : null,
-      kernel: known(os.kernel),
-      arch: known(os.arch),
-      hostname: known(os.hostname),
-    };
+    const [hw, name] = await Promise.all([si.system(), osName()]);
+    return { model: known(hw.model), manufacturer: known(hw.manufacturer), serial: known(hw.serial), os: name, ...system };
   } catch (err) {
-    return { model: null, manufacturer: null, serial: null, os: null, kernel: null, arch: null, hostname: null, error: reasonOf(err) };
+    return { model: null, manufacturer: null, serial: null, os: null, ...system, error: reasonOf(err) };
   }
 }
 

@@ -12,7 +12,7 @@ t.test('run --format json matches the run document contract and is stored', asyn
   t.equal(r.code, 0, 'no --fail-on: findings do not change the exit code');
   const doc = JSON.parse(r.stdout);
   t.match(doc.run, { id: /^run-\d{8}T\d{6}Z-[0-9a-f]{6}$/, bundle: 'checks:broker-transport', status: 'completed', startedAt: String, finishedAt: String });
-  // The box the evidence came from, as systeminformation reads it here (a Pi reports e.g. "Raspberry Pi 5 Model B Rev 1.0").
+  // The box the evidence came from, as this machine describes itself (a Pi reports e.g. "Raspberry Pi 5 Model B Rev 1.0").
   t.match(doc.run.host, { os: /\S/, kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), arch: String }, 'run.host names the OS and the kernel this machine runs');
   t.match(doc.summary, { posture: 'exposed', decision: 'sprint', headline: /^Exposed posture · \d+ findings/ });
   t.same(Object.keys(doc.summary.findings).sort(), ['critical', 'high', 'info', 'low', 'medium']);
