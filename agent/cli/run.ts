@@ -5,7 +5,8 @@ import { EXIT, PathauditError, usageError } from '../errors.js';
 import { planRun } from '../runner/bundles.js';
 import { silentLogger } from '../log.js';
 import { thresholdsFrom, type DecisionThresholds } from '../evidence/summary.js';
-import { renderReport, type ReportFormat } from '../reports/index.js';
+import type { ReportFormat } from '../reports/index.js';
+import { renderJson } from '../reports/json.js';
 import type { Store } from '../store/index.js';
 import { runInProcess } from '../runner/index.js';
 import type { RunDocument } from '../runner/document.js';
@@ -39,7 +40,10 @@ export function exitCodeOf(doc: RunDocument, failOn: Severity | null): number {
   return doc.findings.some((f) => !f.waived && rank(f.severity) <= rank(failOn)) ? EXIT.findings : EXIT.ok;
 }
 
-export function renderRun(doc: RunDocument, format: string, store?: Store, thresholds?: Partial<DecisionThresholds>): string {
+/** The report of a run in its format. JSON is the document itself: the other renderers are loaded only for their formats. */
+export async function renderRun(doc: RunDocument, format: string, store?: Store, thresholds?: Partial<DecisionThresholds>): Promise<string> {
+  if (format === 'json') return renderJson(doc);
+  const { renderReport } = await import('../reports/index.js');
   return renderReport(doc, format as ReportFormat, { store, thresholds }).body;
 }
 
@@ -82,7 +86,7 @@ export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
     });
     // The first completed audit-baseline run became the baseline if none was set (set): say so.
     if (baselineError) io.stderr(`baseline: run ${ran.run.id} was stored but could not be marked as the baseline: ${baselineError}\n`);
-    return { doc: ran, report: renderRun(ran, flags.format, store, thresholdsFrom(loaded.config)), baselineSet: set };
+    return { doc: ran, report: await renderRun(ran, flags.format, store, thresholdsFrom(loaded.config)), baselineSet: set };
   }, { init: flags.init });
   const note = baselineSet ? `baseline: run ${doc.run.id} is now the baseline (first completed audit-baseline run); later runs are compared against it\n` : '';
   // Machine formats stay parseable: the note goes to stderr unless the report is the terminal text.

@@ -5,6 +5,7 @@ import type { RunDocument } from '../runner/document.js';
 import { resolveDelta, resolveHistory, resolvePath, type ReportContext } from './context.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
+import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './md.js';
 import { renderOcsf } from './ocsf.js';
@@ -26,7 +27,7 @@ export function renderReport(doc: RunDocument, format: ReportFormat, ctx: Report
     case 'text':
       return { body: renderText(doc, resolveDelta(doc, ctx), resolvePath(doc, ctx)), contentType: 'text/plain; charset=utf-8', extension: 'txt' };
     case 'json':
-      return { body: `${JSON.stringify(doc, null, 2)}\n`, contentType: 'application/json', extension: 'json' };
+      return { body: renderJson(doc), contentType: 'application/json', extension: 'json' };
     case 'md':
       return { body: renderMarkdown(doc, resolveDelta(doc, ctx), resolvePath(doc, ctx)), contentType: 'text/markdown; charset=utf-8', extension: 'md' };
     case 'html':
