@@ -104,3 +104,25 @@ t.test('plaintext and TLS listeners: the probe identity logs in only over TLS', 
   t.ok(probeLogins.length >= 1, 'the probe logged in');
   t.ok(probeLogins.every((l) => l.tls), 'every probe login came over TLS');
 });
+
+t.test('BT-06 stops listening once its verdict is decided, whatever the window: both SUBSCRIBEs refused, or a topic outside the scope delivered', async (t) => {
+  type Reads = { reads: { endedEarly: string | null; listenedMs: number; windowMs: number } };
+  // A window far longer than the test may take: only an early end lets it finish in time.
+  const long = { read_window_s: 30 };
+  const refused = await brokerLab(t, { denyWildcard: true });
+  let doc = await runChecks(load(refused.config({ ...passwordAuth(refused), ...long }, TELEMETRY)), ['broker-transport']);
+  let bt06 = resultOf(doc, 'BT-06');
+  t.equal(bt06.status, 'pass', 'both refused: positive evidence, decided at the SUBACKs');
+  let reads = (evidenceOf(doc, bt06.evidence[0]!).data as Reads).reads;
+  t.equal(reads.endedEarly, 'no subscription granted');
+  t.ok(reads.listenedMs < reads.windowMs, `listened ${reads.listenedMs} ms of a ${reads.windowMs} ms window`);
+
+  const leaky = await brokerLab(t, { denyWildcard: false, readAcl: ['devices/+/telemetry', 'other/#'] });
+  await publish(leaky.broker, 'other/data', true);
+  doc = await runChecks(load(leaky.config({ ...passwordAuth(leaky), ...long }, TELEMETRY)), ['broker-transport']);
+  bt06 = resultOf(doc, 'BT-06');
+  t.match(bt06, { status: 'fail', detail: /other\/data/ });
+  reads = (evidenceOf(doc, bt06.evidence[0]!).data as Reads).reads;
+  t.equal(reads.endedEarly, 'a topic outside the scope was delivered');
+  t.ok(reads.listenedMs < reads.windowMs, `listened ${reads.listenedMs} ms of a ${reads.windowMs} ms window`);
+});
