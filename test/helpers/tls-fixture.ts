@@ -75,7 +75,7 @@ function parseClientHello(b: Buffer): ClientHello | null {
   for (let i = 0; i < suitesLen; i += 2) suites.push(b.readUInt16BE(at + 2 + i));
   at += 2 + suitesLen;
   at += 1 + b[at]!;
-  let supported: number[] = [];
+  const supported: number[] = [];
   const keyShareGroups: number[] = [];
   let servername: string | null = null;
   if (at < 9 + len) {

@@ -49,8 +49,8 @@ function serve(t: Test, configFile: string, env: Record<string, string> = {}): P
   const lines: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  createInterface({ input: child.stdout! }).on('line', (l) => {
+  child.stderr.on('data', (d) => (stderr += d));
+  createInterface({ input: child.stdout }).on('line', (l) => {
     try {
       lines.push(JSON.parse(l));
     } catch {
@@ -257,7 +257,7 @@ t.test('serve starting beside a `pathaudit run` in flight leaves that run alone;
     if (run.exitCode === null && run.signalCode === null) run.kill('SIGKILL');
   });
   let out = '';
-  run.stdout!.on('data', (d) => (out += d));
+  run.stdout.on('data', (d) => (out += d));
   const ran = new Promise<number | null>((r) => run.once('close', (code) => r(code)));
   // Wait until the CLI has recorded its run.
   const db = `${gw.dir}/pathaudit.db`;
