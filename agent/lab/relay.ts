@@ -131,8 +131,8 @@ function verifyJwt(token: string, secret: string, checkExpiry: boolean): string 
   let header: { alg?: string };
   let claims: { exp?: number };
   try {
-    header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
-    claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as typeof header;
+    claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as typeof claims;
   } catch {
     return 'malformed token';
   }

@@ -1,7 +1,7 @@
 // `pathaudit serve` as a child process (the built CLI) against the weak lab:
 // readiness, a run over HTTP, every evidence route, metrics against the run,
 // SIGHUP reload, SIGTERM; then SIGKILL in the middle of a run and a restart.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
@@ -14,7 +14,6 @@ import { openStore } from '../../../agent/store/index.js';
 import { apiLab, AUTH, BUNDLE, TOKEN } from '../api/helpers.js';
 import { builtCli } from '../../helpers/build.js';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
 // The acceptance runs the built CLI, the bundle the unit starts.
 const CLI = builtCli();
 
@@ -155,7 +154,7 @@ t.test('serve end to end: ready, run over HTTP, posture/backlog/delta/report/bun
   t.equal(bundle.status, 200);
   t.equal(bundle.headers.get('content-type'), 'application/gzip');
   const data = Buffer.from(await bundle.arrayBuffer());
-  const verified = await verifyBundle(data, {});
+  const verified = verifyBundle(data, {});
   t.same(verified.problems, [], 'the bundle verifies on its own');
   t.equal(verified.ok, true);
   t.equal(verified.runId, id);
