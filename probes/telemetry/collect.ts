@@ -5,7 +5,7 @@
 import type { MqttClient, Packet } from 'mqtt';
 import { reasonOf } from '../reason.js';
 import { probeCredentials } from '../broker-identity.js';
-import { endQuietly, mqttConnectAuto, type ConnectObservation, type MqttTarget } from '../mqtt.js';
+import { endQuietly, mqttConnectAuto, type MqttTarget } from '../mqtt.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { TelemetryAnalyzer, type DeviceReport } from './analyzer.js';
 import { deviceReportEvidence, devicesSeenEvidence, topicsResource, windowEvidence, type SubscriptionResult, type WindowData } from './evidence.js';

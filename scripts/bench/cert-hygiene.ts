@@ -18,7 +18,6 @@ import { silentLogger } from '../../agent/log.js';
 import { BUILTIN_BUNDLES } from '../../agent/runner/bundles.js';
 import type { RunDocument } from '../../agent/runner/document.js';
 import { executeRun } from '../../agent/runner/execute.js';
-import { CHECK_IDS } from '../../probes/catalogue.js';
 import { createCa, deviceCert, type Issued } from '../../agent/lab/certs.js';
 import { fmt, machine, median } from './stats.js';
 

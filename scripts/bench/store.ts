@@ -28,7 +28,6 @@ import type { RunDocument } from '../../agent/runner/document.js';
 import { executeRun } from '../../agent/runner/execute.js';
 import { newRunId } from '../../agent/runner/header.js';
 import { openStore, type Store } from '../../agent/store/index.js';
-import { CHECK_IDS } from '../../probes/catalogue.js';
 import { startLabGateway } from '../../agent/lab/gateway.js';
 import { fmt, machine, median, percentile } from './stats.js';
 
