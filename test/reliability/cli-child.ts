@@ -1,8 +1,7 @@
 // The built CLI as a child process for the reliability suite: spawn with
 // captured output, wait for the exit, SIGKILL on teardown; plus a seeded PRNG
 // so a failing random schedule can be replayed (PATHAUDIT_TEST_SEED).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Test } from 'tap';
 import { builtCli } from '../helpers/build.js';
 

@@ -105,7 +105,7 @@ t.test('the run documents, posture, backlog, delta and snapshots of the demo eng
   };
 
   const items = store.runs.list({ limit: 50, offset: 0 }).items;
-  t.equal(items.length, 4, 'the demo stored four runs');
+  t.equal(items.length, 5, 'the demo stored five runs: the audit, the hardening rerun and the retainer\'s three (certificate-hygiene, telemetry-trust, device-trust)');
   for (const item of items) check('run-document.schema.json', `GET /v1/runs/${item.id} (${item.bundle})`, await get(`/v1/runs/${item.id}`));
   const baselineId = (await get('/v1/baseline') as { runId: string }).runId;
   check('posture.schema.json', 'GET /v1/posture', await get('/v1/posture'));
