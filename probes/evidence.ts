@@ -21,8 +21,10 @@ export type EvidenceSet = readonly Evidence[] | ReadonlyMap<string, Evidence>;
 
 export const indexEvidence = (evidence: readonly Evidence[]): ReadonlyMap<string, Evidence> => new Map(evidence.map((e) => [e.key, e]));
 
+const isIndex = (evidence: EvidenceSet): evidence is ReadonlyMap<string, Evidence> => evidence instanceof Map;
+
 function lookup<D>(evidence: EvidenceSet, key: string, kind: string): Evidence<D> | undefined {
-  const e = evidence instanceof Map ? evidence.get(key) : (evidence as readonly Evidence[]).find((x) => x.key === key);
+  const e = isIndex(evidence) ? evidence.get(key) : evidence.find((x) => x.key === key);
   return e && e.kind === kind ? (e as Evidence<D>) : undefined;
 }
 
@@ -51,17 +53,20 @@ export function seen<T>(ev: Evidence<Observation<T>> | undefined, key: string): 
   return { facts: d, key: ev.key };
 }
 
-/** One record with a fixed key, kind and resource. */
+/**
+ * One record with a fixed key, kind and resource. Its functions are
+ * properties, not methods: collect passes `decl.of` on as a callback.
+ */
 export interface EvidenceDeclaration<D> {
   readonly key: string;
   readonly kind: string;
   readonly resource: string;
   /** The evidence record for this data. */
-  of(data: D): Evidence<D>;
+  readonly of: (data: D) => Evidence<D>;
   /** The record in a check's evidence, if collect produced it. */
-  find(evidence: EvidenceSet): Evidence<D> | undefined;
+  readonly find: (evidence: EvidenceSet) => Evidence<D> | undefined;
   /** `error` for a control that needed this record and has none. */
-  missing(control: string, resource?: string): ControlResult;
+  readonly missing: (control: string, resource?: string) => ControlResult;
 }
 
 export function declareEvidence<D>(decl: { key: string; kind: string; resource: string }): EvidenceDeclaration<D> {
@@ -76,18 +81,18 @@ export function declareEvidence<D>(decl: { key: string; kind: string; resource: 
 /**
  * A family of records of one kind, one per parameter `P` (a listener's
  * resource id, a file, a device id, …): the key and the resource derive from
- * it, the same way on both sides.
+ * it, the same way on both sides. Function properties, as above.
  */
 export interface EvidenceFamily<P, D> {
   readonly kind: string;
-  key(p: P): string;
-  resource(p: P): string;
-  of(p: P, data: D): Evidence<D>;
-  find(evidence: EvidenceSet, p: P): Evidence<D> | undefined;
+  readonly key: (p: P) => string;
+  readonly resource: (p: P) => string;
+  readonly of: (p: P, data: D) => Evidence<D>;
+  readonly find: (evidence: EvidenceSet, p: P) => Evidence<D> | undefined;
   /** Every record of this family's kind, in collect's order (a kind two families share holds both). */
-  all(evidence: readonly Evidence[]): Array<Evidence<D>>;
+  readonly all: (evidence: readonly Evidence[]) => Array<Evidence<D>>;
   /** `error` for a control that needed the record of `p` and has none (on `p`'s resource unless told). */
-  missing(control: string, p: P, resource?: string): ControlResult;
+  readonly missing: (control: string, p: P, resource?: string) => ControlResult;
 }
 
 export function declareEvidenceFamily<P, D>(decl: { kind: string; key: (p: P) => string; resource: (p: P) => string }): EvidenceFamily<P, D> {

@@ -320,7 +320,7 @@ export async function observeReads(client: MqttClient, filters: string[], o: Rea
         const timer = setTimeout(() => resolve({ topic, granted: null, refused: false, subackAtMs: null, reason: `no SUBACK within ${o.timeoutMs} ms` }), o.timeoutMs);
         client.subscribe(topic, { qos: 0 }, (err) => {
           clearTimeout(timer);
-          const code = (lastSuback as number[] | null)?.[0] ?? null;
+          const code = lastSuback?.[0] ?? null;
           if (code === null) return resolve({ topic, granted: null, refused: Boolean(err), subackAtMs: null, reason: err ? reasonOf(err) : 'SUBACK without a return code' });
           resolve({ topic, granted: code, refused: code >= 0x80, subackAtMs: at() });
         });

@@ -150,7 +150,7 @@ export interface CheckInfo {
    * Why the check cannot run with this config (its section is missing), or null.
    * When non-null every control is reported `skipped` with this reason.
    */
-  notConfigured(config: PathauditConfig): string | null;
+  notConfigured: (config: PathauditConfig) => string | null;
   /** The probing code, loaded only where runs execute (the run process), not by the daemon or the CLI's views. */
   load(): Promise<CheckCode>;
 }

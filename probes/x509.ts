@@ -242,7 +242,7 @@ export function normalizeIp(ip: string): string {
   const [head, tail] = ip.toLowerCase().split('::') as [string, string | undefined];
   const h = head ? head.split(':') : [];
   const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : Array(8 - h.length - t.length).fill('0');
+  const fill = tail === undefined ? [] : Array<string>(8 - h.length - t.length).fill('0');
   return [...h, ...fill, ...t].map((g) => parseInt(g, 16).toString(16)).join(':');
 }
 
@@ -265,7 +265,7 @@ export function inspectCertificate(der: Buffer, now: Date = new Date()): { facts
     sigOid = outerSignatureOid(der);
     spki = spkiOf(der);
   } catch (err) {
-    throw new Error(`not a certificate: DER does not parse as X.509 (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    throw new Error(`not a certificate: DER does not parse as X.509 (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, { cause: err });
   }
   const { keyType, keyBits, curve } = keyOfSpki(spki) ?? keyOfKeyObject(node);
   const notBefore = new Date(node.validFrom);

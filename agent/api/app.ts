@@ -124,10 +124,12 @@ async function openApiDocument(routes: (app: FastifyInstance, documents: Contrac
 }
 
 export async function buildApp(opts: AppOptions): Promise<PathauditApp> {
-  const log = opts.log ?? silentLogger();
+  // Typed as fastify's logger: the app's logger type parameter is inferred
+  // from it, and routes are written against FastifyBaseLogger.
+  const log: FastifyBaseLogger = opts.log ?? silentLogger();
   const app = Fastify({
     ...(opts.https ? { https: opts.https } : {}),
-    loggerInstance: log as FastifyBaseLogger,
+    loggerInstance: log,
     // Per-request lines at 5,000 req/s would flood journald: errors are logged below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024,

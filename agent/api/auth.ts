@@ -59,7 +59,7 @@ export class FailureLimiter {
   blockedFor(addr: string, now = Date.now()): number {
     const times = this.#recent(addr, now)?.times ?? [];
     if (times.length < this.max) return 0;
-    return Math.max(1, Math.ceil((times[0] + this.windowMs - now) / 1000));
+    return Math.max(1, Math.ceil((times[0]! + this.windowMs - now) / 1000));
   }
 
   /** True the first time a throttled address is throttled, until its failures age out: report it once. */

@@ -32,10 +32,20 @@ import { ROUTE_VALIDATORS } from './route-validators.generated.js';
 // first request (docs/performance.md). Unbundled (tsc's output, the tests),
 // ESM has no `require`: createRequire finds the very files fastify loads.
 const load = <T>(id: string, bundled: () => T): T => (typeof require === 'function' ? bundled() : (createRequire(import.meta.url)(id) as T));
+type AjvCompilerModule = typeof import('@fastify/ajv-compiler');
+type SerializerModule = typeof import('@fastify/fast-json-stringify-compiler');
 const ajvCompiler = () =>
-  load<typeof import('@fastify/ajv-compiler')>('@fastify/ajv-compiler', () => require('@fastify/ajv-compiler')).default();
+  load<AjvCompilerModule>(
+    '@fastify/ajv-compiler',
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a literal require() is what esbuild bundles as a synchronous first-use load (above); import() would be async
+    () => require('@fastify/ajv-compiler') as AjvCompilerModule,
+  ).default();
 const serializerSelector = () =>
-  load<typeof import('@fastify/fast-json-stringify-compiler')>('@fastify/fast-json-stringify-compiler', () => require('@fastify/fast-json-stringify-compiler')).SerializerSelector();
+  load<SerializerModule>(
+    '@fastify/fast-json-stringify-compiler',
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above: esbuild bundles a literal require(), loaded on first use
+    () => require('@fastify/fast-json-stringify-compiler') as SerializerModule,
+  ).SerializerSelector();
 
 /** ajv's options for request validation, at run time and when the validators are generated. */
 export const API_AJV_OPTIONS = { removeAdditional: false, coerceTypes: 'array', allErrors: false } as const;

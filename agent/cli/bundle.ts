@@ -50,7 +50,7 @@ function readPinnedKey(file: string): string {
   }
 }
 
-export async function bundleVerifyCommand(file: string, flags: { pubkey?: string; config?: string; format?: string }, io: Io): Promise<number> {
+export function bundleVerifyCommand(file: string, flags: { pubkey?: string; config?: string; format?: string }, io: Io): number {
   let data: Buffer;
   try {
     data = readFileSync(file);
@@ -71,12 +71,12 @@ export async function bundleVerifyCommand(file: string, flags: { pubkey?: string
     refuseForeignStore(storeFile, invocation());
     const store = openStore(storeFile);
     try {
-      result = await verifyBundle(data, { pubkeyPem, store });
+      result = verifyBundle(data, { pubkeyPem, store });
     } finally {
       store.close();
     }
   } else {
-    result = await verifyBundle(data, { pubkeyPem });
+    result = verifyBundle(data, { pubkeyPem });
   }
   if (flags.format === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
   else {
@@ -107,7 +107,7 @@ export async function bundleListCommand(flags: { limit?: string; format: string;
   return 0;
 }
 
-export async function bundlePubkeyCommand(flags: { config?: string }, io: Io): Promise<number> {
+export function bundlePubkeyCommand(flags: { config?: string }, io: Io): number {
   const loaded = loadForCli(flags.config);
   // The key is made on first use next to the store: made by another account, the service could not read it.
   for (const file of [storePathOf(loaded.config), keyFileOf(loaded)]) refuseForeignStore(file, invocation());

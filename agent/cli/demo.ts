@@ -175,7 +175,7 @@ export async function demoCommand(flags: { dir?: string }, io: Io): Promise<numb
       const data = await exportBundle(store, doc.run.id, keyFile, { secrets: loaded.secrets, thresholds });
       writeFileSync(file, data);
       recordExport(store, { runId: doc.run.id, exportedAt: new Date().toISOString(), destination: file, keyFingerprint: key.fingerprint, trigger: 'demo' }, data);
-      const v = await verifyBundle(data, { pubkeyPem: key.publicKeyPem, store });
+      const v = verifyBundle(data, { pubkeyPem: key.publicKeyPem, store });
       allVerified &&= v.ok;
       io.stdout(`   ${v.ok ? '✓' : '✗'} ${relative(process.cwd(), file)} (${doc.run.bundle}) ${v.ok ? `signed and verified, key ${v.keyFingerprint}` : `VERIFICATION FAILED: ${v.problems.join('; ')}`}\n`);
     }

@@ -1,6 +1,8 @@
 // The CLI: commander parses, commands return exit codes, errors become one
 // clear line per problem (never a stack trace unless PATHAUDIT_DEBUG=1).
-import { Command, CommanderError, Option } from 'commander';
+// extra-typings: commander with each action's flags typed from the options
+// declared on its command, so a command module's flag type is checked against them.
+import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { BUILTIN_BUNDLE_PURPOSES, FULL_BUNDLE } from '../../probes/bundles.js';
 import { EXIT, PathauditError, reasonOf } from '../errors.js';
 import { AGENT_VERSION } from '../version.js';
@@ -21,7 +23,7 @@ const C = '--config /etc/pathaudit/config.yaml';
 const AS = 'sudo -u pathaudit pathaudit';
 
 /** Examples at the end of a command's --help: what people type, in the form the README uses. */
-function examples<T extends Command>(cmd: T, lines: string[]): T {
+function examples<T extends CommandUnknownOpts>(cmd: T, lines: string[]): T {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
 }
 
@@ -170,13 +172,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--pubkey <file>', 'pin the gateway public key (PEM)')
     .option('--config <file>', 'pin the gateway key from the config and check the chain link against its store')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (file, flags) => setExit(await (await import('./bundle.js')).bundleVerifyCommand(file, flags, io)));
+    .action(async (file, flags) => setExit((await import('./bundle.js')).bundleVerifyCommand(file, flags, io)));
   examples(bundle.commands.at(-1)!, ['pathaudit bundle verify evidence.tar.gz', 'pathaudit bundle verify evidence.tar.gz --pubkey gateway.pub', `${AS} bundle verify evidence.tar.gz ${C}`]);
   bundle
     .command('pubkey')
     .description('print the gateway signing public key and its fingerprint (made on first use)')
     .option('--config <file>', CONFIG_HELP)
-    .action(async (flags) => setExit(await (await import('./bundle.js')).bundlePubkeyCommand(flags, io)));
+    .action(async (flags) => setExit((await import('./bundle.js')).bundlePubkeyCommand(flags, io)));
   examples(bundle.commands.at(-1)!, [`${AS} bundle pubkey ${C} > gateway.pub`]);
 
   program

@@ -10,9 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { validateConfig } from '../config/load.js';
 import { reasonOf } from '../errors.js';
 import { createLogger } from '../log.js';
-import { BUILTIN_BUNDLES } from '../runner/bundles.js';
 import { executeRun } from '../runner/execute.js';
-import { CHECK_IDS } from '../../probes/catalogue.js';
 import type { WorkerRequest, WorkerReply } from './worker.js';
 
 // A worker thread gets its request as workerData; a child process (the

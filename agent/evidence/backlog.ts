@@ -91,7 +91,7 @@ export function checksToVerify(control: string): string[] {
 export function verifyPlan(control: string): VerifyPlan {
   const needed = checksToVerify(control);
   const covers = (checks: readonly string[]) => needed.every((c) => checks.includes(c));
-  const hv = BUILTIN_BUNDLES['hardening-verification']!;
+  const hv = BUILTIN_BUNDLES['hardening-verification'];
   if (covers(hv)) return { bundle: 'hardening-verification', checks: [...hv], command: 'pathaudit run --bundle hardening-verification' };
   const exact = Object.entries(BUILTIN_BUNDLES).find(([, checks]) => covers(checks) && checks.length === needed.length);
   if (exact) return { bundle: exact[0], checks: [...exact[1]], command: `pathaudit run --bundle ${exact[0]}` };

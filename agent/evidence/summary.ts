@@ -39,7 +39,7 @@ export function emptyCounts(): SeverityCounts {
 
 export function countBySeverity(findings: FindingRecord[]): SeverityCounts {
   const counts = emptyCounts();
-  for (const f of findings) if (!f.waived) counts[f.severity as Severity] += 1;
+  for (const f of findings) if (!f.waived) counts[f.severity] += 1;
   return counts;
 }
 

@@ -195,13 +195,13 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
     if (!takenOver.has(client)) log?.write(MESSAGES.disconnected(client.id));
   });
   broker.authorizeSubscribe = (_client, sub, done) => {
-    if (k.denyWildcard && (sub.topic === '#' || sub.topic.startsWith('$SYS'))) return done(null, null as never);
-    if (k.refuseSubscribe.includes(sub.topic)) return done(null, null as never);
+    if (k.denyWildcard && (sub.topic === '#' || sub.topic.startsWith('$SYS'))) return done(null, null);
+    if (k.refuseSubscribe.includes(sub.topic)) return done(null, null);
     done(null, sub);
   };
   if (k.readAcl) {
     const acl = k.readAcl;
-    broker.authorizeForward = (client, packet) => (identities.get(client) && !acl.some((f) => matches(f, packet.topic)) ? null : packet) as never;
+    broker.authorizeForward = (client, packet) => (identities.get(client) && !acl.some((f) => matches(f, packet.topic)) ? null : packet);
   }
 
   // A gateway usually holds retained status messages; they make topic
@@ -258,7 +258,7 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
       const s = http.createServer();
       track(s);
       const wss = new WebSocketServer({ server: s });
-      wss.on('connection', (socket, req) => broker.handle(createWebSocketStream(socket) as never, req as never));
+      wss.on('connection', (socket, req) => broker.handle(createWebSocketStream(socket), req));
       servers.push(s);
       listeners.push({ name: 'ws', port: await listen(s, k.bindHost, opts.ports?.ws), tls: false, websocket: true });
     }

@@ -40,19 +40,19 @@ const DAY = 86_400_000;
 let serialCounter = 1;
 
 function algorithmFor(spec: KeySpec, hash: string): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
-  if (spec.type === 'rsa') return { name: 'RSASSA-PKCS1-v1_5', modulusLength: spec.bits ?? 2048, publicExponent: new Uint8Array([1, 0, 1]), hash } as webcrypto.RsaHashedKeyGenParams;
-  return { name: 'ECDSA', namedCurve: spec.curve ?? 'P-256' } as webcrypto.EcKeyGenParams;
+  if (spec.type === 'rsa') return { name: 'RSASSA-PKCS1-v1_5', modulusLength: spec.bits ?? 2048, publicExponent: new Uint8Array([1, 0, 1]), hash };
+  return { name: 'ECDSA', namedCurve: spec.curve ?? 'P-256' };
 }
 
 export async function generateKeys(spec: KeySpec = { type: 'ec' }, hash = 'SHA-256'): Promise<{ keys: webcrypto.CryptoKeyPair; signing: Issued['signing'] }> {
   const alg = algorithmFor(spec, hash);
-  const keys = (await webcrypto.subtle.generateKey(alg as never, true, ['sign', 'verify'])) as unknown as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(alg as never, true, ['sign', 'verify']);
   const signing = spec.type === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash } : { name: 'ECDSA', hash, namedCurve: spec.curve ?? 'P-256' };
   return { keys, signing };
 }
 
 async function keyPemOf(keys: webcrypto.CryptoKeyPair): Promise<string> {
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as never);
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
 }
 
@@ -70,7 +70,7 @@ export async function issue(o: CertOptions): Promise<Issued> {
   }
   const names: x509.JsonGeneralName[] = [...(o.dns ?? []).map((value) => ({ type: 'dns' as const, value })), ...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value }))];
   if (names.length) extensions.push(new x509.SubjectAlternativeNameExtension(names));
-  extensions.push(await x509.SubjectKeyIdentifierExtension.create(own.keys.publicKey as never));
+  extensions.push(await x509.SubjectKeyIdentifierExtension.create(own.keys.publicKey));
   if (o.issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(o.issuer.cert));
 
   const now = Date.now();

@@ -131,8 +131,8 @@ function verifyJwt(token: string, secret: string, checkExpiry: boolean): string 
   let header: { alg?: string };
   let claims: { exp?: number };
   try {
-    header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
-    claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as typeof header;
+    claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as typeof claims;
   } catch {
     return 'malformed token';
   }
@@ -231,12 +231,12 @@ export async function startLabRelay(opts: StartRelayOptions): Promise<LabRelay> 
           // Ask for a client certificate but judge it in the auth hook, so a missing one gets a 401 like any missing credential.
           ...(k.auth === 'client-cert' ? { requestCert: true, rejectUnauthorized: k.certificateInTls, ca: opts.clientCa!.certPem } : {}),
         },
-        handler!,
+        handler,
       )
     : null;
   // A failed handshake is the probe doing its job, not a lab error.
   secure?.on('tlsClientError', () => {});
-  const plain = k.plaintext ? http.createServer(handler!) : null;
+  const plain = k.plaintext ? http.createServer(handler) : null;
   const front: net.Server = secure && plain ? sniffingServer(plain, secure) : (secure ?? plain)!;
 
   const sockets = new Set<net.Socket>();

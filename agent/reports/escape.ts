@@ -106,7 +106,7 @@ function inlineParts(s: string): Array<{ code: boolean; text: string }> {
   let at = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {
     if (m.index > at) parts.push({ code: false, text: s.slice(at, m.index) });
-    parts.push({ code: true, text: m[1] });
+    parts.push({ code: true, text: m[1]! });
     at = m.index + m[0].length;
   }
   if (at < s.length) parts.push({ code: false, text: s.slice(at) });

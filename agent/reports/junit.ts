@@ -20,7 +20,7 @@ export function renderJunit(doc: RunDocument): string {
       const f = findingOf.get(`${r.control}\u0000${r.resource}`);
       const open = `<testcase classname="pathaudit.${x(check)}.${x(r.control)}" name="${x(`${r.control} ${r.resource}`)}" time="0">`;
       const evidence = r.evidence.length ? `\nevidence: ${r.evidence.join(', ')}` : '';
-      let body = '';
+      let body: string;
       if ((r.status === 'fail' || r.status === 'warn') && f?.waived) {
         counts.skipped += 1;
         body = `<skipped message="${x(`waived until ${f.waiver!.expires}: ${f.waiver!.reason}`)}"/>`;

@@ -68,7 +68,7 @@ export function migrate(db: Db): number {
   const step = db.transaction(() => {
     const v = db.pragma('user_version', { simple: true }) as number;
     if (v >= MIGRATIONS.length) return false;
-    db.exec(MIGRATIONS[v]);
+    db.exec(MIGRATIONS[v]!);
     db.pragma(`user_version = ${v + 1}`);
     return true;
   });

@@ -129,7 +129,7 @@ export async function collectBrokerTransport(ctx: CollectContext): Promise<Evide
   const bound = table ? new Map<number, string[]>() : null;
   for (const s of table?.sockets ?? []) bound!.set(s.port, [...(bound!.get(s.port) ?? []), s.address]);
   // One protocol hint per listener, shared by its anonymous and identity sessions.
-  const hints = new Map(broker.listeners.map((l) => [l.name, {} as ProtocolHint]));
+  const hints = new Map<string, ProtocolHint>(broker.listeners.map((l) => [l.name, {}]));
   const facts: ListenerFacts[] = broker.listeners.map((l, i) => ({ listener: l, host: l.host ?? broker.host, tcp: reach[i]! }));
   const pref = preferredListener(facts);
   const [perListener, identity] = await Promise.all([

@@ -63,7 +63,7 @@ export async function collectUsb(view: RootView, signal: AbortSignal): Promise<U
     signal.throwIfAborted();
     const unreadable: string[] = [];
     const [vendorId, productId, deviceClass] = await Promise.all(['idVendor', 'idProduct', 'bDeviceClass'].map((a) => required(view, busPath, a, unreadable)));
-    const [serial, product, manufacturer] = await Promise.all(['serial', 'product', 'manufacturer'].map((a) => optional(view, busPath, a, unreadable)));
+    const [serial, product, manufacturer] = await Promise.all([optional(view, busPath, 'serial', unreadable), optional(view, busPath, 'product', unreadable), optional(view, busPath, 'manufacturer', unreadable)]);
     const interfaces = await Promise.all(
       (interfacesOf.get(busPath) ?? []).map(async (name) => ({ name, interfaceClass: await required(view, name, 'bInterfaceClass', unreadable) })),
     );

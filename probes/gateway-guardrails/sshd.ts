@@ -66,11 +66,11 @@ export function splitConfigLine(line: string): { keyword: string; args: string[]
   const m = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(trimmed) ?? [trimmed, trimmed, ''];
   const args: string[] = [];
   const re = /"([^"]*)"|(\S+)/g;
-  for (let a = re.exec(m[2]!); a; a = re.exec(m[2]!)) {
+  for (let a = re.exec(m[2]); a; a = re.exec(m[2])) {
     if (a[2]?.startsWith('#')) break;
     args.push(a[1] ?? a[2]!);
   }
-  return { keyword: m[1]!.toLowerCase(), args };
+  return { keyword: m[1].toLowerCase(), args };
 }
 
 interface ParseState {

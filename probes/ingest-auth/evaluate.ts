@@ -228,7 +228,7 @@ function evaluateIa06(x: Ctx): ControlResult {
   if (cases.length < 2) return { control: 'IA-06', resource, status: 'error', detail: 'the body requests were not both sent (check budget ran out)', evidence: [x.plan.key] };
   const valid = x.request('valid-credential');
   const describe = (e: Evidence<RequestEvidence>) => `${e.data.body.shape} (${e.data.body.bytes} bytes) → ${describeHttp(e.data.response)}`;
-  const bad = cases.filter((e) => responded(e.data.response) && (is2xx(e.data.response) || (e.data.response as HttpResponseSummary).status >= 500));
+  const bad = cases.filter((e) => responded(e.data.response) && (is2xx(e.data.response) || e.data.response.status >= 500));
   if (bad.length)
     return {
       control: 'IA-06',

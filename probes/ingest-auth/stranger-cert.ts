@@ -17,7 +17,7 @@ export async function strangerClientCertificate(subjectCn = 'pathaudit-probe'): 
   const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as never);
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const gen = () => webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
+  const gen = () => webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const [caKeys, leafKeys] = await Promise.all([gen(), gen()]);
   const now = Date.now();
   const issuer = 'CN=pathaudit untrusted probe CA';
@@ -47,6 +47,6 @@ export async function strangerClientCertificate(subjectCn = 'pathaudit-probe'): 
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
     ],
   });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', leafKeys.privateKey as never);
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', leafKeys.privateKey);
   return { certPem: `${leaf.toString('pem')}\n${ca.toString('pem')}\n`, keyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), subject, issuer };
 }

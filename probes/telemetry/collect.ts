@@ -5,7 +5,7 @@
 import type { MqttClient, Packet } from 'mqtt';
 import { reasonOf } from '../reason.js';
 import { probeCredentials } from '../broker-identity.js';
-import { endQuietly, mqttConnectAuto, type ConnectObservation, type MqttTarget } from '../mqtt.js';
+import { endQuietly, mqttConnectAuto, type MqttTarget } from '../mqtt.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { TelemetryAnalyzer, type DeviceReport } from './analyzer.js';
 import { deviceReportEvidence, devicesSeenEvidence, topicsResource, windowEvidence, type SubscriptionResult, type WindowData } from './evidence.js';
@@ -40,7 +40,7 @@ function subscribe(client: MqttClient, topics: string[], qos: 0 | 1 | 2, timeout
     const timer = setTimeout(() => done({ subscriptions: null, error: `no SUBACK within ${timeoutMs} ms` }), timeoutMs);
     client.on('packetreceive', onPacket);
     client.subscribe(Object.fromEntries(topics.map((t) => [t, { qos }])), (err) => {
-      const codes = suback as number[] | null;
+      const codes = suback;
       if (!codes) return done({ subscriptions: null, error: err ? reasonOf(err) : 'SUBACK without return codes' });
       done({ subscriptions: topics.map((topic, i) => ({ topic, granted: codes[i] ?? null })), error: null });
     });

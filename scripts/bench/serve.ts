@@ -115,7 +115,7 @@ async function startProcess(args: string[], env: Record<string, string>, readyMs
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')}: not ready in 20 s`)), 20_000);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')}: exited ${code} before it was ready`)));
-    createInterface({ input: child.stdout! }).on('line', (l) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
       if (l.includes(`"msg":"${readyMsg}"`)) {
         clearTimeout(timer);
         resolve();

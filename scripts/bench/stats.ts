@@ -14,6 +14,5 @@ export function percentile(xs: number[], p: number): number {
 export const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 export function machine(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return `node ${process.version}, ${process.platform}/${process.arch}`;
 }

@@ -28,7 +28,6 @@ import type { RunDocument } from '../../agent/runner/document.js';
 import { executeRun } from '../../agent/runner/execute.js';
 import { newRunId } from '../../agent/runner/header.js';
 import { openStore, type Store } from '../../agent/store/index.js';
-import { CHECK_IDS } from '../../probes/catalogue.js';
 import { startLabGateway } from '../../agent/lab/gateway.js';
 import { fmt, machine, median, percentile } from './stats.js';
 
@@ -64,7 +63,7 @@ async function labDocuments(dir: string): Promise<{ weak: RunDocument; hardened:
   const gw = await startLabGateway({ profile: 'weak', dir, devices: 'demo' });
   try {
     const load = () => loadConfigFile(gw.configFile);
-    const run = () => executeRun({ loaded: load(), bundle: 'full', checks: [...BUILTIN_BUNDLES.full!], trigger: 'schedule', log: silentLogger() });
+    const run = () => executeRun({ loaded: load(), bundle: 'full', checks: [...BUILTIN_BUNDLES.full], trigger: 'schedule', log: silentLogger() });
     const weak = await run();
     await gw.reconfigure('hardened');
     const hardened = await run();
@@ -75,7 +74,7 @@ async function labDocuments(dir: string): Promise<{ weak: RunDocument; hardened:
 }
 
 function populate(store: Store, docs: { weak: RunDocument; hardened: RunDocument }): { ids: { weak: string; hardened: string }; ms: number } {
-  const hv = BUILTIN_BUNDLES['hardening-verification']!;
+  const hv = BUILTIN_BUNDLES['hardening-verification'];
   const variants = {
     weak: { full: docs.weak, hv: subset(docs.weak, 'hardening-verification', hv) },
     hardened: { full: docs.hardened, hv: subset(docs.hardened, 'hardening-verification', hv) },
@@ -150,7 +149,7 @@ async function main(): Promise<void> {
     // through the whole scan bound (1,000 runs) before giving up on them.
     const worstFile = join(dir, 'worst.db');
     const worst = openStore(worstFile);
-    const hvOnly = subset(hardened, 'hardening-verification', BUILTIN_BUNDLES['hardening-verification']!);
+    const hvOnly = subset(hardened, 'hardening-verification', BUILTIN_BUNDLES['hardening-verification']);
     const w0 = Date.now() - 1100 * HOUR;
     worst.db.transaction(() => {
       for (let i = 0; i < 1100; i++) worst.runs.finish(asRun(hvOnly, i, w0));

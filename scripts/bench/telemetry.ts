@@ -174,7 +174,7 @@ async function labChild(): Promise<void> {
   process.on('message', (m: { type: string }) => {
     if (m.type !== 'close') return;
     void (async () => {
-      await (running as RunningDevices | null)?.stop();
+      await running?.stop();
       await gw.close();
       rmSync(dir, { recursive: true, force: true });
       process.exit(0);

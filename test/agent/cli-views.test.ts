@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import t from 'tap';
 import { parse as parseYaml, stringify } from 'yaml';
 import { serveOverrides } from '../../agent/cli/serve-flags.js';
@@ -181,7 +181,7 @@ t.test('serve --listen HOST:PORT overrides api.listen; a malformed one is a usag
 });
 
 t.test('every command and command group has examples in its --help, in the README form', async (t) => {
-  const walk = (c: Command, path: string[]): Array<{ cmd: Command; path: string[] }> => [
+  const walk = (c: CommandUnknownOpts, path: string[]): Array<{ cmd: CommandUnknownOpts; path: string[] }> => [
     { cmd: c, path },
     ...c.commands.filter((s) => s.name() !== 'help').flatMap((s) => walk(s, [...path, s.name()])),
   ];

@@ -3,8 +3,6 @@
 // the path.
 import t from 'tap';
 import { validateConfig } from '../../agent/config/load.js';
-import { BUILTIN_BUNDLES } from '../../agent/runner/bundles.js';
-import { CHECK_IDS } from '../../probes/catalogue.js';
 
 const validate = (raw: unknown) => validateConfig(raw, { baseDir: '/etc/pathaudit', file: 'pathaudit.yaml' });
 const BROKER = { host: '127.0.0.1', listeners: [{ name: 'mqtts', port: 8883, tls: true }] };

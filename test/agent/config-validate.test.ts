@@ -31,8 +31,8 @@ t.test('a YAML error names file, line and column, and shows the line with a care
   const at = lines.findIndex((l) => l.includes(`${file}:3:9: YAML Nested mappings are not allowed in compact mappings`));
   t.ok(at > 0, `file:line:col and the message (${r.stderr})`);
   t.match(lines[at + 1], /^\s+3 \| {3}host: 127\.0\.0\.1: 1883$/, 'the offending line, numbered');
-  const caret = lines[at + 2];
-  t.equal(caret.indexOf('^') - caret.indexOf('|'), lines[at + 1].indexOf('1') - lines[at + 1].indexOf('|'), 'the caret stands under column 9');
+  const caret = lines[at + 2]!;
+  t.equal(caret.indexOf('^') - caret.indexOf('|'), lines[at + 1]!.indexOf('1') - lines[at + 1]!.indexOf('|'), 'the caret stands under column 9');
 
   // A tab-indented line keeps its tab in the caret line, so the caret stays under the column in any terminal.
   writeFileSync(file, 'broker:\n\thost: x\n');

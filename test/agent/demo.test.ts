@@ -52,7 +52,8 @@ t.test('the demo tells Audit, Sprint and Retainer with their figures and leaves 
   t.match(retainer, /- \[medium\] BS-01 .* — client stm32-02: client id stm32-02 was taken over 1 time .*\n\s+evidence: (\d{10}): Client stm32-02 already connected, closing old connection\.\n\s+evidence: \d{10}: New client connected from 127\.0\.0\.1:\d+ as stm32-02 \(p2, c1, k60, u'stm32-02'\)\.\n/, 'BS-01 naming the id and the count, with the log lines');
   t.notMatch(retainer, /\[\w+\] (DL-01|DL-04|DL-05|BS-0[2-5]) /, 'nothing else is found on the devices: attached, serial nodes in their group, no unknown client');
   t.match(out, /snapshot \d{4}-\d{2}:/);
-  for (const c of [`DL-02 ${dfu}`, `DL-03 ${stLink}`, 'BS-01 client stm32-02']) t.match(out, new RegExp(`NEW\\s+${c} — `), `the snapshot shows ${c} as new since the baseline`);
+  for (const [control, resource] of [['DL-02', dfu], ['DL-03', stLink], ['BS-01', 'client stm32-02']])
+    t.match(out, new RegExp(`NEW FINDING\\s+\\w+\\s+${control} .*\\(${resource}\\)\n`), `the snapshot shows ${control} on ${resource} as new since the baseline`);
   for (const f of ['report.html', 'report-sprint.html', 'backlog.csv']) t.ok(existsSync(join(cwd, 'out', f)), `out/${f} written`);
   const bundles = readdirSync(join(cwd, 'out', 'bundles'));
   t.equal(bundles.length, 5, 'one bundle per run');

@@ -46,7 +46,7 @@ function readAll(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     createReadStream(path, 'utf8')
-      .on('data', (d) => (text += d))
+      .on('data', (d) => (text += d.toString()))
       .on('end', () => resolve(text))
       .on('error', reject);
   });

@@ -16,7 +16,7 @@ const PROSE = README.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, '');
 function headings(): string[] {
   const seen = new Map<string, number>();
   return [...PROSE.matchAll(/^#{1,6} (.+)$/gm)].map((m) => {
-    const base = anchorOf(m[1]);
+    const base = anchorOf(m[1]!);
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     return n ? `${base}-${n}` : base;
@@ -35,14 +35,14 @@ t.test('README names no file outside the repository', async (t) => {
 
 t.test('every in-page link names a heading', async (t) => {
   const anchors = new Set(headings());
-  const links = [...README.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
+  const links = [...README.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
   t.ok(links.length >= 10, `${links.length} in-page links`);
   for (const a of new Set(links)) t.ok(anchors.has(a), `#${a} is a heading`);
 });
 
 t.test('every repository file the README names exists', async (t) => {
-  const linked = [...README.matchAll(/\]\((?!#|https?:)([^)\s]+)\)/g)].map((m) => m[1]);
-  const spans = [...README.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]).filter((p) => REPO_PATH.test(p) && !/[<>*{]/.test(p));
+  const linked = [...README.matchAll(/\]\((?!#|https?:)([^)\s]+)\)/g)].map((m) => m[1]!);
+  const spans = [...README.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]!).filter((p) => REPO_PATH.test(p) && !/[<>*{]/.test(p));
   const names = [...new Set([...linked, ...spans])].filter((p) => !MADE_BY_EXAMPLES.has(p));
   t.ok(names.length >= 15, `${names.length} file references`);
   for (const p of names) t.ok(existsSync(join(ROOT, p)), `${p} exists`);
@@ -50,8 +50,8 @@ t.test('every repository file the README names exists', async (t) => {
 
 t.test('the example config points at README sections that exist', async (t) => {
   const example = readFileSync(join(ROOT, 'config/pathaudit.example.yaml'), 'utf8');
-  const titles = [...PROSE.matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1].trim());
-  const refs = [...example.matchAll(/README "([^"]+)"/g)].map((m) => m[1]);
+  const titles = [...PROSE.matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1]!.trim());
+  const refs = [...example.matchAll(/README "([^"]+)"/g)].map((m) => m[1]!);
   t.ok(refs.length >= 1, 'the example names a README section');
   for (const r of refs) t.ok(titles.includes(r), `README section "${r}"`);
 });

@@ -30,7 +30,7 @@ t.test('run --format json matches the run document contract and is stored', asyn
   for (const res of doc.results) for (const id of res.evidence) t.ok(ids.has(id), `evidence ${id} is in the document`);
   for (const e of doc.evidence) t.match(e, { id: String, check: 'broker-transport', kind: String, sha256: /^[0-9a-f]{64}$/ });
 
-  const db = new Database(gw.config.store!.path!, { readonly: true });
+  const db = new Database(gw.config.store!.path, { readonly: true });
   t.teardown(() => db.close());
   const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(doc.run.id) as { status: string; hash: string; previous_hash: string | null };
   t.equal(row.status, 'completed');

@@ -102,7 +102,7 @@ t.test('runs left running by a crash are marked aborted and stay out of the chai
     id, bundle: 'b', trigger: 'cli' as const, startedAt: new Date().toISOString(), finishedAt: null, status: 'running' as const,
     agentVersion: '0', configHash: 'h', gatewayId: 'g', path: null, checks: [], previousHash: null, hash: null,
   });
-  const ended = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
+  const ended = spawnSync(process.execPath, ['-e', '0']).pid; // a process that has exited
   const [, , myStart] = currentOwner().split('/');
   store.runs.begin(header('run-legacy'), null); // written before owners were recorded
   store.runs.begin(header('run-crashed'), `${hostname()}/${ended}/1`);

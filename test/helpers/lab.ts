@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { loadConfigFile, type LoadedConfig } from '../../agent/config/load.js';
 import { silentLogger } from '../../agent/log.js';
-import { BUILTIN_BUNDLES } from '../../agent/runner/bundles.js';
 import type { RunDocument } from '../../agent/runner/document.js';
 import { executeRun } from '../../agent/runner/execute.js';
-import { CHECK_IDS } from '../../probes/catalogue.js';
 import { startLabGateway, type LabGateway, type LabGatewayOptions } from '../../agent/lab/gateway.js';
 
 export function tempDir(t: Test, prefix = 'pathaudit-test-'): string {

@@ -45,7 +45,7 @@ export interface FixtureOptions {
 
 export interface ReceivedHello {
   /** The version the client asked for (supported_versions when present). */
-  asked: FixtureVersion | string;
+  asked: FixtureVersion | `0x${string}`;
   suites: number[];
   keyShareGroups: number[];
   servername: string | null;
@@ -75,7 +75,7 @@ function parseClientHello(b: Buffer): ClientHello | null {
   for (let i = 0; i < suitesLen; i += 2) suites.push(b.readUInt16BE(at + 2 + i));
   at += 2 + suitesLen;
   at += 1 + b[at]!;
-  let supported: number[] = [];
+  const supported: number[] = [];
   const keyShareGroups: number[] = [];
   let servername: string | null = null;
   if (at < 9 + len) {
@@ -86,7 +86,11 @@ function parseClientHello(b: Buffer): ClientHello | null {
       const data = b.subarray(at + 4, at + 4 + b.readUInt16BE(at + 2));
       at += 4 + data.length;
       if (type === 43) for (let i = 1; i < data.length; i += 2) supported.push(data.readUInt16BE(i));
-      if (type === 51) for (let i = 2; i < data.length; ) (keyShareGroups.push(data.readUInt16BE(i)), (i += 4 + data.readUInt16BE(i + 2)));
+      if (type === 51)
+        for (let i = 2; i < data.length; ) {
+          keyShareGroups.push(data.readUInt16BE(i));
+          i += 4 + data.readUInt16BE(i + 2);
+        }
       if (type === 0) servername = data.subarray(5).toString('ascii');
     }
   }

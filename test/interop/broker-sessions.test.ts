@@ -64,7 +64,7 @@ async function field(t: Test, timestampFormat = '', broker: Record<string, unkno
       store: { path: join(dir, 'pathaudit.db') },
     }),
   );
-  return { dir, logFile, ports: m.ports as Record<string, number>, deviceCa, otherCa, configFile };
+  return { dir, logFile, ports: m.ports, deviceCa, otherCa, configFile };
 }
 
 /** One real client session: resolves 'connected' (the client is returned open) or the reason it failed. Bounded by connectTimeout. */

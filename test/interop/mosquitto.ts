@@ -58,7 +58,7 @@ export async function startMosquitto(
   writeFileSync(file, conf);
   let err = '';
   const child = spawn(MOSQUITTO!, ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env } });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   for (const port of Object.values(ports)) await waitForPort(port, child, () => err);
   return {
     ports,

@@ -1,8 +1,7 @@
 // The built CLI as a child process for the reliability suite: spawn with
 // captured output, wait for the exit, SIGKILL on teardown; plus a seeded PRNG
 // so a failing random schedule can be replayed (PATHAUDIT_TEST_SEED).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Test } from 'tap';
 import { builtCli } from '../helpers/build.js';
 
@@ -21,8 +20,8 @@ export function cli(t: Test, args: string[], env: Record<string, string> = {}): 
   const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (err += d));
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (err += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('close', (code, signal) => r({ code, signal })));
   t.teardown(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');

@@ -153,14 +153,14 @@ t.test(`SIGKILL at random points of ${RUN_KILLS} runs and ${EXPORT_KILLS} bundle
     await child.exited;
     completed = checkStore(t, dbFile, before, `export kill ${i + 1}`).completed;
     // --out is written to a temp file and renamed: it is absent or whole, never torn.
-    if (existsSync(out)) t.equal((await verifyBundle(readFileSync(out), {})).ok, true, `export kill ${i + 1}: the bundle left at --out is whole and verifies`);
+    if (existsSync(out)) t.equal(verifyBundle(readFileSync(out), {}).ok, true, `export kill ${i + 1}: the bundle left at --out is whole and verifies`);
   }
 
   // After all that: a clean export signs with an intact key and verifies against the store's chain.
   const exported = await cliRun(t, ['bundle', 'export', 'latest', '--out', out, '--config', gw.configFile]);
   t.equal(exported.code, 0, `bundle export works after the kills (stderr: ${exported.stderr})`);
   const store = openStore(dbFile);
-  const verified = await verifyBundle(readFileSync(out), { pubkeyPem: createPublicKey(readFileSync(join(gw.dir, 'gateway-key.pem'))).export({ type: 'spki', format: 'pem' }).toString(), store });
+  const verified = verifyBundle(readFileSync(out), { pubkeyPem: createPublicKey(readFileSync(join(gw.dir, 'gateway-key.pem'))).export({ type: 'spki', format: 'pem' }).toString(), store });
   store.close();
   t.same(verified.problems, [], 'the bundle verifies with the pinned gateway key and the chain');
 

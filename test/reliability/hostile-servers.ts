@@ -185,13 +185,13 @@ export async function remoteHostile(t: Teardown, kind: HostileKind): Promise<Rem
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, number>> => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     try {
       const { value, done } = await lines.next();
       if (done) throw new Error(`hostile server ${kind} exited before answering`);
-      return JSON.parse(value as string) as Record<string, number>;
+      return JSON.parse(value) as Record<string, number>;
     } finally {
       clearTimeout(timer);
     }
@@ -200,7 +200,7 @@ export async function remoteHostile(t: Teardown, kind: HostileKind): Promise<Rem
   return {
     port: port!,
     stats: async () => {
-      child.stdin!.write('stats\n');
+      child.stdin.write('stats\n');
       return (await next()) as { accepted: number; sent: number; connects: number };
     },
   };

@@ -19,7 +19,7 @@ import { REPORT_FORMATS, renderReport } from '../../agent/reports/index.js';
 import { openStore } from '../../agent/store/index.js';
 import { startLabRelay, RELAY_PROFILES } from '../../agent/lab/relay.js';
 import { freePort } from '../agent/api/helpers.js';
-import { labGateway, tempDir } from '../helpers/lab.js';
+import { labGateway } from '../helpers/lab.js';
 import { cliRun } from './cli-child.js';
 import { serve } from './serve-child.js';
 

@@ -26,9 +26,9 @@ export async function serve(t: Test, configFile: string, env: Record<string, str
   const waiters: Array<() => void> = [];
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  createInterface({ input: child.stdout! }).on('line', (l) => {
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  createInterface({ input: child.stdout }).on('line', (l) => {
     try {
       lines.push(JSON.parse(l) as Record<string, unknown>);
     } catch {
@@ -81,15 +81,15 @@ export async function remoteLab(t: Test, dir: string, profile: 'weak' | 'hardene
   const child = spawn(process.execPath, [...process.execArgv, new URL('./lab-child.ts', import.meta.url).pathname, profile, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
   t.teardown(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.stdin!.end();
+    child.stdin.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await new Promise((r) => child.once('close', r));
     clearTimeout(timer);
   });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const { value, done } = await lines.next();
   clearTimeout(timer);
   if (done) throw new Error('the lab child exited before it was ready');
-  return JSON.parse(value as string) as { configFile: string; config: PathauditConfig };
+  return JSON.parse(value) as { configFile: string; config: PathauditConfig };
 }

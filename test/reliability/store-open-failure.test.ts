@@ -23,8 +23,8 @@ function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout
   const child = spawn(process.execPath, ['--import', WRONG_ABI, CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const kill = async () => {
     if (child.exitCode === null && child.signalCode === null) {

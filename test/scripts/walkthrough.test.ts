@@ -20,7 +20,7 @@ function walkthrough(readme: string, heading: string): string[] {
   const section = readme.slice(readme.indexOf(`## ${heading}`));
   const m = /```shell\n([\s\S]*?)```/.exec(section);
   if (!m) throw new Error(`no shell block under "${heading}"`);
-  return m[1].split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+  return m[1]!.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
 }
 
 t.test('the Pi install walkthrough runs against a --prefix root and the lab gateway, up to systemctl', async (t) => {

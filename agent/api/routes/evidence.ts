@@ -38,7 +38,7 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext, documents:
   app.get(
     '/v1/baseline',
     { schema: { summary: 'The run later runs are compared against', tags: ['evidence'], response: { 200: BaselineReply, ...errors(401) } } },
-    async () => {
+    () => {
       const id = getBaseline(ctx.store);
       const doc = id ? ctx.store.runs.get(id) : null;
       return { runId: id, run: doc ? listItemOf(doc) : null };
@@ -50,7 +50,7 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext, documents:
     {
       schema: { summary: 'Mark a completed run as the baseline', tags: ['evidence'], body: BaselineBody, response: { 200: BaselineReply, ...errors(400, 401, 404, 410) } },
     },
-    async (req) => {
+    (req) => {
       const doc = findRun(ctx, req.body.runId);
       setBaseline(ctx.store, doc.run.id);
       ctx.posture.invalidate();

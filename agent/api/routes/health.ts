@@ -12,7 +12,7 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get(
     '/healthz',
     { schema: { summary: 'Liveness (no token needed)', tags: ['daemon'], security: [], response: { 200: Health } } },
-    async () => {
+    () => {
       const failure = ctx.runs.storeHealth.failure;
       const base = { version: AGENT_VERSION, running: ctx.runs.running?.id ?? null };
       if (!failure) return { status: 'ok' as const, ...base };

@@ -36,7 +36,7 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext, documents: Cont
   app.get<{ Querystring: RunListQuery }>(
     '/v1/runs',
     { schema: { summary: 'Runs, newest first', tags: ['runs'], querystring: RunListQuery, response: { 200: RunPage, ...errors(400, 401) } } },
-    async (req) => {
+    (req) => {
       const { limit, offset, bundle, status } = req.query;
       const page = ctx.store.runs.list({ limit, offset, bundle, status });
       return { total: page.total, limit, offset, items: page.items };

@@ -128,7 +128,7 @@ t.test('a run over the API: 202 + id, 409 with the running id while in flight, t
   t.equal(busy.json().runningId, id, '409 names the run in flight');
   t.equal((await api.app.inject({ method: 'GET', url: '/healthz' })).json().running, id);
 
-  const doc = (await waitForRun(api, id)) as unknown as import('../../../agent/runner/document.js').RunDocument;
+  const doc = await waitForRun(api, id);
   t.equal(doc.run.status, 'completed');
   t.equal(doc.run.trigger, 'api');
   t.equal(doc.run.bundle, BUNDLE);

@@ -69,8 +69,8 @@ t.test('metrics carry posture, regressions against the baseline, certificate exp
   // Certificates: the broker's and the relay's as served, each device's from its file.
   const certs = series(m, 'pathaudit_certificate_not_after_timestamp_seconds');
   const server = notAfterOf(gw.pki.server.certPem);
-  t.ok(certs.some((s) => s.labels.kind === 'broker' && s.labels.certificate.startsWith('mqtts ') && s.value === server), 'the broker certificate served on mqtts');
-  t.ok(certs.some((s) => s.labels.kind === 'ingest' && s.labels.certificate.startsWith('ingest https://') && s.value === server), 'the ingest certificate');
+  t.ok(certs.some((s) => s.labels.kind === 'broker' && s.labels.certificate?.startsWith('mqtts ') && s.value === server), 'the broker certificate served on mqtts');
+  t.ok(certs.some((s) => s.labels.kind === 'ingest' && s.labels.certificate?.startsWith('ingest https://') && s.value === server), 'the ingest certificate');
   for (const id of ['stm32-01', 'stm32-02', 'stm32-03']) {
     const expected = notAfterOf(readFileSync(join(gw.dir, 'devices', `${id}.pem`), 'utf8'));
     t.equal(series(m, 'pathaudit_certificate_not_after_timestamp_seconds', { kind: 'device', certificate: `device ${id}` })[0]?.value, expected, `device ${id}`);
@@ -91,7 +91,7 @@ t.test('metrics carry posture, regressions against the baseline, certificate exp
   const api2 = await buildApp({ store, config: () => capped, runs });
   t.teardown(() => api2.app.close());
   m = await scrape(api2.app);
-  const resources = new Set(series(m, 'pathaudit_control_status').map((s) => s.labels.resource));
+  const resources = new Set(series(m, 'pathaudit_control_status').map((s) => s.labels.resource!));
   const all = new Set(doc.results.map((r) => r.resource));
   t.equal(resources.size, 3, `2 resources kept + ${OVERFLOW} (of ${all.size})`);
   t.ok(resources.has(OVERFLOW));

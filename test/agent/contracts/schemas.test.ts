@@ -54,7 +54,7 @@ t.test('the OpenAPI document at /docs says each document route answers with its 
   for (const c of CONTRACTS) {
     const url = routes[c.name];
     t.ok(url, `${c.name} is answered by a route`);
-    t.same(paths[url]?.get.responses['200']?.content?.['application/json']?.schema, openApi(JSON.parse(JSON.stringify(c.schema))), `GET ${url} answers ${c.name}`);
+    t.same(paths[url ?? '']?.get.responses['200']?.content?.['application/json']?.schema, openApi(JSON.parse(JSON.stringify(c.schema))), `GET ${url} answers ${c.name}`);
   }
 });
 
@@ -105,14 +105,14 @@ t.test('the run documents, posture, backlog, delta and snapshots of the demo eng
   };
 
   const items = store.runs.list({ limit: 50, offset: 0 }).items;
-  t.equal(items.length, 4, 'the demo stored four runs');
+  t.equal(items.length, 5, 'the demo stored five runs: the audit, the hardening rerun and the retainer\'s three (certificate-hygiene, telemetry-trust, device-trust)');
   for (const item of items) check('run-document.schema.json', `GET /v1/runs/${item.id} (${item.bundle})`, await get(`/v1/runs/${item.id}`));
   const baselineId = (await get('/v1/baseline') as { runId: string }).runId;
   check('posture.schema.json', 'GET /v1/posture', await get('/v1/posture'));
   check('backlog.schema.json', 'GET /v1/backlog', await get('/v1/backlog'));
   check('backlog.schema.json', 'GET /v1/backlog?run=<baseline>', await get(`/v1/backlog?run=${baselineId}`));
   check('delta.schema.json', 'GET /v1/delta', await get('/v1/delta'));
-  check('delta.schema.json', 'GET /v1/delta from the latest run to the baseline', await get(`/v1/delta?from=${items[0].id}&to=${baselineId}`));
+  check('delta.schema.json', 'GET /v1/delta from the latest run to the baseline', await get(`/v1/delta?from=${items[0]!.id}&to=${baselineId}`));
   check('snapshot.schema.json', `GET /v1/snapshots/${later.month}`, await get(`/v1/snapshots/${later.month}`));
 
   const json = async (args: string[]) => {
@@ -124,7 +124,7 @@ t.test('the run documents, posture, backlog, delta and snapshots of the demo eng
   check('delta.schema.json', 'delta --format json', await json(['delta', '--from', 'baseline', '--to', 'latest', '--format', 'json']));
   check('snapshot.schema.json', 'snapshot --format json', await json(['snapshot', '--format', 'json']));
   // The run document's host facts come from this machine: the schema must hold what it reports.
-  const doc = store.runs.get(items[0].id)!;
+  const doc = store.runs.get(items[0]!.id)!;
   t.ok(doc.run.host, 'runs carry the host facts');
   // And the validation can fail: an undeclared key, a word outside an enum, a missing key.
   const runDocument = validate.get('run-document.schema.json')!;

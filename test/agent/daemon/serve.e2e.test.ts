@@ -1,7 +1,7 @@
 // `pathaudit serve` as a child process (the built CLI) against the weak lab:
 // readiness, a run over HTTP, every evidence route, metrics against the run,
 // SIGHUP reload, SIGTERM; then SIGKILL in the middle of a run and a restart.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
@@ -14,7 +14,6 @@ import { openStore } from '../../../agent/store/index.js';
 import { apiLab, AUTH, BUNDLE, TOKEN } from '../api/helpers.js';
 import { builtCli } from '../../helpers/build.js';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
 // The acceptance runs the built CLI, the bundle the unit starts.
 const CLI = builtCli();
 
@@ -49,8 +48,8 @@ function serve(t: Test, configFile: string, env: Record<string, string> = {}): P
   const lines: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  createInterface({ input: child.stdout! }).on('line', (l) => {
+  child.stderr.on('data', (d) => (stderr += d));
+  createInterface({ input: child.stdout }).on('line', (l) => {
     try {
       lines.push(JSON.parse(l));
     } catch {
@@ -155,7 +154,7 @@ t.test('serve end to end: ready, run over HTTP, posture/backlog/delta/report/bun
   t.equal(bundle.status, 200);
   t.equal(bundle.headers.get('content-type'), 'application/gzip');
   const data = Buffer.from(await bundle.arrayBuffer());
-  const verified = await verifyBundle(data, {});
+  const verified = verifyBundle(data, {});
   t.same(verified.problems, [], 'the bundle verifies on its own');
   t.equal(verified.ok, true);
   t.equal(verified.runId, id);
@@ -257,7 +256,7 @@ t.test('serve starting beside a `pathaudit run` in flight leaves that run alone;
     if (run.exitCode === null && run.signalCode === null) run.kill('SIGKILL');
   });
   let out = '';
-  run.stdout!.on('data', (d) => (out += d));
+  run.stdout.on('data', (d) => (out += d));
   const ran = new Promise<number | null>((r) => run.once('close', (code) => r(code)));
   // Wait until the CLI has recorded its run.
   const db = `${gw.dir}/pathaudit.db`;

@@ -49,12 +49,12 @@ t.test('bundles: export, verify, tamper detection, chain link, key handling, no 
   });
 
   await t.test('an untouched bundle verifies alone, with the pinned key, and against the store', async (t) => {
-    const alone = await verifyBundle(data, {});
+    const alone = verifyBundle(data, {});
     t.same(alone.problems, []);
     t.equal(alone.ok, true);
     t.equal(alone.keyFingerprint, key.fingerprint, 'prints the embedded key fingerprint');
     t.equal(alone.runId, run.run.id);
-    const pinned = await verifyBundle(data, { pubkeyPem: key.publicKeyPem, store: lab.store });
+    const pinned = verifyBundle(data, { pubkeyPem: key.publicKeyPem, store: lab.store });
     t.same(pinned.problems, []);
     t.equal(pinned.ok && pinned.pinnedKey && pinned.chainChecked, true);
   });
@@ -69,7 +69,7 @@ t.test('bundles: export, verify, tamper detection, chain link, key handling, no 
           copy[at] = copy[at]! ^ 0x01;
           return { path: f.path, data: copy };
         });
-        const v = await verifyBundle(repack(changed), {});
+        const v = verifyBundle(repack(changed), {});
         t.equal(v.ok, false, `${target.path} byte ${at} changed → fails`);
         t.ok(v.problems.some((p) => p.includes(target.path)), `${target.path} byte ${at}: a problem names the file (${v.problems[0]})`);
       }
@@ -79,14 +79,14 @@ t.test('bundles: export, verify, tamper detection, chain link, key handling, no 
   await t.test('a removed or an added file fails, naming it', async (t) => {
     const { files } = readTarGz(data);
     for (const gone of ['run.json', 'report.html', files.find((f) => f.path.startsWith('evidence/'))!.path, 'manifest.sig', 'manifest.json']) {
-      const v = await verifyBundle(repack(files.filter((f) => f.path !== gone)), {});
+      const v = verifyBundle(repack(files.filter((f) => f.path !== gone)), {});
       t.equal(v.ok, false, `${gone} removed`);
       t.ok(v.problems.some((p) => p.startsWith(`${gone}:`)), `names ${gone}: ${v.problems.join(' | ')}`);
     }
-    const added = await verifyBundle(repack([...files, { path: 'evidence/999-extra.json', data: Buffer.from('{}') }]), {});
+    const added = verifyBundle(repack([...files, { path: 'evidence/999-extra.json', data: Buffer.from('{}') }]), {});
     t.equal(added.ok, false);
     t.ok(added.problems.some((p) => p.startsWith('evidence/999-extra.json: in the bundle but not listed')), added.problems.join(' | '));
-    const duplicated = await verifyBundle(repack([...files, files.find((f) => f.path === 'run.json')!]), {});
+    const duplicated = verifyBundle(repack([...files, files.find((f) => f.path === 'run.json')!]), {});
     t.ok(duplicated.problems.some((p) => p.startsWith('run.json: appears more than once')));
   });
 
@@ -95,7 +95,7 @@ t.test('bundles: export, verify, tamper detection, chain link, key handling, no 
     const other = generateKeyPairSync('ed25519');
     const manifestBytes = files.find((f) => f.path === 'manifest.json')!.data;
     const swappedSig = Buffer.from(`${sign(null, manifestBytes, other.privateKey).toString('base64')}\n`);
-    const swapped = await verifyBundle(repack(files.map((f) => (f.path === 'manifest.sig' ? { path: f.path, data: swappedSig } : f))), {});
+    const swapped = verifyBundle(repack(files.map((f) => (f.path === 'manifest.sig' ? { path: f.path, data: swappedSig } : f))), {});
     t.equal(swapped.ok, false);
     t.ok(swapped.problems.some((p) => p.startsWith('manifest.sig: the signature does not verify')), swapped.problems.join(' | '));
 
@@ -106,8 +106,8 @@ t.test('bundles: export, verify, tamper detection, chain link, key handling, no 
     const forged = Buffer.from(`${JSON.stringify({ ...manifest, signing: { algorithm: 'Ed25519', publicKey: otherPem, fingerprint: fingerprintOfPublicKey(otherPem) } }, null, 2)}\n`);
     const forgedSig = Buffer.from(`${sign(null, forged, other.privateKey).toString('base64')}\n`);
     const resigned = repack(files.map((f) => (f.path === 'manifest.json' ? { path: f.path, data: forged } : f.path === 'manifest.sig' ? { path: f.path, data: forgedSig } : f)));
-    t.equal((await verifyBundle(resigned, {})).ok, true, 'self-consistent on its own (this is what pinning is for)');
-    const pinned = await verifyBundle(resigned, { pubkeyPem: key.publicKeyPem });
+    t.equal(verifyBundle(resigned, {}).ok, true, 'self-consistent on its own (this is what pinning is for)');
+    const pinned = verifyBundle(resigned, { pubkeyPem: key.publicKeyPem });
     t.equal(pinned.ok, false);
     t.ok(pinned.problems.some((p) => p.startsWith('manifest.sig: signed by key') && p.includes(key.fingerprint)), pinned.problems.join(' | '));
   });
@@ -116,30 +116,30 @@ t.test('bundles: export, verify, tamper detection, chain link, key handling, no 
     // Another gateway's store does not hold the run at all.
     const otherLab = await storedLab(t, { profile: 'hardened' });
     await otherLab.run();
-    const foreign = await verifyBundle(data, { store: otherLab.store });
+    const foreign = verifyBundle(data, { store: otherLab.store });
     t.equal(foreign.ok, false);
     t.ok(foreign.problems.some((p) => p.includes(`run ${run.run.id} is not in the store`)));
 
     // The store's link for this run was rewritten after export.
     lab.store.db.prepare('UPDATE runs SET previous_hash = ? WHERE id = ?').run('0'.repeat(64), run.run.id);
-    const relinked = await verifyBundle(data, { store: lab.store });
+    const relinked = verifyBundle(data, { store: lab.store });
     lab.store.db.prepare('UPDATE runs SET previous_hash = ? WHERE id = ?').run(first.run.hash, run.run.id);
     t.equal(relinked.ok, false);
     t.ok(relinked.problems.some((p) => p.startsWith('manifest.json: previous-run hash') && p.includes('does not match the store')), relinked.problems.join(' | '));
 
     // A stored result was edited after export: the stored run no longer matches the bundle's hash chain.
     lab.store.db.prepare("UPDATE results SET detail = 'edited' WHERE run_id = ? AND idx = 0").run(run.run.id);
-    const edited = await verifyBundle(data, { store: lab.store });
+    const edited = verifyBundle(data, { store: lab.store });
     t.equal(edited.ok, false);
     t.ok(edited.problems.some((p) => p.includes('no longer matches its own hash')), edited.problems.join(' | '));
     await t.rejects(exportBundle(lab.store, run.run.id, keyFile), { code: 'PATHAUDIT_ERR_BUNDLE' }, 'an altered run is never signed');
   });
 
   await t.test('garbage is a failed verification, not a crash', async (t) => {
-    const v = await verifyBundle(Buffer.from('not a bundle'), {});
+    const v = verifyBundle(Buffer.from('not a bundle'), {});
     t.equal(v.ok, false);
     t.match(v.problems[0], /not a readable gzip stream/);
-    const truncated = await verifyBundle(data.subarray(0, Math.floor(data.length / 2)), {});
+    const truncated = verifyBundle(data.subarray(0, Math.floor(data.length / 2)), {});
     t.equal(truncated.ok, false);
   });
 

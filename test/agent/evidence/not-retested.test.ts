@@ -61,7 +61,7 @@ t.test('a broker-transport rerun after a three-check baseline resolves no broker
   t.match(md.stdout, /IA-01 Ingest request without credentials accepted/, 'the backlog still holds the ingest finding');
 
   // The API: /v1/delta and /v1/backlog (built from the posture) agree.
-  const apiDelta = (await api.app.inject({ method: 'GET', url: '/v1/delta', headers: AUTH })).json() as Delta;
+  const apiDelta = (await api.app.inject({ method: 'GET', url: '/v1/delta', headers: AUTH })).json<Delta>();
   t.equal(apiDelta.headline, delta.headline);
   t.equal(apiDelta.nextMove.decision, 'sprint');
   const backlog = (await api.app.inject({ method: 'GET', url: '/v1/backlog', headers: AUTH })).json();

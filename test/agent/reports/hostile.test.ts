@@ -148,6 +148,7 @@ t.test('HTML: parse5 finds only the report\'s own elements and attributes, the p
   const attrs = new Set(found.flatMap((e) => e.attrs.map((a) => a.name)));
   t.same([...attrs].filter((a) => a.startsWith('on') || a === 'src' || a === 'href'), [], 'no event handler, src or href attribute');
   const text = textOf(tree);
+  // eslint-disable-next-line no-control-regex -- control characters are what this filter is about
   for (const s of ALL.filter((x) => !/[\u0000-\u001f]/.test(x))) t.ok(text.includes(s), `shown as text: ${JSON.stringify(s)}`);
   t.ok(text.includes(HOSTILE.lines.replace(/\r\n/g, '\n')), 'line breaks kept as text (HTML reads CRLF as LF)');
 });
@@ -175,7 +176,7 @@ t.test('JUnit: fast-xml-parser validates it and finds only testsuites/testsuite/
 
 t.test('CSV: csv-parse reads the backlog back; no cell starts a formula; every cell is the text it stood for', async (t) => {
   const csv = render('csv');
-  const rows = parseCsv(csv, { relaxQuotes: false }) as string[][];
+  const rows: string[][] = parseCsv(csv, { relaxQuotes: false });
   t.same(rows[0], [...CSV_COLUMNS]);
   const body = rows.slice(1);
   t.equal(body.length, doc.findings.filter((f) => !f.waived).length, 'one row per open finding');
@@ -196,6 +197,7 @@ t.test('JSON and OCSF: parse back with the probed text intact', async (t) => {
 
 t.test('Text: no terminal control, no forged line, every hostile string still readable', async (t) => {
   const text = render('text');
+  // eslint-disable-next-line no-control-regex -- the assertion is that no control character reaches the terminal
   t.notOk(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(text), 'no control character (ESC) reaches the terminal');
   t.notOk(/[\u202a-\u202e\u2066-\u2069]/.test(text), 'no bidirectional override');
   t.notOk(text.split('\n').some((l) => /^\s*PASS BT-02 forged/.test(l)), 'a line break in probed text does not start a line');

@@ -4,9 +4,7 @@
 // as a violation), make no network request of its own, and leave a screenshot.
 // Chromium's own background traffic is pinned to a dead loopback proxy and a
 // resolver that resolves nothing, so nothing leaves the machine.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { setBaseline } from '../../../agent/evidence/baseline.js';

@@ -38,7 +38,7 @@ function runOf(id: string, bundle: string, startedAt: string, rows: Row[], check
       title: `${r.control} title`, detail: r.detail, remediation: 'Set `tls_version tlsv1.2` in /etc/mosquitto/conf.d/tls.conf, then `systemctl reload mosquitto`.',
       verification: 'rerun `pathaudit run --bundle hardening-verification`', standards: [], evidence: r.evidence, waived: false, waiver: null,
     }));
-  const evidence = [...new Set(results.flatMap((r) => r.evidence))].map((e) => ({ id: e, check: e.split(':')[0], kind: 'obs', resource: e.split(' ').slice(1).join(' '), sha256: 'a'.repeat(64), data: { beyondLoopback: !e.includes('127.0.0.1') } }));
+  const evidence = [...new Set(results.flatMap((r) => r.evidence))].map((e) => ({ id: e, check: e.split(':')[0]!, kind: 'obs', resource: e.split(' ').slice(1).join(' '), sha256: 'a'.repeat(64), data: { beyondLoopback: !e.includes('127.0.0.1') } }));
   return {
     run: { id, bundle, trigger: 'cli', startedAt, finishedAt: startedAt, status: 'completed', agentVersion: '0.1.0', configHash: 'c'.repeat(64), gatewayId: 'gw', path: null, checks: checks.map((c) => ({ check: c, outcome: 'completed', durationMs: 1 })), previousHash: null, hash: 'h'.repeat(64) },
     summary: summarize(findings, results),
@@ -65,7 +65,7 @@ t.test('findings come by severity, then score, in text, Markdown and HTML', asyn
   const md = renderReport(RUN, 'md', { path: null, delta: null, history: [] }).body;
   t.same(order(md, /^### \w+ (BT-\d\d) BT-\d\d title — (.+)$/gm), expected, 'Markdown');
   const text = renderReport(RUN, 'text', { path: null, delta: null }).body;
-  t.same(order(text.split('\nfindings:\n')[1], /^ {2}\w+ (BT-\d\d) BT-\d\d title — (.+)$/gm), expected, 'text');
+  t.same(order(text.split('\nfindings:\n')[1]!, /^ {2}\w+ (BT-\d\d) BT-\d\d title — (.+)$/gm), expected, 'text');
   const html = renderReport(RUN, 'html', { path: null, delta: null, history: [pointOf(RUN)] }).body;
   t.same(order(html, /<strong>(BT-\d\d) BT-\d\d title<\/strong> — ([^<]+)</g), expected, 'HTML');
 });
@@ -118,8 +118,8 @@ t.test('the posture chart draws one series per bundle, with a legend', async (t)
   const html = renderReport(RUN, 'html', { path: null, delta: null, history }).body;
   const lines = [...html.matchAll(/<polyline fill="none" stroke="(#[0-9a-f]{6})" stroke-width="2" points="([^"]+)"/g)];
   t.equal(lines.length, 2, 'two series');
-  t.not(lines[0][1], lines[1][1], 'in two colours');
-  t.equal(lines[0][2].split(' ').length, 2, 'audit-baseline: its two runs');
+  t.not(lines[0]![1], lines[1]![1], 'in two colours');
+  t.equal(lines[0]![2]!.split(' ').length, 2, 'audit-baseline: its two runs');
   t.match(html, /<rect x="\d+" y="\d+" width="12" height="4" fill="#[0-9a-f]{6}"\/><text[^>]*>audit-baseline<\/text>/, 'legend: audit-baseline');
   t.match(html, /<rect x="\d+" y="\d+" width="12" height="4" fill="#[0-9a-f]{6}"\/><text[^>]*>full<\/text>/, 'legend: full');
 });
@@ -135,7 +135,7 @@ t.test('code and commands render as code in Markdown and HTML, and probed text i
   t.notMatch(report.slice(report.indexOf('<body>')), /`/, 'HTML: no raw backtick in the page');
 
   const hostile = structuredClone(RUN);
-  hostile.findings[0].remediation = 'chown mosquitto: `</code><img src=x onerror=alert(1)>` && chmod 600 `a|b` then `x';
+  hostile.findings[0]!.remediation = 'chown mosquitto: `</code><img src=x onerror=alert(1)>` && chmod 600 `a|b` then `x';
   const hmd = renderReport(hostile, 'md', { path: null, delta: null, history: [] }).body;
   const rendered = new MarkdownIt({ html: true }).render(hmd);
   t.notMatch(rendered, /<img/, 'Markdown: a tag inside a code span stays text');

@@ -9,6 +9,7 @@ import { buildBacklog } from '../../../agent/evidence/backlog.js';
 import { setBaseline } from '../../../agent/evidence/baseline.js';
 import { REPORT_FORMATS, renderReport } from '../../../agent/reports/index.js';
 import { CSV_COLUMNS } from '../../../agent/reports/csv.js';
+import type { OcsfComplianceFinding } from '../../../agent/reports/ocsf.js';
 import { tempDir } from '../../helpers/lab.js';
 import { storedLab } from '../evidence/helpers.js';
 
@@ -30,7 +31,7 @@ t.test('reports of a weak and a hardened run', async (t) => {
       const xml = renderReport(doc, 'junit', ctx).body;
       t.equal(XMLValidator.validate(xml), true, 'well-formed XML');
       const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(xml);
-      const suites = parsed.testsuites.testsuite as Array<Record<string, unknown> & { testcase: Array<Record<string, unknown>> }>;
+      const suites = parsed.testsuites.testsuite as Array<Record<string, unknown> & { '@name': string; testcase: Array<Record<string, unknown>> }>;
       t.equal(suites.length, new Set(doc.results.map((r) => r.check)).size, 'one testsuite per check');
       const cases = suites.flatMap((s) => s.testcase);
       t.equal(cases.length, doc.results.length, 'one testcase per control result');
@@ -49,7 +50,7 @@ t.test('reports of a weak and a hardened run', async (t) => {
   });
 
   await t.test('OCSF: every event is a Compliance Finding with the class and base-event required fields', async (t) => {
-    const events = JSON.parse(renderReport(weak, 'ocsf', ctx).body) as Array<Record<string, any>>;
+    const events = JSON.parse(renderReport(weak, 'ocsf', ctx).body) as Array<OcsfComplianceFinding & Record<string, unknown>>;
     t.equal(events.length, weak.results.length);
     for (const e of events) {
       for (const f of ['activity_id', 'category_uid', 'class_uid', 'type_uid', 'severity_id', 'time', 'metadata', 'finding_info', 'compliance']) t.ok(e[f] !== undefined, `required ${f}`);
@@ -64,7 +65,7 @@ t.test('reports of a weak and a hardened run', async (t) => {
     }
     const bt02 = events.find((e) => e.compliance.control === 'BT-02' && e.compliance.status_id === 3)!;
     t.equal(bt02.severity_id, 5, 'critical finding → severity_id 5');
-    t.equal(bt02.finding_info.uid, weak.findings.find((f) => f.control === 'BT-02' && f.resource === bt02.resources[0].uid)!.fingerprint, 'finding uid is the stable fingerprint');
+    t.equal(bt02.finding_info.uid, weak.findings.find((f) => f.control === 'BT-02' && f.resource === bt02.resources[0]!.uid)!.fingerprint, 'finding uid is the stable fingerprint');
   });
 
   await t.test('CSV: the ranked backlog, RFC 4180', async (t) => {

@@ -11,7 +11,7 @@ import { suiteName } from '../../../probes/tls/suites.js';
 import type { Evidence } from '../../../probes/types.js';
 
 const R = 'mqtts 127.0.0.1:8883';
-const config: PathauditConfig = { broker: { host: '127.0.0.1', listeners: [{ name: 'mqtts', port: 8883, tls: true }], default_credentials: false } } as PathauditConfig;
+const config: PathauditConfig = { broker: { host: '127.0.0.1', listeners: [{ name: 'mqtts', port: 8883, tls: true }], default_credentials: false } };
 
 /** A TLS 1.2-only listener (or one that refuses every version), as the raw TLS scan reports it. */
 function scan(tls12: 'accepted' | 'refused', clientCertificate: Partial<ClientCertificateObservation> = {}): TlsScan {
@@ -59,7 +59,7 @@ function evidence(clientAuth: Partial<ClientAuthData>, extra: Evidence[] = [], r
       key: `subscribe ${R}`,
       kind: 'mqtt-subscribe',
       resource: R,
-      data: { identity: 'probe identity p', configuredIdentity: true, certificate: false, withheld: null, attempts: [noConnack], reads: null, scope: [] } as unknown as SubscribeData,
+      data: { identity: 'probe identity p', configuredIdentity: true, certificate: false, withheld: null, attempts: [noConnack], reads: null, scope: [] },
     },
     ...extra,
   ];

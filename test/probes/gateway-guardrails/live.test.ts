@@ -47,7 +47,7 @@ t.test('a relay process running as nobody yields GG-05 pass; a configured broker
   // string anywhere holds the command or its argument (pids are numbers and may contain any digits).
   const procs = (data as unknown as { processes: Array<Record<string, unknown>> }).processes;
   t.ok(procs.length > 0, 'the relay was observed');
-  for (const p of procs) t.same(Object.keys(p).sort(), ['euid', 'name', 'pid', 'role', 'uid', 'user'], `process ${p.pid}: no argv or cmdline field`);
+  for (const p of procs) t.same(Object.keys(p).sort(), ['euid', 'name', 'pid', 'role', 'uid', 'user'], `process ${String(p.pid)}: no argv or cmdline field`);
   const strings: string[] = [];
   const walk = (v: unknown): void => {
     if (typeof v === 'string') strings.push(v);

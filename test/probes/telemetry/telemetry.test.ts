@@ -178,7 +178,7 @@ t.test('a window that does not fit the plain check budget is refused before conn
   t.equal(connects.length, 0, 'nothing was dialled');
   // With the budget passed in (as the runner does once it extends budgets by extraBudgetS), the same window fits.
   const controller = new AbortController();
-  const pending = collectTelemetry({ ...ctx, signal: controller.signal, budgetMs: 41_000 } as typeof ctx);
+  const pending = collectTelemetry({ ...ctx, signal: controller.signal, budgetMs: 41_000 });
   setTimeout(() => controller.abort(), 300);
   const ev = await pending;
   t.match(ev[0], { kind: 'telemetry-window', data: { interrupted: 'the check budget ran out' } });

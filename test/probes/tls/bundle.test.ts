@@ -3,7 +3,7 @@
 // lazy import of a CommonJS package behaves differently in the bundle than
 // under Node's own loader. Needs `npm run build` first.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
