@@ -26,9 +26,9 @@ export function parseOsRelease(text: string): Record<string, string> {
   for (const line of text.split('\n')) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (!m) continue;
-    const raw = m[2];
+    const [, key = '', raw = ''] = m;
     const quoted = /^(["'])(.*)\1$/.exec(raw);
-    out[m[1]] = quoted ? quoted[2].replace(/\\(.)/g, '$1') : raw;
+    out[key] = quoted ? (quoted[2] ?? '').replace(/\\(.)/g, '$1') : raw;
   }
   return out;
 }

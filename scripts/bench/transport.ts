@@ -116,9 +116,9 @@ async function checkProcess(l: Listener, extra: string[] = []): Promise<Sample> 
     store.close();
   }
   const parts = partsOf(doc, spawnedAt, exitedAt, wallMs);
-  const cpu = /cpu-us (\{.*\})/.exec(stderr);
+  const cpu = /cpu-us (\{.*\})/.exec(stderr)?.[1];
   if (cpu) {
-    const u = JSON.parse(cpu[1]) as { user: number; system: number };
+    const u = JSON.parse(cpu) as { user: number; system: number };
     parts['CPU time of the process (user + system)'] = (u.user + u.system) / 1000;
   }
   return { parts };
