@@ -1,6 +1,8 @@
 // Starts Debian's Mosquitto on loopback with a config from this folder, its
 // placeholders filled with the test's temp folder and free ports. Installed by
-// .ci/run (`apt-get install mosquitto`); tests skip with a reason elsewhere.
+// .ci/run (`apt-get install mosquitto`); tests skip with a reason elsewhere,
+// unless PATHAUDIT_REQUIRE_INTEROP=1 (set by .ci/run): then a missing broker
+// fails them, so that CI cannot pass with the interop suite silently skipped.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -12,6 +14,7 @@ export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) 
 
 export function skipReason(): string | false {
   if (MOSQUITTO) return false;
+  if (process.env.PATHAUDIT_REQUIRE_INTEROP === '1') throw new Error('mosquitto is not installed, and PATHAUDIT_REQUIRE_INTEROP=1 requires the interop suite (apt-get install mosquitto)');
   return 'mosquitto is not installed (CI installs it: apt-get install mosquitto)';
 }
 

@@ -14,6 +14,7 @@ import { scanTls, type TlsScan } from '../../probes/tls/scan.js';
 import { evidenceOf, load, resultOf, runChecks, tempDir } from '../helpers/lab.js';
 import { skipReason, startMosquitto, type RunningMosquitto } from './mosquitto.js';
 
+if (!SSLSCAN && process.env.PATHAUDIT_REQUIRE_INTEROP === '1') throw new Error('sslscan is not installed, and PATHAUDIT_REQUIRE_INTEROP=1 requires the interop suite (apt-get install sslscan)');
 const skip = skipReason() || (SSLSCAN ? false : 'sslscan is not installed (CI installs it: apt-get install sslscan)');
 
 /**
