@@ -4,10 +4,11 @@
 // runs execute (CheckInfo.load). Everything here derives from probes/checks.ts.
 import { BUILTIN_BUNDLE_PURPOSES, FULL_BUNDLE, type BundleName } from './bundles.js';
 import * as checks from './checks.js';
+import { compareText } from './compare.js';
 import type { Check, CheckInfo, ControlMeta } from './types.js';
 
 /** Every check, in check-id order: the order runs list them and reports show them. */
-export const CHECK_INFOS: readonly CheckInfo[] = Object.values(checks as Record<string, CheckInfo>).sort((a, b) => a.id.localeCompare(b.id));
+export const CHECK_INFOS: readonly CheckInfo[] = Object.values(checks as Record<string, CheckInfo>).sort((a, b) => compareText(a.id, b.id));
 
 export const CHECK_IDS: ReadonlySet<string> = new Set(CHECK_INFOS.map((c) => c.id));
 

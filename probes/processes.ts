@@ -11,6 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { absent, type Observation } from './evidence.js';
 import { notLive, type SystemView } from './system.js';
+import { compareText } from './compare.js';
 
 export const DEFAULT_BROKER_NAMES = ['mosquitto', 'emqx', 'nanomq', 'vernemq'];
 
@@ -94,6 +95,6 @@ export async function collectProcesses(view: SystemView, wanted: { broker?: stri
       if (name && uids.length >= 2) found.push({ pid: Number(pid), name, role, uid: uids[0]!, euid: uids[1]!, user: users.get(uids[1]!) ?? null });
     }
   }
-  found.sort((a, b) => a.name.localeCompare(b.name) || a.pid - b.pid);
+  found.sort((a, b) => compareText(a.name, b.name) || a.pid - b.pid);
   return { state: 'observed', source: '/proc/<pid>/status', wanted: want, processes: found };
 }

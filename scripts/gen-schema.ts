@@ -20,9 +20,29 @@ export function schemaJson(): string {
 /** The options agent/config/load.ts validated with when it compiled at run time. */
 const AJV_OPTIONS = { allErrors: true, strict: false } as const;
 
+/**
+ * The schema without its annotations (description, title, $id, $schema):
+ * they do not take part in validation, and ajv's standalone code embeds the
+ * schema it was compiled from, so every description would otherwise stay in
+ * the daemon's memory. Property names are kept whatever they are called.
+ */
+export function withoutAnnotations(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutAnnotations);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'description' || key === 'title' || key === '$id' || key === '$schema') continue;
+    out[key] =
+      (key === 'properties' || key === 'patternProperties') && value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, withoutAnnotations(sub)]))
+        : withoutAnnotations(value);
+  }
+  return out;
+}
+
 export function validatorModule(): string {
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true, lines: true } });
-  const validate = ajv.compile(JSON.parse(schemaJson()) as object);
+  const validate = ajv.compile(withoutAnnotations(JSON.parse(schemaJson())) as object);
   let code = standalone.default(ajv, validate);
   // ajv's ESM output still require()s its runtime helpers: import them instead.
   const helpers = new Map<string, string>();

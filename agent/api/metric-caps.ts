@@ -13,6 +13,7 @@
 // that the series a rule looks at are never the folded ones, and the choice
 // is stable from one scrape to the next. `pathaudit_metrics_folded{metric}`
 // counts what was folded, so a dashboard can show that the cap is in force.
+import { compareText } from '../../probes/compare.js';
 
 /** The label value of the series that holds everything past the cap. */
 export const OVERFLOW = '(overflow)';
@@ -23,7 +24,7 @@ export const DEFAULT_MAX_RESOURCES = 200;
  * `rank` order are kept, every item of the other values is folded.
  */
 export function capLabel<T>(items: readonly T[], labelOf: (item: T) => string, rank: (a: T, b: T) => number, max: number): { kept: T[]; folded: T[] } {
-  const order = [...items].sort((a, b) => rank(a, b) || labelOf(a).localeCompare(labelOf(b)));
+  const order = [...items].sort((a, b) => rank(a, b) || compareText(labelOf(a), labelOf(b)));
   const keep = new Set<string>();
   for (const item of order) {
     if (keep.size >= max) break;

@@ -21,6 +21,7 @@ import type { FindingRecord, RunDocument } from '../runner/document.js';
 import type { Store } from '../store/index.js';
 import { postureDocument } from './posture.js';
 import type { DecisionThresholds } from './summary.js';
+import { compareText } from '../../probes/compare.js';
 
 // A backlog row's shape is defined once, with its schema, in agent/contracts/backlog.ts.
 export type { BacklogItem, BacklogView } from '../contracts/backlog.js';
@@ -153,7 +154,7 @@ export function buildBacklog(doc: RunDocument): BacklogItem[] {
     });
   items.sort(
     (a, b) =>
-      b.score - a.score || effortRank(a.effort) - effortRank(b.effort) || a.control.localeCompare(b.control) || a.resource.localeCompare(b.resource),
+      b.score - a.score || effortRank(a.effort) - effortRank(b.effort) || compareText(a.control, b.control) || compareText(a.resource, b.resource),
   );
   return items.map((item, i) => ({ rank: i + 1, ...item }));
 }

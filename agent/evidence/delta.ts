@@ -23,6 +23,7 @@ import type { ControlDelta, Delta, DeltaSide, FindingDelta, NextMove, ResultSide
 import { CONTROL_CHANGES, FINDING_CHANGES, type ControlChange, type FindingChange } from '../contracts/vocabulary.js';
 import type { FindingRecord, ResultRecord, RunDocument } from '../runner/document.js';
 import { countBySeverity, decide, type DecisionThresholds } from './summary.js';
+import { compareText } from '../../probes/compare.js';
 
 // The delta's shape is defined once, with its schema, in agent/contracts/delta.ts.
 export type { ControlDelta, Delta, FindingDelta, NextMove, ResultSide } from '../contracts/delta.js';
@@ -131,7 +132,7 @@ export function computeDelta(from: RunDocument, to: RunDocument, opts: DeltaOpti
     });
   }
   const order = (c: ControlChange) => CONTROL_CHANGES.indexOf(c);
-  controls.sort((x, y) => order(x.change) - order(y.change) || x.control.localeCompare(y.control) || x.resource.localeCompare(y.resource));
+  controls.sort((x, y) => order(x.change) - order(y.change) || compareText(x.control, y.control) || compareText(x.resource, y.resource));
 
   const findings: FindingDelta[] = [];
   const fBefore = new Map(from.findings.map((f) => [f.fingerprint, f]));
@@ -162,7 +163,7 @@ export function computeDelta(from: RunDocument, to: RunDocument, opts: DeltaOpti
   }
   for (const f of to.findings) if (!fBefore.has(f.fingerprint)) findings.push(fd(f, 'new', `not a finding in ${from.run.id}; ${f.status} in ${to.run.id}`));
   const fOrder = (c: FindingChange) => FINDING_CHANGES.indexOf(c);
-  findings.sort((x, y) => fOrder(x.change) - fOrder(y.change) || sevRank(x.severity) - sevRank(y.severity) || x.control.localeCompare(y.control) || x.resource.localeCompare(y.resource));
+  findings.sort((x, y) => fOrder(x.change) - fOrder(y.change) || sevRank(x.severity) - sevRank(y.severity) || compareText(x.control, y.control) || compareText(x.resource, y.resource));
 
   // The next move: what `to` found open, plus what it did not re-test.
   const open = [...to.findings, ...[...carried.values()].filter((f) => !to.findings.some((x) => x.fingerprint === f.fingerprint))];

@@ -25,6 +25,7 @@ import type { CheckOutcome, EvidenceRecord, FindingRecord, RunDocument } from '.
 import type { Store } from '../store/index.js';
 import { resultOfRow, type ResultRow } from '../store/runs.js';
 import { summarize, type DecisionThresholds } from './summary.js';
+import { compareText } from '../../probes/compare.js';
 
 // The posture's shapes are defined once, with their schema, in agent/contracts/posture.ts.
 export type { PostureResult, PostureSource };
@@ -129,7 +130,7 @@ export function latestPosture(store: Store, scope: PostureScope = {}): Posture {
       }
     }
   }
-  results.sort((x, y) => x.control.localeCompare(y.control) || x.resource.localeCompare(y.resource));
+  results.sort((x, y) => compareText(x.control, y.control) || compareText(x.resource, y.resource));
   return { results, findings, sources };
 }
 

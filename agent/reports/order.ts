@@ -7,6 +7,7 @@ import { SEVERITIES } from '../../probes/types.js';
 import { findingScore } from '../evidence/backlog.js';
 import type { ControlDelta, Delta, FindingDelta } from '../evidence/delta.js';
 import type { FindingRecord, RunDocument } from '../runner/document.js';
+import { compareText } from '../../probes/compare.js';
 
 /** The run's findings, most important first: open before waived, then severity, then score, then control and resource. */
 export function findingsByImportance(doc: RunDocument): FindingRecord[] {
@@ -14,7 +15,7 @@ export function findingsByImportance(doc: RunDocument): FindingRecord[] {
   const scored = doc.findings.map((f) => ({ f, score: findingScore(doc, f) }));
   scored.sort(
     (a, b) =>
-      Number(a.f.waived) - Number(b.f.waived) || sev(a.f) - sev(b.f) || b.score - a.score || a.f.control.localeCompare(b.f.control) || a.f.resource.localeCompare(b.f.resource),
+      Number(a.f.waived) - Number(b.f.waived) || sev(a.f) - sev(b.f) || b.score - a.score || compareText(a.f.control, b.f.control) || compareText(a.f.resource, b.f.resource),
   );
   return scored.map((x) => x.f);
 }

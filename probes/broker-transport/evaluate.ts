@@ -22,6 +22,7 @@ import {
   type DeclaredListenersData,
 } from './evidence.js';
 import { outsideScope, refusedForCertificate } from './identity.js';
+import { compareText } from '../compare.js';
 
 const lastAttempt = (attempts: ConnectObservation[]) => attempts[attempts.length - 1];
 
@@ -297,7 +298,7 @@ function evaluateBt06(identityResource: string | null, records: EvidenceSet, pat
   }
   const r = d.reads;
   // Sorted by name: the order of arrival varies between runs, the verdict's words should not.
-  const delivered = [...r.delivered].sort((a, b) => a.topic.localeCompare(b.topic));
+  const delivered = [...r.delivered].sort((a, b) => compareText(a.topic, b.topic));
   const leaks = delivered.filter((t) => outsideScope(d.scope, t.topic));
   if (leaks.length)
     return {

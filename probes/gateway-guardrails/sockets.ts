@@ -6,6 +6,7 @@ import { listeningSockets, type ListeningSocket } from '../net.js';
 import { absent, type Observation } from '../evidence.js';
 import type { SystemView } from '../system.js';
 import { socketResource } from './evidence.js';
+import { compareText } from '../compare.js';
 
 export interface SocketFacts {
   /** Files the table came from, as paths on the audited system. */
@@ -26,7 +27,7 @@ export async function collectSockets(view: SystemView): Promise<SocketsEvidence>
       const id = socketResource(s);
       return seen.has(id) ? false : (seen.add(id), true);
     })
-    .sort((a, b) => a.port - b.port || a.family - b.family || a.address.localeCompare(b.address));
+    .sort((a, b) => a.port - b.port || a.family - b.family || compareText(a.address, b.address));
   // Sources as paths on the audited system (the root is its own evidence record).
   const source = table.source.map((p) => `/${relative(view.root, p)}`);
   return { state: 'observed', source, sockets };
