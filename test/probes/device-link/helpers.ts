@@ -2,9 +2,10 @@
 // symlinks, /dev nodes as plain files, by-id links) copied into a temp folder,
 // given the modes git cannot keep, and an etc/group naming the test process's
 // own group (every copied file belongs to it; chown would need root).
-import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Test } from 'tap';
+import { buildTree as buildTreeIn, type TreeEntry } from '../../helpers/tree.js';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import { code as deviceLink } from '../../../probes/device-link/index.js';
 import type { ControlResult, Evidence } from '../../../probes/types.js';
@@ -31,21 +32,8 @@ export function layTree(t: Test, name: keyof typeof TREES): string {
   return root;
 }
 
-/** Builds a tree: `{ 'sys/x': 'text' }`; a value `{ link }` makes a symlink, `{ mode, text }` a file with that mode. */
-export function buildTree(t: Test, files: Record<string, string | { link: string } | { text: string; mode: number }>): string {
-  const root = tempDir(t, 'pathaudit-dl-');
-  for (const [rel, content] of Object.entries(files)) {
-    const p = join(root, rel);
-    mkdirSync(dirname(p), { recursive: true });
-    if (typeof content === 'string') writeFileSync(p, content);
-    else if ('link' in content) symlinkSync(content.link, p);
-    else {
-      writeFileSync(p, content.text);
-      chmodSync(p, content.mode);
-    }
-  }
-  return root;
-}
+/** Builds a tree under a temp folder (test/helpers/tree.ts). */
+export const buildTree = (t: Test, files: Record<string, TreeEntry>): string => buildTreeIn(t, files, 'pathaudit-dl-');
 
 /** Collects and evaluates through the check's own entry points (no runner). */
 export async function audit(devices: NonNullable<PathauditConfig['devices']>, root: string): Promise<{ results: ControlResult[]; evidence: Evidence[] }> {

@@ -2,9 +2,10 @@
 // folders (git keeps no file modes but +x, so secret-file modes are set here),
 // temp trees built file by file, and the check run either through the runner
 // (config file → executeRun, as the CLI does) or collector → evaluate directly.
-import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Test } from 'tap';
+import { buildTree as buildTreeIn, type TreeEntry } from '../../helpers/tree.js';
 import { stringify } from 'yaml';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import { collectGuardrails } from '../../../probes/gateway-guardrails/collect.js';
@@ -30,21 +31,8 @@ export function copyFixtureRoot(name: keyof typeof FIXTURE_SECRET_MODES, dir: st
   return root;
 }
 
-/** Builds a tree: `{ 'etc/ssh/sshd_config': 'text' }`; a value `{ link }` makes a symlink, `{ mode, text }` a file with that mode. */
-export function buildTree(t: Test, files: Record<string, string | { link: string } | { text: string; mode: number }>): string {
-  const root = tempDir(t, 'pathaudit-gg-');
-  for (const [rel, content] of Object.entries(files)) {
-    const p = join(root, rel);
-    mkdirSync(dirname(p), { recursive: true });
-    if (typeof content === 'string') writeFileSync(p, content);
-    else if ('link' in content) symlinkSync(content.link, p);
-    else {
-      writeFileSync(p, content.text);
-      chmodSync(p, content.mode);
-    }
-  }
-  return root;
-}
+/** Builds a tree under a temp folder (test/helpers/tree.ts). */
+export const buildTree = (t: Test, files: Record<string, TreeEntry>): string => buildTreeIn(t, files, 'pathaudit-gg-');
 
 export type Guardrails = NonNullable<PathauditConfig['guardrails']>;
 
