@@ -20,7 +20,9 @@ interface Ctx {
   evidence: EvidenceSet;
 }
 
-const notSentReason = (x: Ctx, c: RequestCase) => x.plan.data.notApplicable.find((n) => n.case === c)?.reason ?? 'not sent';
+/** Why the plan left a request out, or null when it was planned: a planned request with no evidence was cut short (the check's budget ran out), which is not an observation. */
+const notApplicableReason = (x: Ctx, c: RequestCase): string | null => x.plan.data.notApplicable.find((n) => n.case === c)?.reason ?? null;
+const NOT_SENT = 'planned but not sent (check budget ran out)';
 
 /** Whether the configured client certificate got an HTTP answer: the relay's TLS path works for a client it trusts. */
 function certificateWorks(x: Ctx): boolean {
@@ -77,8 +79,9 @@ function evaluateIa02(x: Ctx): ControlResult {
   const { resource } = x;
   const cases = (['malformed-credential', 'wrong-credential', 'expired-credential'] as const).map((c) => ({ c, ev: x.request(c) }));
   const sent = cases.flatMap(({ c, ev }) => (ev ? [{ c, ev }] : []));
-  if (!sent.length)
-    return { control: 'IA-02', resource, status: 'skipped', detail: `no invalid credential could be presented: ${notSentReason(x, 'wrong-credential')}`, evidence: [] };
+  const cutShort = cases.filter((k) => !k.ev && notApplicableReason(x, k.c) === null).map((k) => k.c);
+  if (!sent.length && !cutShort.length)
+    return { control: 'IA-02', resource, status: 'skipped', detail: `no invalid credential could be presented: ${notApplicableReason(x, 'wrong-credential') ?? NOT_SENT}`, evidence: [x.plan.key] };
   const label = (k: (typeof sent)[number]) => `${k.ev.data.credential.variant} ${k.ev.data.credential.kind} credential`;
   const accepted = sent.filter((k) => is2xx(k.ev.data.response));
   if (accepted.length)
@@ -94,6 +97,8 @@ function evaluateIa02(x: Ctx): ControlResult {
   const refused = (k: (typeof sent)[number]) =>
     isAuthRefusal(k.ev.data.response) || (k.c === 'malformed-credential' && responded(k.ev.data.response) && k.ev.data.response.status === 400) || inTls(k) !== null;
   const unobserved = sent.filter((k) => !refused(k));
+  if (cutShort.length)
+    return { control: 'IA-02', resource, status: 'error', detail: `${cutShort.join(', ')}: ${NOT_SENT}`, evidence: [x.plan.key, ...sent.map((k) => k.ev.key)] };
   if (unobserved.length)
     return {
       control: 'IA-02',
@@ -102,7 +107,7 @@ function evaluateIa02(x: Ctx): ControlResult {
       detail: `no authentication verdict for: ${unobserved.map((k) => `${label(k)} → ${describeHttp(k.ev.data.response)}`).join('; ')}`,
       evidence: unobserved.map((k) => k.ev.key),
     };
-  const skipped = cases.filter((k) => !k.ev).map((k) => `${k.c} not applicable (${notSentReason(x, k.c)})`);
+  const skipped = cases.filter((k) => !k.ev).map((k) => `${k.c} not applicable (${notApplicableReason(x, k.c) ?? NOT_SENT})`);
   return {
     control: 'IA-02',
     resource,
@@ -115,7 +120,12 @@ function evaluateIa02(x: Ctx): ControlResult {
 function evaluateIa03(x: Ctx): ControlResult {
   const { resource } = x;
   const ev = x.request('valid-credential');
-  if (!ev) return { control: 'IA-03', resource, status: 'skipped', detail: notSentReason(x, 'valid-credential'), evidence: [] };
+  if (!ev) {
+    const reason = notApplicableReason(x, 'valid-credential');
+    return reason === null
+      ? { control: 'IA-03', resource, status: 'error', detail: `the request with the configured credential was ${NOT_SENT}`, evidence: [x.plan.key] }
+      : { control: 'IA-03', resource, status: 'skipped', detail: reason, evidence: [x.plan.key] };
+  }
   const o = ev.data.response;
   const kind = ev.data.credential.kind;
   if (is2xx(o)) return { control: 'IA-03', resource, status: 'pass', detail: `POST with the configured ${kind} credential accepted: ${describeHttp(o)}`, evidence: [ev.key] };
