@@ -10,7 +10,7 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } fr
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { silentLogger } from '../../agent/log.js';
+import { standaloneContext } from '../../agent/runner/standalone.js';
 import type { PathauditConfig } from '../../config/schema/index.js';
 import { code as brokerSessions } from '../../probes/broker-sessions/index.js';
 import type { Evidence } from '../../probes/types.js';
@@ -108,15 +108,7 @@ async function main(): Promise<void> {
       broker: { host: '127.0.0.1', listeners: [{ name: 'mqtts', port: 8883, tls: true }], log_file: file, log_max_mb: Math.max(256, Math.ceil(size / 1048576) + 1) },
       devices: { inventory: [{ id: 'stm32-000' }] },
     };
-    const collect = () =>
-      brokerSessions.collect({
-        config,
-        secrets: { get: () => '', has: () => false, register: () => {} },
-        signal: new AbortController().signal,
-        stepTimeoutMs: 3000,
-        log: silentLogger(),
-        runWindows: [],
-      });
+    const collect = () => brokerSessions.collect(standaloneContext(config));
 
     // One warm-up run (JIT, page cache), not counted.
     const warm: Evidence[] = await collect();

@@ -2,7 +2,7 @@
 // check run through its own collect and evaluate, and Mosquitto lines stamped
 // relative to now (the check's window ends at the time it runs).
 import type { PathauditConfig } from '../../../config/schema/index.js';
-import { silentLogger } from '../../../agent/log.js';
+import { standaloneContext } from '../../../agent/runner/standalone.js';
 import { code as brokerSessions } from '../../../probes/broker-sessions/index.js';
 import type { ControlResult, Evidence, RunWindow } from '../../../probes/types.js';
 
@@ -16,14 +16,7 @@ export function sessionsConfig(logFile: string, broker: Partial<Broker> = {}, in
 }
 
 export async function audit(config: PathauditConfig, runWindows: RunWindow[] = []): Promise<{ results: ControlResult[]; evidence: Evidence[] }> {
-  const evidence = await brokerSessions.collect({
-    config,
-    secrets: { get: () => '', has: () => false, register: () => {} },
-    signal: new AbortController().signal,
-    stepTimeoutMs: 3000,
-    log: silentLogger(),
-    runWindows,
-  });
+  const evidence = await brokerSessions.collect(standaloneContext(config, { runWindows }));
   return { evidence, results: brokerSessions.evaluate({ config, evidence, runEvidence: evidence, now: new Date() }) };
 }
 

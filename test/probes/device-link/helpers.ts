@@ -10,7 +10,7 @@ import type { PathauditConfig } from '../../../config/schema/index.js';
 import { code as deviceLink } from '../../../probes/device-link/index.js';
 import type { ControlResult, Evidence } from '../../../probes/types.js';
 import { tempDir } from '../../helpers/lab.js';
-import { silentLogger } from '../../../agent/log.js';
+import { standaloneContext } from '../../../agent/runner/standalone.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures');
 
@@ -38,14 +38,7 @@ export const buildTree = (t: Test, files: Record<string, TreeEntry>): string => 
 /** Collects and evaluates through the check's own entry points (no runner). */
 export async function audit(devices: NonNullable<PathauditConfig['devices']>, root: string): Promise<{ results: ControlResult[]; evidence: Evidence[] }> {
   const config: PathauditConfig = { devices, guardrails: { root } };
-  const evidence = await deviceLink.collect({
-    config,
-    secrets: { get: () => '', has: () => false, register: () => {} },
-    signal: new AbortController().signal,
-    stepTimeoutMs: 3000,
-    log: silentLogger(),
-    runWindows: [],
-  });
+  const evidence = await deviceLink.collect(standaloneContext(config));
   return { evidence, results: deviceLink.evaluate({ config, evidence, runEvidence: evidence, now: new Date() }) };
 }
 
