@@ -1,43 +1,54 @@
-// TLS alerts as node:tls reports them. OpenSSL turns a received alert into an
+// TLS alerts: one registry of their names, by which both the raw scan
+// (probes/tls/flight.ts) and node:tls sessions name them, and the reading of
+// an alert from a node:tls error. OpenSSL turns a received alert into an
 // error code such as ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED; the alert's
 // wire number (RFC 8446 §6, RFC 5246 §7.2) is what evidence records, so a
 // reader can match it against a packet capture or another scanner.
 
-/** Alert descriptions by name, as OpenSSL spells them in its error codes. */
-const ALERTS: Record<string, number> = {
-  CLOSE_NOTIFY: 0,
-  UNEXPECTED_MESSAGE: 10,
-  BAD_RECORD_MAC: 20,
-  DECRYPTION_FAILED: 21,
-  RECORD_OVERFLOW: 22,
-  DECOMPRESSION_FAILURE: 30,
-  HANDSHAKE_FAILURE: 40,
-  NO_CERTIFICATE: 41,
-  BAD_CERTIFICATE: 42,
-  UNSUPPORTED_CERTIFICATE: 43,
-  CERTIFICATE_REVOKED: 44,
-  CERTIFICATE_EXPIRED: 45,
-  CERTIFICATE_UNKNOWN: 46,
-  ILLEGAL_PARAMETER: 47,
-  UNKNOWN_CA: 48,
-  ACCESS_DENIED: 49,
-  DECODE_ERROR: 50,
-  DECRYPT_ERROR: 51,
-  EXPORT_RESTRICTION: 60,
-  PROTOCOL_VERSION: 70,
-  INSUFFICIENT_SECURITY: 71,
-  INTERNAL_ERROR: 80,
-  INAPPROPRIATE_FALLBACK: 86,
-  USER_CANCELLED: 90,
-  NO_RENEGOTIATION: 100,
-  MISSING_EXTENSION: 109,
-  UNSUPPORTED_EXTENSION: 110,
-  UNRECOGNIZED_NAME: 112,
-  BAD_CERTIFICATE_STATUS_RESPONSE: 113,
-  UNKNOWN_PSK_IDENTITY: 115,
-  CERTIFICATE_REQUIRED: 116,
-  NO_APPLICATION_PROTOCOL: 120,
+/** AlertDescription, RFC 5246 §7.2.2 and RFC 8446 §6. */
+const ALERT_NAMES: Record<number, string> = {
+  0: 'close_notify',
+  10: 'unexpected_message',
+  20: 'bad_record_mac',
+  21: 'decryption_failed',
+  22: 'record_overflow',
+  30: 'decompression_failure',
+  40: 'handshake_failure',
+  41: 'no_certificate',
+  42: 'bad_certificate',
+  43: 'unsupported_certificate',
+  44: 'certificate_revoked',
+  45: 'certificate_expired',
+  46: 'certificate_unknown',
+  47: 'illegal_parameter',
+  48: 'unknown_ca',
+  49: 'access_denied',
+  50: 'decode_error',
+  51: 'decrypt_error',
+  60: 'export_restriction',
+  70: 'protocol_version',
+  71: 'insufficient_security',
+  80: 'internal_error',
+  86: 'inappropriate_fallback',
+  90: 'user_canceled',
+  100: 'no_renegotiation',
+  109: 'missing_extension',
+  110: 'unsupported_extension',
+  112: 'unrecognized_name',
+  113: 'bad_certificate_status_response',
+  115: 'unknown_psk_identity',
+  116: 'certificate_required',
+  120: 'no_application_protocol',
 };
+
+/** An alert's RFC name (certificate_required), or `alert N` for a number outside the registry. */
+export const alertName = (code: number): string => ALERT_NAMES[code] ?? `alert ${code}`;
+
+/**
+ * Alert numbers by the names OpenSSL gives them in its error codes: the RFC
+ * names upper-cased, and OpenSSL's own spelling of user_canceled.
+ */
+const OPENSSL_ALERTS = new Map<string, number>([...Object.entries(ALERT_NAMES).map(([code, name]) => [name.toUpperCase(), Number(code)] as const), ['USER_CANCELLED', 90]]);
 
 export interface TlsAlert {
   /** Alert description number on the wire. */
@@ -45,8 +56,6 @@ export interface TlsAlert {
   /** RFC name, e.g. certificate_required. */
   name: string;
 }
-
-const NAMES = new Map(Object.entries(ALERTS).map(([name, code]) => [code, name.toLowerCase()]));
 
 /**
  * The alert the server sent, read from a node:tls error: its code
@@ -56,11 +65,12 @@ const NAMES = new Map(Object.entries(ALERTS).map(([name, code]) => [code, name.t
  */
 export function alertOf(errorCode: string | null | undefined, message = ''): TlsAlert | null {
   const byCode = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/.exec(errorCode ?? '');
-  if (byCode && ALERTS[byCode[1]!] !== undefined) return { code: ALERTS[byCode[1]!]!, name: byCode[1]!.toLowerCase() };
+  const known = byCode ? OPENSSL_ALERTS.get(byCode[1]!) : undefined;
+  if (known !== undefined) return { code: known, name: alertName(known) };
   const byNumber = /SSL alert number (\d+)/.exec(message);
   if (byNumber) {
     const code = Number(byNumber[1]);
-    return { code, name: NAMES.get(code) ?? `alert ${code}` };
+    return { code, name: alertName(code) };
   }
   return null;
 }

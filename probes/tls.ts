@@ -6,9 +6,6 @@
 import tls from 'node:tls';
 import { reasonOf } from './reason.js';
 
-export const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
-export type TlsVersion = (typeof TLS_VERSIONS)[number];
-
 export interface TlsTarget {
   host: string;
   port: number;
@@ -64,7 +61,8 @@ function chainOf(socket: tls.TLSSocket): { leaf: string | null; chain: string[] 
 /** One TLS handshake with explicit limits; never throws, always settles within timeoutMs. */
 export function tlsHandshake(
   target: TlsTarget,
-  opts: { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string; cert?: string; key?: string } = {},
+  /** A client certificate to present, for servers that require one. */
+  opts: { cert?: string; key?: string } = {},
 ): Promise<HandshakeResult> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
@@ -91,9 +89,6 @@ export function tlsHandshake(
       servername,
       // We observe what the server accepts; trust is judged by broker-cert, not here.
       rejectUnauthorized: false,
-      minVersion: opts.minVersion,
-      maxVersion: opts.maxVersion,
-      ciphers: opts.ciphers,
       cert: opts.cert,
       key: opts.key,
     });

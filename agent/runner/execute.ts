@@ -3,6 +3,7 @@
 // store's job (store/runs.ts); this module does no database I/O.
 //
 //   runSteps = [resolve checks, collect (concurrent, budgeted), evaluate, findings + waivers, summarize]
+import { setMaxListeners } from 'node:events';
 import { sha256Of } from '../evidence/hash.js';
 import { loadCheck } from '../../probes/catalogue.js';
 import type { Check, ControlMeta, ControlResult, Evidence, RunWindow } from '../../probes/types.js';
@@ -51,6 +52,18 @@ interface Collected {
   evidence: Evidence[];
 }
 
+/**
+ * The controller whose signal a check's collect gets. Every socket, handshake
+ * and session of the check listens for its abort (the TLS scan alone keeps 8
+ * exchanges open; broker-transport probes its listeners side by side):
+ * dozens at once by design, not a leak, so Node's warning at 11 is raised.
+ */
+export function checkController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(64, controller.signal);
+  return controller;
+}
+
 async function collectWithBudget(check: Check, opts: ExecuteOptions, budgetS: number, stepMs: number, runWindows: readonly RunWindow[]): Promise<Collected> {
   const { config } = opts.loaded;
   const started = performance.now();
@@ -60,7 +73,7 @@ async function collectWithBudget(check: Check, opts: ExecuteOptions, budgetS: nu
 
   // A check that observes for a window (telemetry) gets that window on top of the budget.
   const totalS = budgetS + (check.extraBudgetS?.(config) ?? 0);
-  const controller = new AbortController();
+  const controller = checkController();
   const log = opts.log.child({ check: check.id });
   let timer: NodeJS.Timeout | undefined;
   const budget = new Promise<never>((_, reject) => {

@@ -3,6 +3,7 @@
 // or secrets. The context says so: no secrets are loaded, nothing is aborted
 // unless the caller aborts, and the log is silent.
 import { silentLogger } from '../log.js';
+import { checkController } from './execute.js';
 import type { CollectContext, RunWindow } from '../../probes/types.js';
 import type { PathauditConfig } from '../../config/schema/index.js';
 
@@ -10,7 +11,7 @@ export function standaloneContext(config: PathauditConfig, opts: { runWindows?: 
   return {
     config,
     secrets: { get: () => '', has: () => false, register: () => {} },
-    signal: opts.signal ?? new AbortController().signal,
+    signal: opts.signal ?? checkController().signal,
     stepTimeoutMs: opts.stepTimeoutMs ?? 3000,
     log: silentLogger(),
     runWindows: opts.runWindows ?? [],

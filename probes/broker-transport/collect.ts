@@ -2,7 +2,6 @@
 // Listeners are probed concurrently; every step has its own timeout and
 // closes on the check's abort signal.
 import type { BrokerConfig, ListenerConfig } from '../../config/schema/index.js';
-import { setMaxListeners } from 'node:events';
 import { mqttConnectAuto, type ConnectObservation, type ProtocolHint, type SessionTls } from '../mqtt.js';
 import { isLoopback, listeningSockets, tcpConnect, wsUpgradeProbe } from '../net.js';
 import { brokerResource, listenerResource } from '../resources.js';
@@ -117,9 +116,6 @@ export function plannedIdentityListener(broker: BrokerConfig): ListenerConfig | 
 
 export async function collectBrokerTransport(ctx: CollectContext): Promise<Evidence[]> {
   const broker = ctx.config.broker!;
-  // Every session and handshake listens for the abort (a dozen at once on a
-  // few listeners): that is by design, not a leak.
-  setMaxListeners(64, ctx.signal);
   // Listener probes and identity probes run concurrently: the identity
   // listener is chosen from a quick TCP reachability pass first.
   const [table, reach] = await Promise.all([

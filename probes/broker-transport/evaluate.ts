@@ -202,9 +202,10 @@ function evaluateBt05(listeners: Array<{ l: ListenerConfig; resource: string }>,
       detail: `TLS spoken on ${handshaking.map((x) => `${x.resource}${clientCertificateRequired(x.resource, ev) ? ' (client certificate required)' : ''}`).join(', ')}`,
       evidence: handshaking.map((x) => x.evidence),
     };
-  const observed = tlsListeners.filter(
-    (x) => tlsScanEvidence.find(ev, x.resource)?.data.versions.some((v) => v.status !== 'error') || tcpEvidence.find(ev, x.resource)?.data.code === 'ECONNREFUSED',
-  );
+  const observed = tlsListeners.filter((x) => {
+    const tcp = tcpEvidence.find(ev, x.resource);
+    return tlsScanEvidence.find(ev, x.resource)?.data.versions.some((v) => v.status !== 'error') || (tcp !== undefined && closed(tcp));
+  });
   if (observed.length)
     return {
       control: 'BT-05',

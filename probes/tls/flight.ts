@@ -7,42 +7,7 @@
 // ServerHelloDone; other messages are reported by type.
 import { CONTENT, EXTENSION, HANDSHAKE, versionName } from './hello.js';
 import { suiteByCode } from './suites.js';
-
-/** AlertDescription, RFC 5246 §7.2.2 and RFC 8446 §6. */
-const ALERT_NAMES: Record<number, string> = {
-  0: 'close_notify',
-  10: 'unexpected_message',
-  20: 'bad_record_mac',
-  21: 'decryption_failed',
-  22: 'record_overflow',
-  30: 'decompression_failure',
-  40: 'handshake_failure',
-  41: 'no_certificate',
-  42: 'bad_certificate',
-  43: 'unsupported_certificate',
-  44: 'certificate_revoked',
-  45: 'certificate_expired',
-  46: 'certificate_unknown',
-  47: 'illegal_parameter',
-  48: 'unknown_ca',
-  49: 'access_denied',
-  50: 'decode_error',
-  51: 'decrypt_error',
-  60: 'export_restriction',
-  70: 'protocol_version',
-  71: 'insufficient_security',
-  80: 'internal_error',
-  86: 'inappropriate_fallback',
-  90: 'user_canceled',
-  100: 'no_renegotiation',
-  109: 'missing_extension',
-  110: 'unsupported_extension',
-  112: 'unrecognized_name',
-  113: 'bad_certificate_status_response',
-  115: 'unknown_psk_identity',
-  116: 'certificate_required',
-  120: 'no_application_protocol',
-};
+import { alertName } from '../tls-alert.js';
 
 export const ALERT = { closeNotify: 0, handshakeFailure: 40, protocolVersion: 70, insufficientSecurity: 71, internalError: 80 } as const;
 
@@ -245,7 +210,7 @@ export class ServerFlightReader {
       if (type === CONTENT.alert) {
         if (payload.length < 2) return this.fail(events, 'alert record shorter than 2 bytes');
         const description = payload[1]!;
-        events.push({ kind: 'alert', alert: { level: payload[0]!, description, name: ALERT_NAMES[description] ?? `alert ${description}` } });
+        events.push({ kind: 'alert', alert: { level: payload[0]!, description, name: alertName(description) } });
       } else if (type === CONTENT.changeCipherSpec) events.push({ kind: 'change_cipher_spec' });
       else if (type === CONTENT.applicationData) events.push({ kind: 'encrypted' });
       else if (!this.readHandshake(payload, events)) return events;
