@@ -24,6 +24,7 @@ import { recordExport } from '../store/exports.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Io } from './io.js';
 import { renderSnapshotText } from './snapshot.js';
+import { plural as n } from '../../probes/words.js';
 
 const TOP_BACKLOG = 5;
 
@@ -79,7 +80,6 @@ function quoteEvidence(doc: RunDocument, f: FindingRecord): string[] {
       const lines = [...s.samples.takeovers, ...s.samples.authFailures, ...s.samples.tlsFailures].filter((l) => l.includes(` ${id} `));
       const client = s.clients.find((c) => c.id === id);
       out.push(...lines.slice(-2), ...(client?.sample ? [client.sample] : []));
-      const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
       if (client) out.push(`${n(client.connects, 'connect')}, ${n(client.takeovers, 'takeover')} from ${client.addresses.join(', ')} between ${client.firstAt} and ${client.lastAt}`);
     }
   }

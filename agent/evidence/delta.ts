@@ -24,6 +24,7 @@ import { CONTROL_CHANGES, FINDING_CHANGES, type ControlChange, type FindingChang
 import type { FindingRecord, ResultRecord, RunDocument } from '../runner/document.js';
 import { countBySeverity, decide, type DecisionThresholds } from './summary.js';
 import { compareText } from '../../probes/compare.js';
+import { plural } from '../../probes/words.js';
 
 // The delta's shape is defined once, with its schema, in agent/contracts/delta.ts.
 export type { ControlDelta, Delta, FindingDelta, NextMove, ResultSide } from '../contracts/delta.js';
@@ -64,7 +65,6 @@ function countOf<K extends string>(keys: readonly K[], items: Array<{ change: K 
   return out;
 }
 
-const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
 /** The run a side's results of one check come from (a posture document names it per check), and the check's outcome there. */
 function sourceOf(doc: RunDocument, check: string): { runId: string; outcome: string; reason?: string } | null {

@@ -8,6 +8,7 @@ import { findingScore } from '../evidence/backlog.js';
 import type { ControlDelta, Delta, FindingDelta } from '../evidence/delta.js';
 import type { FindingRecord, RunDocument } from '../runner/document.js';
 import { compareText } from '../../probes/compare.js';
+import { plural as n } from '../../probes/words.js';
 
 /** The run's findings, most important first: open before waived, then severity, then score, then control and resource. */
 export function findingsByImportance(doc: RunDocument): FindingRecord[] {
@@ -60,7 +61,6 @@ export function deltaSections(delta: Delta): DeltaSections {
   };
 }
 
-const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 
 /** The folded counts in words: "40 results unchanged · 43 newly observed without a finding · 3 findings persisting". */
 export function foldedLine(f: DeltaSections['folded']): string {

@@ -14,8 +14,8 @@ import {
   type SessionFacts,
 } from './evidence.js';
 import { inventoryClientIds, sessionSettings, type SessionSettings } from './settings.js';
+import { plural } from '../words.js';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const list = (xs: string[], max = 4) => `${xs.slice(0, max).join(', ')}${xs.length > max ? `, … (${xs.length} in all)` : ''}`;
 const everyControl = (status: 'error' | 'skipped', detail: string, evidence: string[]): ControlResult[] =>
   controls.map((c) => ({ control: c.id, resource: LOG_RESOURCE, status, detail, evidence }));

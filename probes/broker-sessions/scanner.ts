@@ -16,6 +16,7 @@ import { UNATTRIBUTED } from './evidence.js';
 import { redactLine } from './redact.js';
 import { PROBE_CLIENT_PREFIX } from './settings.js';
 import type { TimestampReader } from './timestamps.js';
+import { compareText } from '../compare.js';
 
 /** Latest matching lines kept per kind. */
 export const SAMPLES = 20;
@@ -319,7 +320,7 @@ export class LogScanner {
 
   sessions(): SessionFacts {
     const clients: ClientFacts[] = [...this.#clients.values()]
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .sort((a, b) => compareText(a.id, b.id))
       .map((c) => ({
         id: c.id,
         connects: c.connects,
@@ -331,7 +332,7 @@ export class LogScanner {
         lastAt: Number.isFinite(c.lastS) ? iso(c.lastS) : '',
         sample: c.sample,
       }));
-    const peers = [...this.#peers.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    const peers = [...this.#peers.values()].sort((a, b) => compareText(a.address, b.address));
     return {
       clients,
       peers,

@@ -8,8 +8,8 @@ import { absent, failed } from '../evidence.js';
 import { errnoOf, reasonOf } from '../reason.js';
 import { globUnderRoot, readUnderRoot, resolveInRoot, type RootView } from '../root.js';
 import { SERIAL_NODE_PATTERNS, SOURCES, type SerialNode, type SerialObservation } from './evidence.js';
+import { octal } from '../file-mode.js';
 
-export const octal = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
 
 /** `name:x:id:…` files (etc/group, etc/passwd) → id → name; null when the file is absent. */
 export function parseIdNames(text: string | null): Map<number, string> | null {

@@ -7,10 +7,10 @@ import { controls } from './controls.js';
 import { deviceReportEvidence, deviceResource, topicsResource, windowEvidence, type WindowData } from './evidence.js';
 import { firmwarePolicyGap, judgeFirmwareDrift, judgeFirmwareMinimum } from './firmware.js';
 import { telemetrySettings, type TelemetrySettings } from './settings.js';
+import { plural } from '../words.js';
 
 const pct = (x: number) => `${Math.round(x * 10000) / 100}%`;
 const list = (xs: Array<number | string>, more: boolean) => `${xs.join(', ')}${more ? ', …' : ''}`;
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function describeConnect(a: ConnectObservation | undefined): string {
   if (!a) return 'no CONNECT attempted';

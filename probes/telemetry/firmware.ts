@@ -5,8 +5,8 @@ import type { DeviceReport } from './analyzer.js';
 import { compareSemver, parseSemver } from './semver.js';
 import { deviceResource, FLEET_RESOURCE } from './evidence.js';
 import type { TelemetrySettings } from './settings.js';
+import { plural } from '../words.js';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const quoted = (vs: string[]) => vs.map((v) => `"${v}"`).join(', ');
 
 /** Why the policy cannot be judged for any device (not configured), or null. */
