@@ -161,7 +161,14 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunDocument> {
   const log = opts.log.child({ runId });
   log.info({ bundle: opts.bundle, checks: opts.checks }, 'run started');
 
-  const runWindows: RunWindow[] = [...(opts.runWindows ?? []), { startedAt: startedAt.toISOString(), finishedAt: null }];
+  // This run's own traffic is left out of logs by its window. The lifecycle
+  // hands over the store's windows with this run already among them,
+  // open-ended; a caller without a store hands over earlier runs only. An
+  // open-ended window that began before now covers this run whole, so one
+  // is added only when none does (a run counted once in the evidence).
+  const given = opts.runWindows ?? [];
+  const covered = given.some((w) => w.finishedAt === null && w.startedAt <= startedAt.toISOString());
+  const runWindows: RunWindow[] = covered ? [...given] : [...given, { startedAt: startedAt.toISOString(), finishedAt: null }];
 
   const checks = await Promise.all(opts.checks.map(loadCheck));
 

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { validateConfig } from '../../agent/config/load.js';
 import { RunController } from '../../agent/daemon/runs.js';
-import { processExecutor } from '../../agent/daemon/worker.js';
+import { inProcessExecutor, processExecutor } from '../../agent/daemon/worker.js';
 import { silentLogger } from '../../agent/log.js';
 import type { RunHeader } from '../../agent/runner/document.js';
+import { startRun } from '../../agent/runner/lifecycle.js';
 import { runWindowsBefore } from '../../agent/runner/windows.js';
 import { openStore } from '../../agent/store/index.js';
 import { currentOwner } from '../../agent/store/owner.js';
@@ -88,4 +89,19 @@ t.test('a run process gets the windows in its request and leaves those lines out
   }).done;
   const scan = doc.evidence.find((e) => e.id === 'broker-sessions:log-scan')?.data as { lines: { judged: number; inRunWindows: number }; runWindows: { count: number } };
   t.match(scan, { lines: { judged: 1, inRunWindows: 1 }, runWindows: { count: 2 } }, 'the earlier run and the run itself');
+});
+
+t.test('a run through the lifecycle is one window in its evidence: the store already lists it, the executor adds it no second time', async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'mosquitto.log');
+  const s = Math.floor(Date.now() / 1000);
+  writeFileSync(log, `${s - 600}: New client connected from 10.0.0.9:1 as stm32-01 (p2, c1, k60).\n`);
+  const store = openStore(join(dir, 'l.db'));
+  t.teardown(() => store.close());
+  store.runs.begin(header('run-before', new Date(Date.now() - 3_600_000).toISOString()));
+  store.runs.abort('run-before', new Date(Date.now() - 3_590_000));
+  const loaded = validateConfig({ broker: { host: '127.0.0.1', listeners: [{ name: 'mqtt', port: 1883, tls: false }], log_file: log } }, { baseDir: '/', file: null, knownBundles: new Set(), knownChecks: CHECK_IDS });
+  const { doc } = await startRun({ loaded, bundle: null, checks: 'broker-sessions', trigger: 'api' }, { store, executor: inProcessExecutor, log: silentLogger() }).ended;
+  const scan = doc.evidence.find((e) => e.id === 'broker-sessions:log-scan')?.data as { runWindows: { count: number } };
+  t.equal(scan.runWindows.count, 2, 'the earlier run and this one, once');
 });
