@@ -8,6 +8,7 @@ import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MESSAGES, opensslErrorOf, type MosquittoLog } from './broker-log.js';
 import type { Issued } from './certs.js';
+import { topicMatches } from '../../probes/mqtt-topic.js';
 
 export interface BrokerKnobs {
   /** Plain MQTT listener (BT-01). */
@@ -107,18 +108,6 @@ export interface StartBrokerOptions {
   log?: MosquittoLog;
 }
 
-/** MQTT topic filter match (`+`, `#`; wildcards never match `$` topics). */
-function matches(filter: string, topic: string): boolean {
-  if (topic.startsWith('$') && /^[+#]/.test(filter)) return false;
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
-}
-
 /** How the lab broker names itself where Mosquitto writes `mosquitto version 2.0.11 running`: it is not Mosquitto. */
 const LAB_BROKER_NAME = 'pathaudit lab broker (aedes)';
 
@@ -201,7 +190,7 @@ export async function startLabBroker(opts: StartBrokerOptions): Promise<LabBroke
   };
   if (k.readAcl) {
     const acl = k.readAcl;
-    broker.authorizeForward = (client, packet) => (identities.get(client) && !acl.some((f) => matches(f, packet.topic)) ? null : packet);
+    broker.authorizeForward = (client, packet) => (identities.get(client) && !acl.some((f) => topicMatches(f, packet.topic)) ? null : packet);
   }
 
   // A gateway usually holds retained status messages; they make topic

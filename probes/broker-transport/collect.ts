@@ -98,10 +98,18 @@ async function collectListener(l: ListenerConfig, broker: BrokerConfig, ctx: Col
   return ev;
 }
 
-/** The listener used for identity probes: a reachable TLS listener first (what devices should use), else any reachable one. */
+/** The identity listener's rule, one place for both uses below: not a WebSocket listener; TLS first (what devices should use), else the first. */
+function identityChoice<T>(items: T[], listenerOf: (item: T) => ListenerConfig): T | null {
+  const candidates = items.filter((i) => !listenerOf(i).websocket);
+  return candidates.find((i) => listenerOf(i).tls) ?? candidates[0] ?? null;
+}
+
+/** The listener used for identity probes: the rule above among the reachable listeners. */
 export function preferredListener(facts: ListenerFacts[]): ListenerFacts | null {
-  const reachable = facts.filter((f) => f.tcp.reachable && !f.listener.websocket);
-  return reachable.find((f) => f.listener.tls) ?? reachable[0] ?? null;
+  return identityChoice(
+    facts.filter((f) => f.tcp.reachable),
+    (f) => f.listener,
+  );
 }
 
 /**
@@ -110,8 +118,7 @@ export function preferredListener(facts: ListenerFacts[]): ListenerFacts | null 
  * lines up with earlier runs resource by resource (and is never "gone").
  */
 export function plannedIdentityListener(broker: BrokerConfig): ListenerConfig | null {
-  const candidates = broker.listeners.filter((l) => !l.websocket);
-  return candidates.find((l) => l.tls) ?? candidates[0] ?? null;
+  return identityChoice(broker.listeners, (l) => l);
 }
 
 export async function collectBrokerTransport(ctx: CollectContext): Promise<Evidence[]> {
