@@ -1,5 +1,5 @@
 // `pathaudit baseline set RUN` / `pathaudit baseline show`
-import { getBaseline, setBaseline } from '../evidence/baseline.js';
+import { getBaseline, markBaseline } from '../evidence/baseline.js';
 import { loadForCli, withStore } from './context.js';
 import type { Io } from './io.js';
 import { resolveRun } from './runref.js';
@@ -9,7 +9,7 @@ export async function baselineSetCommand(runRef: string, flags: { config?: strin
   return withStore(loaded, (store) => {
     const doc = resolveRun(store, runRef, 'baseline set');
     const previous = getBaseline(store);
-    setBaseline(store, doc.run.id);
+    markBaseline(store, doc);
     io.stdout(`baseline: run ${doc.run.id} (${doc.run.bundle}, ${doc.run.startedAt}) · ${doc.summary.headline}${previous && previous !== doc.run.id ? ` (was ${previous})` : ''}\n`);
     return 0;
   });

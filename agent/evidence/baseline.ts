@@ -17,8 +17,13 @@ export function getBaseline(store: Store): string | null {
 export function setBaseline(store: Store, runId: string): void {
   const doc = store.runs.get(runId);
   if (!doc) throw notFound(`baseline: no run ${runId} in the store`);
-  if (doc.run.status !== 'completed') throw usageError(`baseline: run ${runId} is ${doc.run.status}; only a completed run can be the baseline`);
-  store.meta.set(BASELINE_KEY, runId);
+  markBaseline(store, doc);
+}
+
+/** setBaseline for a caller that holds the run's document already (the API, the CLI, a run just stored): the document is not read again. */
+export function markBaseline(store: Store, doc: RunDocument): void {
+  if (doc.run.status !== 'completed') throw usageError(`baseline: run ${doc.run.id} is ${doc.run.status}; only a completed run can be the baseline`);
+  store.meta.set(BASELINE_KEY, doc.run.id);
 }
 
 /**
@@ -29,6 +34,6 @@ export function setBaseline(store: Store, runId: string): void {
 export function ensureBaseline(store: Store, doc: RunDocument): boolean {
   if (doc.run.bundle !== BASELINE_BUNDLE || doc.run.status !== 'completed') return false;
   if (getBaseline(store) !== null) return false;
-  setBaseline(store, doc.run.id);
+  markBaseline(store, doc);
   return true;
 }

@@ -2,7 +2,7 @@
 // The judgement lives in agent/evidence/*; these only pick the runs.
 import type { FastifyInstance } from 'fastify';
 import { backlogView } from '../../evidence/backlog.js';
-import { getBaseline, setBaseline } from '../../evidence/baseline.js';
+import { getBaseline, markBaseline } from '../../evidence/baseline.js';
 import { computeDelta } from '../../evidence/delta.js';
 import { getSnapshot } from '../../evidence/snapshot.js';
 import { thresholdsFrom } from '../../evidence/summary.js';
@@ -52,7 +52,7 @@ export function evidenceRoutes(app: FastifyInstance, ctx: ApiContext, documents:
     },
     (req) => {
       const doc = findRun(ctx, req.body.runId);
-      setBaseline(ctx.store, doc.run.id);
+      markBaseline(ctx.store, doc);
       ctx.posture.invalidate();
       return { runId: doc.run.id, run: listItemOf(doc) };
     },
