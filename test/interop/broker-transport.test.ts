@@ -7,7 +7,7 @@ import { createCa, serverCert } from '../../agent/lab/certs.js';
 import { evidenceOf, load, resultOf, runChecks, tempDir } from '../helpers/lab.js';
 import { skipReason, startMosquitto, writePasswordFile, writeWeakPki } from './mosquitto.js';
 
-t.test('weak Mosquitto: plaintext anonymous listener and TLS 1.1 fail BT-01, BT-02, BT-03 with evidence', { skip: skipReason() }, async (t) => {
+t.test('weak Mosquitto: plaintext anonymous listener and TLS 1.1 fail BT-01, BT-02, BT-03 with evidence; BT-07 stays quiet on the anonymous broker', { skip: skipReason() }, async (t) => {
   const dir = tempDir(t);
   await writeWeakPki(dir);
   const m = await startMosquitto('weak', dir, ['PLAIN', 'TLS', 'WRONGNAME']);
@@ -42,6 +42,14 @@ t.test('weak Mosquitto: plaintext anonymous listener and TLS 1.1 fail BT-01, BT-
   t.match(versions.find((v) => v.version === 'TLSv1.1'), { status: 'accepted' });
   t.match(versions.find((v) => v.version === 'TLSv1'), { status: 'refused', refusal: /alert/ }, 'Debian 12 Mosquitto refuses TLS 1.0: observed as a refusal');
   t.equal(resultOf(doc, 'BT-02', 'mqtts ').status, 'fail');
+
+  // The default credentials on (the config's default): a broker that lets anyone in without a
+  // password keeps BT-07 quiet, since BT-02 already says so; no default login is reported as a finding.
+  const { default_credentials: _off, ...withDefaults } = config.broker;
+  writeFileSync(file, stringify({ broker: withDefaults }));
+  const again = await runChecks(load(file), ['broker-transport']);
+  t.match(resultOf(again, 'BT-07'), { status: 'skipped', detail: /^judged by BT-02: the broker checks no credentials/ }, 'BT-07 on an anonymous Mosquitto: skipped, pointing at BT-02');
+  t.notOk(again.findings.some((f) => f.control === 'BT-07'), 'no BT-07 finding');
 });
 
 t.test('hardened Mosquitto: TLS 1.2+, passwords and ACLs → every BT control passes or is skipped with a reason', { skip: skipReason() }, async (t) => {
