@@ -132,8 +132,19 @@ export function evaluateTelemetry({ config, evidence }: EvaluateInput): ControlR
 
   // The firmware policy, when it is not configured, is skipped once for the topics.
   const gap = firmwarePolicyGap(s);
-  const perDevice = [judgeDuplicates, judgeGaps, judgeSkew, judgeOrder, judgeRetained, ...(gap['TI-07'] ? [] : [judgeFirmwareMinimum])];
-  const perDeviceControls = ['TI-01', 'TI-02', 'TI-04', 'TI-05', 'TI-06', ...(gap['TI-07'] ? [] : ['TI-07'])];
+  // Each per-device control with its judge, in one list: the skips below name the same controls the judges give.
+  const judges = (
+    [
+      ['TI-01', judgeDuplicates],
+      ['TI-02', judgeGaps],
+      ['TI-04', judgeSkew],
+      ['TI-05', judgeOrder],
+      ['TI-06', judgeRetained],
+      ['TI-07', judgeFirmwareMinimum],
+    ] as const
+  ).filter(([control]) => control !== 'TI-07' || !gap['TI-07']);
+  const perDevice = judges.map(([, judge]) => judge);
+  const perDeviceControls = judges.map(([control]) => control);
   for (const [control, why] of Object.entries(gap)) if (why) results.push({ control, resource: topics, status: 'skipped', detail: why, evidence: [] });
 
   // Every observed device is judged, inventory or not (unknown ones are DC-08's business).
