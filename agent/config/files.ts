@@ -113,10 +113,13 @@ function storeProblems(loaded: LoadedConfig, who: Account): string[] {
   if (denied) out.push(`store.path: the folder ${folder} is ${denied}`);
   const st = statOrNull(file);
   if (st && st.uid !== who.uid) out.push(`store.path: ${file} belongs to ${ownerAndMode(st)}, not to ${who.name}: the service could not write it`);
-  else if (st && accessProblem(file, who, 'w')) out.push(`store.path: ${file} is ${accessProblem(file, who, 'w')}`);
+  else if (st) {
+    const unwritable = accessProblem(file, who, 'w');
+    if (unwritable) out.push(`store.path: ${file} is ${unwritable}`);
+  }
   const key = keyFileOf(loaded);
-  const keySt = statOrNull(key);
-  if (keySt && accessProblem(key, who, 'r')) out.push(`store.key_file: ${key} is ${accessProblem(key, who, 'r')}`);
+  const unreadableKey = statOrNull(key) ? accessProblem(key, who, 'r') : null;
+  if (unreadableKey) out.push(`store.key_file: ${key} is ${unreadableKey}`);
   return out;
 }
 
