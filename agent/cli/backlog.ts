@@ -2,8 +2,7 @@
 // backlog of the posture — the path as run R (default: the latest completed
 // run) left it, every check's latest completed results — as GET /v1/backlog
 // gives it (json is that route's document).
-import { buildBacklog } from '../evidence/backlog.js';
-import { postureDocument } from '../evidence/posture.js';
+import { backlogViewOf, pathAsOf } from '../evidence/backlog.js';
 import { thresholdsFrom } from '../evidence/summary.js';
 import { usageError } from '../errors.js';
 import { renderCsv } from '../reports/csv.js';
@@ -22,12 +21,12 @@ export async function backlogCommand(flags: { run?: string; format: string; out?
   const loaded = loadForCli(flags.config);
   const { asOf, path } = await withStore(loaded, (store) => {
     const asOf = resolveRun(store, flags.run ?? 'latest', 'backlog --run');
-    return { asOf, path: postureDocument(store, { asOf: asOf.run.id, thresholds: thresholdsFrom(loaded.config) }) ?? asOf };
+    return { asOf, path: pathAsOf(store, asOf, thresholdsFrom(loaded.config)) };
   });
-  const items = buildBacklog(path);
-  const drawsOn = path.run.checks.map((c) => ({ check: c.check, runId: c.runId ?? asOf.run.id, startedAt: c.startedAt ?? asOf.run.startedAt, outcome: c.outcome, ...(c.reason ? { reason: c.reason } : {}) }));
+  const view = backlogViewOf(asOf, path);
+  const { drawsOn, items } = view;
   let body: string;
-  if (flags.format === 'json') body = `${JSON.stringify({ runId: asOf.run.id, drawsOn, items }, null, 2)}\n`;
+  if (flags.format === 'json') body = `${JSON.stringify(view, null, 2)}\n`;
   else if (flags.format === 'csv') body = renderCsv(path);
   else if (flags.format === 'md')
     body = `${[`# Backlog — the path as run ${asOf.run.id} left it`, '', `Ranking: ${mdText(RANKING_RULE)}.`, '', ...renderBacklogMd(items, asOf.run.id)].join('\n')}\n`;

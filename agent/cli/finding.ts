@@ -4,8 +4,7 @@
 // run that observed it. Looked up in the path as run R left it (default: the
 // latest completed run), so a finding of a check the latest run did not re-run
 // is still found.
-import { verifyPlan } from '../evidence/backlog.js';
-import { postureDocument } from '../evidence/posture.js';
+import { pathAsOf, verifyPlan } from '../evidence/backlog.js';
 import { thresholdsFrom } from '../evidence/summary.js';
 import { notFound, usageError } from '../errors.js';
 import { terminalLine } from '../reports/escape.js';
@@ -71,7 +70,7 @@ export async function findingCommand(ref: string, flags: { run?: string; format:
   const loaded = loadForCli(flags.config);
   const view = await withStore(loaded, (store) => {
     const asOf = resolveRun(store, flags.run ?? 'latest', 'finding --run');
-    const path = postureDocument(store, { asOf: asOf.run.id, thresholds: thresholdsFrom(loaded.config) }) ?? asOf;
+    const path = pathAsOf(store, asOf, thresholdsFrom(loaded.config));
     const found = locate(path, ref);
     if (!found) throw notFound(`finding ${ref}: no result for it in the path as run ${asOf.run.id} left it (\`pathaudit checks\` lists the controls)`);
     const { result, finding, runId } = found;

@@ -165,7 +165,16 @@ export function buildBacklog(doc: RunDocument): BacklogItem[] {
  * `GET /v1/backlog` answers.
  */
 export function backlogView(store: Store, asOf: RunDocument, thresholds?: Partial<DecisionThresholds>): BacklogView {
-  const posture = postureDocument(store, { asOf: asOf.run.id, thresholds }) ?? asOf;
+  return backlogViewOf(asOf, pathAsOf(store, asOf, thresholds));
+}
+
+/** The path as run `asOf` left it: every check's latest completed results up to it, as one document (the run itself when the store has nothing more). */
+export function pathAsOf(store: Store, asOf: RunDocument, thresholds?: Partial<DecisionThresholds>): RunDocument {
+  return postureDocument(store, { asOf: asOf.run.id, thresholds }) ?? asOf;
+}
+
+/** backlogView over a path already read (pathAsOf). */
+export function backlogViewOf(asOf: RunDocument, posture: RunDocument): BacklogView {
   const drawsOn = posture.run.checks.map((c) => ({
     check: c.check,
     runId: c.runId ?? asOf.run.id,
