@@ -81,7 +81,8 @@ export interface MetricViews {
 }
 
 export function metricViews(store: Store, posture: () => PostureView): MetricViews {
-  const postureRuns = () => [...new Set(posture().results.map((r) => r.runId))].sort().join(',');
+  // The runs the posture draws on (one per check; every result carries its check's run): a cheap key for what the posture holds.
+  const postureRuns = () => [...new Set(posture().sources.map((s) => s.runId))].sort().join(',');
   const certificateRows = store.db.prepare(
     `SELECT kind, resource, data_json FROM evidence WHERE run_id = ? AND check_id = ? AND kind IN (${Object.keys(CERTIFICATE_EVIDENCE)
       .map(() => '?')

@@ -70,18 +70,32 @@ export interface MetricsDeps {
 
 const failing = (r: PostureResult) => r.status === 'fail' || r.status === 'warn';
 
+/** `compute` over two inputs, done again only when one of them changes (by identity): the posture and the bundle runs are cached objects, replaced when they change. */
+function whenChanged<A, B, T>(a: () => A, b: () => B, compute: (a: A, b: B) => T): () => T {
+  let last: { a: A; b: B; value: T } | null = null;
+  return () => {
+    const [x, y] = [a(), b()];
+    if (!last || last.a !== x || last.b !== y) last = { a: x, b: y, value: compute(x, y) };
+    return last.value;
+  };
+}
+
 export function createMetrics(deps: MetricsDeps): Registry {
   const registry = new Registry();
   const views = metricViews(deps.store, () => deps.posture.get());
   const maxValues = () => deps.config().config.api?.metrics_max_resources ?? DEFAULT_MAX_RESOURCES;
   const folded = new Map<string, number>();
 
-  /** The posture's results with resources past the cap folded: failing results are kept first. */
-  const cappedResults = () => {
-    const split = capLabel(deps.posture.get().results, (r) => r.resource, (a, b) => Number(failing(b)) - Number(failing(a)), maxValues());
-    folded.set('resource', new Set(split.folded.map((r) => r.resource)).size);
-    return split;
-  };
+  /** The posture's results with resources past the cap folded: failing results are kept first. Split once per posture and cap, for all the gauges of a scrape. */
+  const cappedResults = whenChanged(
+    () => deps.posture.get(),
+    maxValues,
+    (posture, max) => {
+      const split = capLabel(posture.results, (r) => r.resource, (a, b) => Number(failing(b)) - Number(failing(a)), max);
+      folded.set('resource', new Set(split.folded.map((r) => r.resource)).size);
+      return split;
+    },
+  );
 
   new Gauge({
     name: 'pathaudit_info',
@@ -183,12 +197,16 @@ export function createMetrics(deps: MetricsDeps): Registry {
       for (const [kind, t] of earliest) this.set({ kind, certificate: OVERFLOW }, t);
     },
   });
-  const bundleRuns = () => {
-    // The most recent bundles are kept; older ones (and one-off `checks:` runs) fold first.
-    const split = capLabel(views.bundleRuns(), (r) => r.bundle, (a, b) => b.finishedAt - a.finishedAt, maxValues());
-    folded.set('bundle', new Set(split.folded.map((r) => r.bundle)).size);
-    return split;
-  };
+  // The most recent bundles are kept; older ones (and one-off `checks:` runs) fold first.
+  const bundleRuns = whenChanged(
+    () => views.bundleRuns(),
+    maxValues,
+    (runs, max) => {
+      const split = capLabel(runs, (r) => r.bundle, (a, b) => b.finishedAt - a.finishedAt, max);
+      folded.set('bundle', new Set(split.folded.map((r) => r.bundle)).size);
+      return split;
+    },
+  );
   new Gauge({
     name: 'pathaudit_bundle_last_run_timestamp_seconds',
     help: 'End time (unix seconds) of the latest run of each bundle with each status (completed, failed, aborted); bundle (overflow): the latest past the cap',
