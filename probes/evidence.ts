@@ -45,7 +45,7 @@ export function notCollected(control: string, resource: string, key: string): Co
  */
 export type Seen<T> = { facts: { state: 'observed' } & T; key: string } | { result: (control: string, resource: string) => ControlResult };
 
-export function seen<T>(ev: Evidence<Observation<T>> | undefined, key: string): Seen<T> {
+function seen<T>(ev: Evidence<Observation<T>> | undefined, key: string): Seen<T> {
   if (!ev) return { result: (control, resource) => notCollected(control, resource, key) };
   const d = ev.data;
   if (d.state === 'absent') return { result: (control, resource) => ({ control, resource, status: 'skipped', detail: d.reason, evidence: [ev.key] }) };
@@ -114,4 +114,14 @@ export function declareEvidenceFamily<P, D>(decl: { kind: string; key: (p: P) =>
  */
 export function declarePerResource<D>(decl: { word: string; kind: string }): EvidenceFamily<string, D> {
   return declareEvidenceFamily<string, D>({ kind: decl.kind, key: (resource) => `${decl.word} ${resource}`, resource: (resource) => resource });
+}
+
+/** The declared Observation record as its controls read it (Seen), found under the declaration's own key. */
+export function seenOf<T>(decl: EvidenceDeclaration<Observation<T>>, evidence: EvidenceSet): Seen<T> {
+  return seen(decl.find(evidence), decl.key);
+}
+
+/** The same for one member of a family of Observation records. */
+export function seenIn<P, T>(family: EvidenceFamily<P, Observation<T>>, evidence: EvidenceSet, p: P): Seen<T> {
+  return seen(family.find(evidence, p), family.key(p));
 }

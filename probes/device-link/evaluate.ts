@@ -4,7 +4,7 @@
 // partial gets `error` for what cannot be told, and no control passes while
 // one of its devices could not be judged.
 import type { PathauditConfig } from '../../config/schema/index.js';
-import { seen, type Seen } from '../evidence.js';
+import { seenOf, type Seen } from '../evidence.js';
 import type { ControlResult, EvaluateInput } from '../types.js';
 import {
   deviceResource,
@@ -196,8 +196,8 @@ function judgeSerialNodes(serial: Seen<SerialFacts>, serialGroup: string): Contr
 
 export function evaluateDeviceLink({ config, evidence }: EvaluateInput): ControlResult[] {
   const devices: Devices = config.devices ?? {};
-  const usb = seen<UsbFacts>(usbEvidence.find(evidence), usbEvidence.key);
-  const serial = seen<SerialFacts>(serialEvidence.find(evidence), serialEvidence.key);
+  const usb = seenOf<UsbFacts>(usbEvidence, evidence);
+  const serial = seenOf<SerialFacts>(serialEvidence, evidence);
   const inventory = inventoryBySerial(devices);
   return [
     ...judgeAttached(usb, devices),

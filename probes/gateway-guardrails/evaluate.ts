@@ -3,7 +3,7 @@
 // that failed is `error`; only an observation can pass or fail.
 import { normalize } from 'node:path';
 import { accountsThatRead, readersOf } from '../accounts.js';
-import { indexEvidence, seen, type EvidenceSet } from '../evidence.js';
+import { indexEvidence, seenIn, seenOf, type EvidenceSet } from '../evidence.js';
 import { isLoopback } from '../net.js';
 import type { ControlResult, EvaluateInput } from '../types.js';
 import { DEFAULT_DISKS } from './disk.js';
@@ -44,7 +44,7 @@ function passwordPaths(s: Partial<Record<string, Setting>>, usePam: Setting, met
 }
 
 function evaluateGg01(ev: EvidenceSet): ControlResult {
-  const sshd = seen(sshdEvidence.find(ev), sshdEvidence.key);
+  const sshd = seenOf(sshdEvidence, ev);
   if ('result' in sshd) return sshd.result('GG-01', sshdEvidence.resource);
   const d = sshd.facts;
   const global = passwordPaths(d.global, d.global.usepam, d.global.authenticationmethods);
@@ -67,7 +67,7 @@ function evaluateGg01(ev: EvidenceSet): ControlResult {
 const KEY_ONLY_ROOT = new Set(['prohibit-password', 'without-password', 'forced-commands-only']);
 
 function evaluateGg02(ev: EvidenceSet): ControlResult {
-  const sshd = seen(sshdEvidence.find(ev), sshdEvidence.key);
+  const sshd = seenOf(sshdEvidence, ev);
   if ('result' in sshd) return sshd.result('GG-02', sshdEvidence.resource);
   const d = sshd.facts;
   const root = d.global.permitrootlogin;
@@ -82,7 +82,7 @@ function evaluateGg02(ev: EvidenceSet): ControlResult {
 }
 
 function evaluateGg03(ev: EvidenceSet, allowed: number[], configured: boolean): ControlResult[] {
-  const sockets = seen(socketsEvidence.find(ev), socketsEvidence.key);
+  const sockets = seenOf(socketsEvidence, ev);
   if ('result' in sockets) return [sockets.result('GG-03', socketsEvidence.resource)];
   const exposed = sockets.facts.sockets.filter((s) => !isLoopback(s.address));
   const outside = exposed.filter((s) => !allowed.includes(s.port));
@@ -112,7 +112,7 @@ const denies = (c: InputChain) => c.policy === 'drop' || c.endsWithDrop;
 const chainName = (c: InputChain) => `${c.family} ${c.table} ${c.chain} (${c.source}): policy ${c.policy}${c.endsWithDrop ? ', ends with drop' : ''}`;
 
 function evaluateGg04(ev: EvidenceSet): ControlResult {
-  const firewall = seen(firewallEvidence.find(ev), firewallEvidence.key);
+  const firewall = seenOf(firewallEvidence, ev);
   if ('result' in firewall) return firewall.result('GG-04', firewallEvidence.resource);
   const d = firewall.facts;
   const key = [firewall.key];
@@ -134,7 +134,7 @@ function evaluateGg04(ev: EvidenceSet): ControlResult {
 }
 
 function evaluateGg05(ev: EvidenceSet): ControlResult[] {
-  const processes = seen(processesEvidence.find(ev), processesEvidence.key);
+  const processes = seenOf(processesEvidence, ev);
   if ('result' in processes) return [processes.result('GG-05', processesEvidence.resource)];
   const d = processes.facts;
   const out: ControlResult[] = [];
@@ -163,7 +163,7 @@ function evaluateGg05(ev: EvidenceSet): ControlResult[] {
 }
 
 function evaluateGg06(ev: EvidenceSet, now: Date): ControlResult {
-  const apt = seen(aptEvidence.find(ev), aptEvidence.key);
+  const apt = seenOf(aptEvidence, ev);
   if ('result' in apt) return apt.result('GG-06', aptEvidence.resource);
   const d = apt.facts;
   const problems: string[] = [];
@@ -194,7 +194,7 @@ function evaluateGg06(ev: EvidenceSet, now: Date): ControlResult {
 }
 
 function evaluateGg07(ev: EvidenceSet): ControlResult {
-  const clock = seen(clockEvidence.find(ev), clockEvidence.key);
+  const clock = seenOf(clockEvidence, ev);
   if ('result' in clock) return clock.result('GG-07', clockEvidence.resource);
   const d = clock.facts;
   const observed = `${d.method}: ${d.observed.join(', ')}`;
@@ -206,7 +206,7 @@ function evaluateGg07(ev: EvidenceSet): ControlResult {
 function evaluateGg08(ev: EvidenceSet, disks: Array<{ mount: string }>): ControlResult[] {
   return disks.map(({ mount }) => {
     const resource = diskEvidence.resource(mount);
-    const disk = seen(diskEvidence.find(ev, mount), diskEvidence.key(mount));
+    const disk = seenIn(diskEvidence, ev, mount);
     if ('result' in disk) return disk.result('GG-08', resource);
     const d = disk.facts;
     const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
@@ -219,7 +219,7 @@ function evaluateGg08(ev: EvidenceSet, disks: Array<{ mount: string }>): Control
 
 function evaluateGg09(ev: EvidenceSet): ControlResult[] {
   const out: ControlResult[] = [];
-  const power = seen(powerEvidence.find(ev), powerEvidence.key);
+  const power = seenOf(powerEvidence, ev);
   if ('result' in power) out.push(power.result('GG-09', powerEvidence.resource));
   else {
     const d = power.facts;
@@ -229,7 +229,7 @@ function evaluateGg09(ev: EvidenceSet): ControlResult[] {
         : { control: 'GG-09', resource: powerEvidence.resource, status: 'pass', detail: `firmware reports throttled=${d.throttled}: no under-voltage or throttling since boot (${d.source})`, evidence: [power.key] },
     );
   }
-  const thermal = seen(thermalEvidence.find(ev), thermalEvidence.key);
+  const thermal = seenOf(thermalEvidence, ev);
   if ('result' in thermal) out.push(thermal.result('GG-09', thermalEvidence.resource));
   else {
     const zones = thermal.facts.zones;
@@ -259,7 +259,7 @@ function evaluateGg10(ev: EvidenceSet, files: string[], brokerKeyFile: string | 
     const resource = fileModeEvidence.resource(f);
     if (brokerKey && normalize(f) === brokerKey)
       return { control: 'GG-10', resource, status: 'skipped', detail: `judged by BC-09 (key-file ${brokerKeyFile}): the broker's key is judged against the user that must read it`, evidence: [] };
-    const file = seen(fileModeEvidence.find(ev, f), fileModeEvidence.key(f));
+    const file = seenIn(fileModeEvidence, ev, f);
     if ('result' in file) return file.result('GG-10', resource);
     const d = file.facts;
     const mode = Number.parseInt(d.mode, 8);
