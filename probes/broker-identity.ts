@@ -5,6 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { BrokerConfig, ListenerConfig } from '../config/schema/index.js';
+import type { MqttTarget } from './mqtt.js';
 import type { CollectContext } from './types.js';
 
 export interface ProbeCredentials {
@@ -59,4 +60,9 @@ export function probeCredentials(broker: BrokerConfig, listener: ListenerConfig,
     cert,
     key,
   };
+}
+
+/** An MQTT session target on a listener, for every check that opens one; the probe's certificate rides along when given. */
+export function targetOf(l: ListenerConfig, host: string, broker: BrokerConfig, ctx: CollectContext, tls = l.tls, creds?: ProbeCredentials): MqttTarget {
+  return { host, port: l.port, tls, websocket: l.websocket, wsPath: l.ws_path, servername: broker.servername, timeoutMs: ctx.stepTimeoutMs, signal: ctx.signal, cert: creds?.cert, key: creds?.key };
 }

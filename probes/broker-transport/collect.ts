@@ -3,6 +3,7 @@
 // closes on the check's abort signal.
 import type { BrokerConfig, ListenerConfig } from '../../config/schema/index.js';
 import { mqttConnectAuto, type ConnectObservation, type ProtocolHint, type SessionTls } from '../mqtt.js';
+import { targetOf } from '../broker-identity.js';
 import { isLoopback, listeningSockets, tcpConnect, wsUpgradeProbe } from '../net.js';
 import { brokerResource, listenerResource } from '../resources.js';
 import { speaksTls } from '../tls/judge.js';
@@ -20,7 +21,7 @@ import {
   type ClientAuthData,
 } from './evidence.js';
 import { collectIdentity } from './identity.js';
-import { targetOf, type ListenerFacts } from './listener.js';
+import type { ListenerFacts } from './listener.js';
 
 /** The TLS facts of the last attempt of a session (TLS targets only). */
 export function clientAuthFrom(attempts: ConnectObservation[]): ClientAuthData {

@@ -3,14 +3,14 @@
 // Which credentials go where is decided by probes/broker-identity.ts.
 import { randomBytes } from 'node:crypto';
 import type { BrokerConfig } from '../../config/schema/index.js';
-import { probeCredentials, type ProbeCredentials } from '../broker-identity.js';
+import { probeCredentials, targetOf, type ProbeCredentials } from '../broker-identity.js';
 import { endQuietly, mqttConnectAuto, observeReads, type ConnectObservation, type MqttTarget, type ProtocolHint, type ReadObservation } from '../mqtt.js';
 import { inScope } from '../mqtt-topic.js';
 import { listenerResource } from '../resources.js';
 import { CLIENT_CERTIFICATE_ALERTS } from '../tls-alert.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { defaultCredentialsEvidence, subscribeEvidence, sysWitnessEvidence, type DefaultCredData, type SubscribeData, type SysWitnessData } from './evidence.js';
-import { targetOf, type ListenerFacts } from './listener.js';
+import type { ListenerFacts } from './listener.js';
 
 /**
  * The default credential list for BT-07. Three pairs, tried once each on one

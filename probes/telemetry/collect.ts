@@ -4,12 +4,13 @@
 // no payload leaves this module.
 import type { MqttClient, Packet } from 'mqtt';
 import { reasonOf } from '../reason.js';
-import { probeCredentials } from '../broker-identity.js';
-import { endQuietly, mqttConnectAuto, type MqttTarget } from '../mqtt.js';
+import { probeCredentials, targetOf } from '../broker-identity.js';
+import { listenerResource } from '../resources.js';
+import { endQuietly, mqttConnectAuto } from '../mqtt.js';
 import type { CollectContext, Evidence } from '../types.js';
 import { TelemetryAnalyzer, type DeviceReport } from './analyzer.js';
 import { deviceReportEvidence, devicesSeenEvidence, topicsResource, windowEvidence, type SubscriptionResult, type WindowData } from './evidence.js';
-import { telemetryListener, telemetryListenerResource, telemetrySettings } from './settings.js';
+import { telemetryListener, telemetrySettings } from './settings.js';
 
 /** Time kept back from the check budget to close the session and build evidence. */
 export const BUDGET_MARGIN_MS = 1000;
@@ -80,22 +81,12 @@ export async function collectTelemetry(ctx: CollectContext): Promise<Evidence[]>
     );
 
   const host = listener.host ?? broker.host;
-  const lres = telemetryListenerResource(broker, listener);
+  // Named as broker-transport names the listener (the window evidence says which).
+  const lres = listenerResource(listener, host);
   const resource = topicsResource(settings.topics);
   const creds = probeCredentials(broker, listener, ctx.secrets);
   const identity = creds.label;
-  const target: MqttTarget = {
-    host,
-    port: listener.port,
-    tls: listener.tls,
-    websocket: listener.websocket,
-    wsPath: listener.ws_path,
-    servername: broker.servername,
-    timeoutMs: ctx.stepTimeoutMs,
-    signal: ctx.signal,
-    cert: creds.cert,
-    key: creds.key,
-  };
+  const target = targetOf(listener, host, broker, ctx, listener.tls, creds);
   const analyzer = new TelemetryAnalyzer({
     deviceId: settings.deviceId,
     sequence: settings.sequence,

@@ -1,7 +1,6 @@
 // The telemetry section with every default applied, in one place (collect
 // and evaluate both read it; defaults live nowhere else).
 import type { BrokerConfig, ListenerConfig, PathauditConfig } from '../../config/schema/index.js';
-import { listenerResource } from '../resources.js';
 import { wildcardLevel } from './message.js';
 
 export const DEFAULTS = {
@@ -73,5 +72,3 @@ export function telemetryListener(broker: BrokerConfig, name: string | undefined
   return broker.listeners.find((l) => l.tls && !l.websocket) ?? broker.listeners.find((l) => !l.websocket) ?? broker.listeners[0]!;
 }
 
-/** The listener subscribed through, as broker-transport names it (the window evidence says which). */
-export const telemetryListenerResource = (broker: BrokerConfig, l: ListenerConfig) => listenerResource(l, l.host ?? broker.host);
