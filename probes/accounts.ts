@@ -35,7 +35,8 @@ export type AccountsEvidence = Observation<AccountFacts>;
  */
 export const accountsEvidence = declareEvidenceFamily<string, AccountsEvidence>({ kind: 'local-accounts', key: () => 'accounts', resource: (resource) => resource });
 
-function parsePasswd(text: string): Account[] {
+/** etc/passwd's lines with a name and numeric ids, in file order (the first entry of an id is the one getpwuid(3) gives). */
+export function parsePasswd(text: string): Account[] {
   const out: Account[] = [];
   for (const line of text.split('\n')) {
     const [name, , uid, gid] = line.split(':');
@@ -44,7 +45,8 @@ function parsePasswd(text: string): Account[] {
   return out;
 }
 
-function parseGroup(text: string): Group[] {
+/** etc/group's lines with a name and a numeric gid, in file order. */
+export function parseGroup(text: string): Group[] {
   const out: Group[] = [];
   for (const line of text.split('\n')) {
     const [name, , gid, members] = line.split(':');

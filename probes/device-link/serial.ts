@@ -9,20 +9,7 @@ import { errnoOf, reasonOf } from '../reason.js';
 import { globUnderRoot, readUnderRoot, resolveInRoot, type RootView } from '../root.js';
 import { SERIAL_NODE_PATTERNS, SOURCES, type SerialNode, type SerialObservation } from './evidence.js';
 import { octal } from '../file-mode.js';
-
-
-/** `name:x:id:…` files (etc/group, etc/passwd) → id → name; null when the file is absent. */
-export function parseIdNames(text: string | null): Map<number, string> | null {
-  if (text === null) return null;
-  const names = new Map<number, string>();
-  for (const line of text.split('\n')) {
-    const [name, , id] = line.split(':');
-    const n = Number(id);
-    // The first entry wins, as getgrgid(3) does.
-    if (name && id !== undefined && Number.isInteger(n) && !names.has(n)) names.set(n, name);
-  }
-  return names;
-}
+import { parseGroup, parsePasswd } from '../accounts.js';
 
 const SERIAL_NAME = new RegExp(`^(${SERIAL_NODE_PATTERNS.map((p) => p.replace('*', '\\d+')).join('|')})$`);
 
@@ -69,8 +56,9 @@ export async function collectSerial(view: RootView): Promise<SerialObservation> 
       kernelTtys(view),
       byIdLinks(view),
     ]);
-    const groups = parseIdNames(groupText);
-    const users = parseIdNames(passwdText);
+    // The first entry of an id names it, as getgrgid(3) and getpwuid(3) do.
+    const groups = groupText === null ? null : parseGroup(groupText);
+    const users = passwdText === null ? null : parsePasswd(passwdText);
     const paths = new Set<string>();
     for (const p of SERIAL_NODE_PATTERNS) for (const m of await globUnderRoot(view, `${SOURCES.dev}/${p}`)) paths.add(m);
     for (const t of links.targets.keys()) paths.add(t);
@@ -85,8 +73,8 @@ export async function collectSerial(view: RootView): Promise<SerialObservation> 
         type: s.isCharacterDevice() ? 'character device' : s.isFile() ? 'file' : 'other',
         uid: s.uid,
         gid: s.gid,
-        owner: users?.get(s.uid) ?? null,
-        group: groups?.get(s.gid) ?? null,
+        owner: users?.find((u) => u.uid === s.uid)?.name ?? null,
+        group: groups?.find((g) => g.gid === s.gid)?.name ?? null,
       });
     }
     return { state: 'observed', nodes, danglingLinks: links.dangling, kernelTtys: ttys, groupFile: groups !== null };
