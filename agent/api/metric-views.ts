@@ -42,7 +42,7 @@ const CERTIFICATE_EVIDENCE: Record<string, (data: Record<string, unknown>, resou
 };
 
 /** Pure: the certificates in evidence rows; rows without a parsed certificate (handshake failed, unreadable file) give none. */
-export function certificatesOf(rows: EvidenceRow[], observedAt: string): CertificateExpiry[] {
+function certificatesOf(rows: EvidenceRow[], observedAt: string): CertificateExpiry[] {
   const out: CertificateExpiry[] = [];
   for (const row of rows) {
     const read = CERTIFICATE_EVIDENCE[row.kind];

@@ -23,7 +23,7 @@ interface AccountDb {
 }
 
 /** The service account `scripts/install.sh` creates. */
-export const SERVICE_USER = 'pathaudit';
+const SERVICE_USER = 'pathaudit';
 
 const rows = (file: string): string[][] => {
   try {
