@@ -12,7 +12,7 @@ import { httpRequest } from '../../../probes/http.js';
 import { hs256Jwt } from '../../../probes/ingest-auth/jwt.js';
 import { createCa, deviceCert } from '../../../agent/lab/certs.js';
 import { RELAY_PROFILES, startLabRelay } from '../../../agent/lab/relay.js';
-import { auditIngest, relayPki, relayRun, requestEvidence, startRelay, type RelayPki } from './relay-helpers.js';
+import { auditIngest, auditMtlsRelay, relayPki, relayRun, requestEvidence, startRelay, type RelayPki } from './relay-helpers.js';
 
 let pki: RelayPki;
 t.before(async () => {
@@ -252,17 +252,7 @@ t.test('basic-auth relay: malformed and wrong passwords get 401, the configured 
 });
 
 t.test('client-certificate relay: no certificate gets 401, a certificate from another CA 401, the configured device certificate 202', async (t) => {
-  const deviceCa = await createCa('CN=pathaudit test device CA');
-  const device = await deviceCert(deviceCa, 'pathaudit-probe');
-  const relay = await startLabRelay({ knobs: { ...RELAY_PROFILES.hardened, auth: 'client-cert' }, server: pki.server, clientCa: deviceCa });
-  t.teardown(() => relay.close());
-  const { doc, json } = await auditIngest(
-    t,
-    relay.url,
-    pki,
-    { auth: { type: 'client-cert', cert_file: 'secrets/device.crt', key_file: 'secrets/device.key' } },
-    { 'device.crt': device.certPem, 'device.key': device.keyPem },
-  );
+  const { doc, json, device } = await auditMtlsRelay(t, { auth: 'client-cert' });
   t.equal(resultOf(doc, 'IA-01').status, 'pass', resultOf(doc, 'IA-01').detail);
   t.equal(requestEvidence(doc, 'no-credentials').data.response.status, 401);
   t.equal(resultOf(doc, 'IA-03').status, 'pass', resultOf(doc, 'IA-03').detail);

@@ -3,26 +3,9 @@
 // such, a certificate from another CA is the wrong credential, the
 // configured one gets through.
 import t from 'tap';
-import { createCa, deviceCert } from '../../../agent/lab/certs.js';
-import { RELAY_PROFILES, startLabRelay, type RelayKnobs } from '../../../agent/lab/relay.js';
 import { resultOf } from '../../helpers/lab.js';
-import { auditIngest, relayPki, requestEvidence } from './relay-helpers.js';
+import { auditMtlsRelay as audit, requestEvidence } from './relay-helpers.js';
 
-async function audit(t: Parameters<typeof auditIngest>[0], knobs: Partial<RelayKnobs>) {
-  const pki = await relayPki();
-  const deviceCa = await createCa('CN=pathaudit test device CA');
-  const device = await deviceCert(deviceCa, 'pathaudit-probe');
-  const relay = await startLabRelay({ knobs: { ...RELAY_PROFILES.hardened, ...knobs }, server: pki.server, clientCa: deviceCa });
-  t.teardown(() => relay.close());
-  const { doc, json } = await auditIngest(
-    t,
-    relay.url,
-    pki,
-    { auth: { type: 'client-cert', cert_file: 'secrets/device.crt', key_file: 'secrets/device.key' } },
-    { 'device.crt': device.certPem, 'device.key': device.keyPem },
-  );
-  return { doc, json, device };
-}
 
 t.test('mTLS-only relay: IA-01 passes on the TLS refusal, IA-02 on the certificate from another CA, IA-03 with the configured certificate', async (t) => {
   const { doc, json, device } = await audit(t, { auth: 'client-cert', certificateInTls: true });

@@ -6,7 +6,7 @@ import type { Test } from 'tap';
 import { stringify } from 'yaml';
 import type { PathauditConfig } from '../../../config/schema/index.js';
 import type { RunDocument } from '../../../agent/runner/document.js';
-import { createCa, serverCert, type Issued } from '../../../agent/lab/certs.js';
+import { createCa, deviceCert, serverCert, type Issued } from '../../../agent/lab/certs.js';
 import { RELAY_PROFILES, startLabRelay, type LabRelay, type RelayKnobs } from '../../../agent/lab/relay.js';
 import { load, runChecks, tempDir } from '../../helpers/lab.js';
 
@@ -84,4 +84,21 @@ export function requestEvidence(doc: RunDocument, kase: string) {
   const e = doc.evidence.find((x) => x.kind === 'http-request' && (x.data as { case: string }).case === kase);
   if (!e) throw new Error(`no request evidence for ${kase}`);
   return e as typeof e & { data: { case: string; credential: { kind: string; variant: string }; url: string; method: string; response: { outcome: string; status?: number; headers?: Record<string, string>; durationMs: number } } };
+}
+
+/** The hardened relay behind mutual TLS (a client certificate from the device CA), audited with the configured device certificate. */
+export async function auditMtlsRelay(t: Test, knobs: Partial<RelayKnobs>) {
+  const pki = await relayPki();
+  const deviceCa = await createCa('CN=pathaudit test device CA');
+  const device = await deviceCert(deviceCa, 'pathaudit-probe');
+  const relay = await startLabRelay({ knobs: { ...RELAY_PROFILES.hardened, ...knobs }, server: pki.server, clientCa: deviceCa });
+  t.teardown(() => relay.close());
+  const { doc, json } = await auditIngest(
+    t,
+    relay.url,
+    pki,
+    { auth: { type: 'client-cert', cert_file: 'secrets/device.crt', key_file: 'secrets/device.key' } },
+    { 'device.crt': device.certPem, 'device.key': device.keyPem },
+  );
+  return { doc, json, device };
 }
