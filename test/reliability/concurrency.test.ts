@@ -1,6 +1,6 @@
 // Concurrency: 200 API clients against a real `pathaudit serve` child (and a
 // lab gateway in a third process, so the clients do not starve it) for
-// 20 s (PATHAUDIT_CONCURRENCY_S overrides the duration) while runs write: a
+// 10 s (PATHAUDIT_CONCURRENCY_S overrides the duration) while runs write: a
 // schedule fires every 2 s and a client POSTs /v1/runs every second, and
 // after each accepted run waits for it and one schedule period (409 "one run
 // at a time" is an expected answer). Then:
@@ -24,7 +24,7 @@ import { remoteLab, serve } from './serve-child.js';
 
 
 const CLIENTS = 200;
-const DURATION_S = Number(process.env.PATHAUDIT_CONCURRENCY_S ?? 20);
+const DURATION_S = Number(process.env.PATHAUDIT_CONCURRENCY_S ?? 10);
 
 interface Tally {
   requests: number;
