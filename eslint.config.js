@@ -15,7 +15,7 @@ export default tseslint.config(
   // ajv's standalone validators are generated code (npm run gen:docs), not
   // written here: a fix made by hand would be overwritten by the next
   // generation, and the generator's style is ajv's, not ours.
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', '.tap/**', 'agent/config/validate-config.generated.ts', 'agent/api/route-validators.generated.ts', 'test/fixtures/**'] },
+  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'out/**', '.tap/**', 'agent/config/validate-config.generated.ts', 'agent/api/route-validators.generated.ts', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
