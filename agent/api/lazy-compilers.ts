@@ -7,7 +7,12 @@
 // instance and its compilations kept ~1.6 MB resident after the first
 // request with parameters or a body (docs/performance.md). A validator whose
 // schema changed since it was generated is not found (the key holds the
-// schema's hash) and ajv compiles that one on first use, as before.
+// schema's hash) and ajv compiles that one on first use, as before. Response
+// serializers likewise: route-serializers.generated.ts holds
+// fast-json-stringify's standalone code of each
+// (scripts/gen-route-serializers.ts), because fast-json-stringify's main
+// module loads ajv (its validator) whatever the schema: ~0.7 MB that stayed
+// in the daemon after its first run (the 202 of POST /v1/runs).
 //
 // Why: fastify compiles every route schema at ready(). On a gateway that is
 // ~150 ms of start time and ~2.5 MB of resident code for routes an operator
@@ -20,6 +25,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { BuildCompilerFromPool, RouteDefinition } from '@fastify/ajv-compiler';
 import type { SerializerFactory } from '@fastify/fast-json-stringify-compiler';
+import { ROUTE_SERIALIZERS } from './route-serializers.generated.js';
 import { ROUTE_VALIDATORS } from './route-validators.generated.js';
 
 // The compilers (and ajv, fast-json-stringify behind them) are loaded on first
@@ -59,7 +65,15 @@ export function validatorKey(route: Pick<RouteDefinition, 'method' | 'url' | 'ht
 type AjvCompile = ReturnType<BuildCompilerFromPool>;
 type Validate = ReturnType<AjvCompile>;
 type CompileResponse = ReturnType<SerializerFactory>;
-type ResponseDefinition = Parameters<CompileResponse>[0];
+/** What fastify hands a response serializer compiler: schema, method, url, httpStatus (and contentType). */
+export type ResponseDefinition = Parameters<CompileResponse>[0];
+
+/** Which precompiled serializer a route's response uses: method, url, status, content type and the hash of its schema. */
+export function serializerKey(route: ResponseDefinition): string {
+  const { method, url, httpStatus, contentType } = route as ResponseDefinition & { contentType?: string };
+  const schema = createHash('sha256').update(JSON.stringify(route.schema)).digest('hex').slice(0, 16);
+  return `${String(method)} ${url} ${httpStatus}${contentType ? ` ${contentType}` : ''} ${schema}`;
+}
 
 /** `schemaController.compilersFactory` for Fastify(): both compilers, lazy. */
 export function lazyCompilersFactory(): { buildValidator: BuildCompilerFromPool; buildSerializer: SerializerFactory } {
@@ -93,10 +107,10 @@ export function lazyCompilersFactory(): { buildValidator: BuildCompilerFromPool;
     buildSerializer: (externalSchemas, serializerOptions) => {
       let compileResponse: CompileResponse | undefined;
       return (route: ResponseDefinition) => {
-        let serialize: ReturnType<CompileResponse> | undefined;
+        const precompiled = ROUTE_SERIALIZERS[serializerKey(route)];
+        let serialize: ((doc: unknown) => string) | undefined;
         return (doc: unknown) => {
-          compileResponse ??= (buildSerializer ??= serializerSelector())(externalSchemas, serializerOptions);
-          serialize ??= compileResponse(route);
+          serialize ??= precompiled ? precompiled() : (compileResponse ??= (buildSerializer ??= serializerSelector())(externalSchemas, serializerOptions))(route);
           return serialize(doc);
         };
       };

@@ -1,15 +1,20 @@
 // The API validates requests with the precompiled validators of
 // agent/api/route-validators.generated.ts (no ajv in the daemon), and that
-// file is what ajv generates from the routes as they are now.
+// file is what ajv generates from the routes as they are now; likewise its
+// response serializers (agent/api/route-serializers.generated.ts) and
+// fast-json-stringify (route-serializers.test.ts: the app loads neither).
 import { readFileSync } from 'node:fs';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import t from 'tap';
 import { buildApp } from '../../../agent/api/app.js';
-import { lazyCompilersFactory, validatorKey } from '../../../agent/api/lazy-compilers.js';
+import { lazyCompilersFactory, serializerKey, validatorKey, type ResponseDefinition } from '../../../agent/api/lazy-compilers.js';
+import { ROUTE_SERIALIZERS } from '../../../agent/api/route-serializers.generated.js';
 import { ROUTE_VALIDATORS } from '../../../agent/api/route-validators.generated.js';
 import { RunController } from '../../../agent/daemon/runs.js';
 import { inProcessExecutor } from '../../../agent/daemon/worker.js';
 import { openStore, storePathOf } from '../../../agent/store/index.js';
 import { apiSchemasModule } from '../../../scripts/gen-api-schemas.js';
+import { routeSerializersModule } from '../../../scripts/gen-route-serializers.js';
 import { routeValidatorsModule } from '../../../scripts/gen-route-validators.js';
 import { load } from '../../helpers/lab.js';
 import { apiLab, AUTH } from './helpers.js';
@@ -73,6 +78,56 @@ t.test('every route part the app validates uses its precompiled validator, and b
 t.test('agent/api/route-validators.generated.ts is ajv\'s code of the routes as they are (run `npm run gen:docs`)', async (t) => {
   const onDisk = readFileSync(new URL('../../../agent/api/route-validators.generated.ts', import.meta.url), 'utf8');
   t.equal(onDisk, await routeValidatorsModule());
+});
+
+t.test('agent/api/route-serializers.generated.ts is fast-json-stringify\'s code of the routes as they are (run `npm run gen:docs`)', async (t) => {
+  const onDisk = readFileSync(new URL('../../../agent/api/route-serializers.generated.ts', import.meta.url), 'utf8');
+  t.equal(onDisk, await routeSerializersModule());
+});
+
+t.test('a precompiled serializer writes what fast-json-stringify compiles from the same route', async (t) => {
+  const { gw } = await apiLab(t);
+  const loaded = load(gw.configFile);
+  const store = openStore(storePathOf(loaded.config));
+  const runs = new RunController({ store, config: () => loaded, executor: inProcessExecutor, log: (await import('../../../agent/log.js')).silentLogger() });
+  const lazy = lazyCompilersFactory();
+  const routes = new Map<string, { route: ResponseDefinition; compile: (route: ResponseDefinition) => (doc: unknown) => string }>();
+  const compilers = {
+    ...lazy,
+    buildSerializer: (...args: Parameters<typeof lazy.buildSerializer>) => {
+      const fjs = SerializerSelector()(...args);
+      const compile = lazy.buildSerializer(...args);
+      return (route: ResponseDefinition) => {
+        routes.set(`${route.method} ${route.url} ${route.httpStatus}`, { route, compile: fjs as never });
+        return compile(route);
+      };
+    },
+  };
+  const api = await buildApp({ store, config: () => loaded, runs, compilers });
+  t.teardown(async () => {
+    await api.app.close();
+    store.close();
+  });
+  // What the app answered (through the precompiled serializers), written again by fast-json-stringify.
+  const replies: Array<[string, string, number, string]> = [
+    ['GET', '/healthz', 200, '/healthz'],
+    ['GET', '/v1/runs?limit=5', 200, '/v1/runs'],
+    ['GET', '/v1/baseline', 200, '/v1/baseline'],
+    ['GET', '/v1/runs?limit=0', 400, '/v1/runs'],
+    ['GET', '/v1/runs/run-20260101T000000Z-abcdef', 404, '/v1/runs/:id'],
+  ];
+  for (const [method, url, status, path] of replies) {
+    const res = await api.app.inject({ method: method as 'GET', url, headers: AUTH });
+    t.equal(res.statusCode, status, `${method} ${url} → ${status}`);
+    const r = routes.get(`${method} ${path} ${status}`);
+    if (!t.ok(r, `${method} ${path} ${status}: a response schema`)) continue;
+    t.ok(ROUTE_SERIALIZERS[serializerKey(r!.route)], `${method} ${path} ${status}: precompiled`);
+    t.equal(res.body, r!.compile(r!.route)(res.json()), `${method} ${url}: the same JSON as fast-json-stringify's`);
+  }
+  // A 202 as the route sends it, both ways.
+  const accepted = { id: 'run-20260101T000000Z-abcdef', bundle: 'transport', status: 'running', startedAt: '2026-01-01T00:00:00.000Z', location: '/v1/runs/run-20260101T000000Z-abcdef', extra: 1 };
+  const post = routes.get('POST /v1/runs 202')!;
+  t.equal(ROUTE_SERIALIZERS[serializerKey(post.route)]!()(accepted), post.compile(post.route)(accepted), 'POST /v1/runs 202: the same JSON (unknown properties left out by both)');
 });
 
 t.test('agent/api/schemas.generated.ts is the JSON of agent/api/schemas.ts (run `npm run gen:docs`)', async (t) => {
