@@ -12,12 +12,23 @@
 //   better-sqlite3      a native addon (.node) found next to its package
 //   @fastify/swagger-ui  serves its static files from its own package folder
 //                        (loaded only on the first /docs request)
+//   @fastify/ajv-compiler, @fastify/fast-json-stringify-compiler
+//                        fastify's schema compilers, and with them ajv and
+//                        fast-json-stringify: the API answers with validators
+//                        and serializers precompiled at build time
+//                        (agent/api/lazy-compilers.ts), so these load only
+//                        for a schema changed since generation. Bundled, their
+//                        ~300 KB sat in the chunks serve loads at start, and
+//                        V8 keeps every loaded script's source: 0.5–0.8 MB of
+//                        resident memory (docs/performance.md, "serve").
 import { build } from 'esbuild';
 import { chmodSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const APP_DIR = 'dist/app';
+/** Loaded from node_modules at run time (see above): each must be a production dependency. */
+export const EXTERNAL = ['better-sqlite3', '@fastify/swagger-ui', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 
 export async function buildApp(): Promise<void> {
   const outdir = `${ROOT}${APP_DIR}`;
@@ -42,7 +53,7 @@ export async function buildApp(): Promise<void> {
     // back through the linked .map files. (keepNames would cost ~2 MB of
     // resident memory in serve.)
     sourcemap: 'linked',
-    external: ['better-sqlite3', '@fastify/swagger-ui'],
+    external: EXTERNAL,
     // CommonJS dependencies call require() for node built-ins; in an ESM
     // bundle that needs a real require.
     banner: { js: "import { createRequire as __pathauditRequire } from 'node:module'; const require = __pathauditRequire(import.meta.url);" },

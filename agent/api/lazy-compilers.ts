@@ -30,13 +30,13 @@ import { ROUTE_VALIDATORS } from './route-validators.generated.js';
 
 // The compilers (and ajv, fast-json-stringify behind them) are loaded on first
 // use too, synchronously (a schema compiles inside a request), and they must
-// be the copies fastify itself carries. In the bundle (dist/app/) a plain
-// `require('…')` is one esbuild resolves to the bundled module, initialized on
-// that first call; a require through createRequire() would load a second,
-// unbundled copy of ajv, fast-json-stringify, ajv-formats and fast-uri from
-// node_modules — ~1.5 MB of sources and code that stayed resident after the
-// first request (docs/performance.md). Unbundled (tsc's output, the tests),
-// ESM has no `require`: createRequire finds the very files fastify loads.
+// be the copies fastify itself uses. The bundle (dist/app/) leaves both
+// compiler packages outside (scripts/build-app.ts): a plain `require('…')`
+// there and fastify's own both load them from node_modules, once, and only
+// for a schema changed since generation — never at start, so their ~300 KB of
+// source is not kept resident by a daemon that never uses them. Unbundled
+// (tsc's output, the tests), ESM has no `require`: createRequire finds the
+// very files fastify loads.
 const load = <T>(id: string, bundled: () => T): T => (typeof require === 'function' ? bundled() : (createRequire(import.meta.url)(id) as T));
 type AjvCompilerModule = typeof import('@fastify/ajv-compiler');
 type SerializerModule = typeof import('@fastify/fast-json-stringify-compiler');
