@@ -8,11 +8,15 @@ import { join } from 'node:path';
 import t from 'tap';
 import { stringify } from 'yaml';
 import { problemsOf, scaffoldCheck } from '../../scripts/new-check.js';
+import { ROOT as repo } from '../helpers/build.js';
 import { tempDir } from '../helpers/lab.js';
 
-const repo = new URL('../../', import.meta.url).pathname;
-
-/** A copy of what the CLI runs from source, sharing node_modules. */
+/**
+ * A copy of what the CLI runs from source, sharing node_modules. From the
+ * checkout itself (build-stamp's ROOT), not from the tree beside this file:
+ * under `npm test` that is dist-test/, whose compiled .js files beside each
+ * .ts would be copied too.
+ */
 function sourceTree(dir: string): string {
   for (const part of ['agent', 'probes', 'config', 'package.json', 'tsconfig.json']) cpSync(join(repo, part), join(dir, part), { recursive: true });
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
