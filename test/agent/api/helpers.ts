@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { buildApp, type PathauditApp } from '../../../agent/api/app.js';
+import { buildApp, type AppOptions, type PathauditApp } from '../../../agent/api/app.js';
 import { FailureLimiter } from '../../../agent/api/auth.js';
 import type { LoadedConfig } from '../../../agent/config/load.js';
 import { RunController } from '../../../agent/daemon/runs.js';
@@ -49,13 +49,16 @@ export interface TestApi {
   api: PathauditApp;
 }
 
-export async function testApi(t: Test, opts: { executor?: Executor; log?: Log; limiter?: FailureLimiter; config?: Partial<PathauditConfig> } = {}): Promise<TestApi> {
+export async function testApi(
+  t: Test,
+  opts: { executor?: Executor; log?: Log; limiter?: FailureLimiter; config?: Partial<PathauditConfig>; compilers?: AppOptions['compilers'] } = {},
+): Promise<TestApi> {
   const { gw } = await apiLab(t, opts.config);
   const loaded = load(gw.configFile);
   const store = openStore(storePathOf(loaded.config));
   const log = opts.log ?? silentLogger();
   const runs = new RunController({ store, config: () => loaded, executor: opts.executor ?? inProcessExecutor, log });
-  const api = await buildApp({ store, config: () => loaded, runs, log, limiter: opts.limiter });
+  const api = await buildApp({ store, config: () => loaded, runs, log, limiter: opts.limiter, compilers: opts.compilers });
   t.teardown(async () => {
     await runs.stop(5000);
     await api.app.close();

@@ -6,24 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import t from 'tap';
-import { buildApp } from '../../../agent/api/app.js';
 import { lazyCompilersFactory, serializerKey, validatorKey, type ResponseDefinition } from '../../../agent/api/lazy-compilers.js';
 import { ROUTE_SERIALIZERS } from '../../../agent/api/route-serializers.generated.js';
 import { ROUTE_VALIDATORS } from '../../../agent/api/route-validators.generated.js';
-import { RunController } from '../../../agent/daemon/runs.js';
-import { inProcessExecutor } from '../../../agent/daemon/worker.js';
-import { openStore, storePathOf } from '../../../agent/store/index.js';
 import { apiSchemasModule } from '../../../scripts/gen-api-schemas.js';
 import { routeSerializersModule } from '../../../scripts/gen-route-serializers.js';
 import { routeValidatorsModule } from '../../../scripts/gen-route-validators.js';
-import { load } from '../../helpers/lab.js';
-import { apiLab, AUTH } from './helpers.js';
+import { AUTH, testApi } from './helpers.js';
 
 t.test('every route part the app validates uses its precompiled validator, and bad input is still a 400', async (t) => {
-  const { gw } = await apiLab(t);
-  const loaded = load(gw.configFile);
-  const store = openStore(storePathOf(loaded.config));
-  const runs = new RunController({ store, config: () => loaded, executor: inProcessExecutor, log: (await import('../../../agent/log.js')).silentLogger() });
   const lazy = lazyCompilersFactory();
   const used: Array<{ key: string; precompiled: boolean }> = [];
   const responses: Array<{ route: string; schema: unknown }> = [];
@@ -45,11 +36,7 @@ t.test('every route part the app validates uses its precompiled validator, and b
       };
     },
   };
-  const api = await buildApp({ store, config: () => loaded, runs, compilers });
-  t.teardown(async () => {
-    await api.app.close();
-    store.close();
-  });
+  const { api } = await testApi(t, { compilers });
   t.ok(used.length >= 10, `${used.length} route parts with a request schema`);
   for (const u of used.filter((x) => !x.key.startsWith('HEAD '))) t.ok(u.precompiled, `${u.key}: precompiled`);
   const bad: Array<[string, string, object | undefined, RegExp]> = [
@@ -86,10 +73,6 @@ t.test('agent/api/route-serializers.generated.ts is fast-json-stringify\'s code 
 });
 
 t.test('a precompiled serializer writes what fast-json-stringify compiles from the same route', async (t) => {
-  const { gw } = await apiLab(t);
-  const loaded = load(gw.configFile);
-  const store = openStore(storePathOf(loaded.config));
-  const runs = new RunController({ store, config: () => loaded, executor: inProcessExecutor, log: (await import('../../../agent/log.js')).silentLogger() });
   const lazy = lazyCompilersFactory();
   const routes = new Map<string, { route: ResponseDefinition; compile: (route: ResponseDefinition) => (doc: unknown) => string }>();
   const compilers = {
@@ -103,11 +86,7 @@ t.test('a precompiled serializer writes what fast-json-stringify compiles from t
       };
     },
   };
-  const api = await buildApp({ store, config: () => loaded, runs, compilers });
-  t.teardown(async () => {
-    await api.app.close();
-    store.close();
-  });
+  const { api } = await testApi(t, { compilers });
   // What the app answered (through the precompiled serializers), written again by fast-json-stringify.
   const replies: Array<[string, string, number, string]> = [
     ['GET', '/healthz', 200, '/healthz'],
