@@ -31,27 +31,14 @@ import { ROUTE_VALIDATORS } from './route-validators.generated.js';
 // The compilers (and ajv, fast-json-stringify behind them) are loaded on first
 // use too, synchronously (a schema compiles inside a request), and they must
 // be the copies fastify itself uses. The bundle (dist/app/) leaves both
-// compiler packages outside (scripts/build-app.ts): a plain `require('…')`
-// there and fastify's own both load them from node_modules, once, and only
-// for a schema changed since generation — never at start, so their ~300 KB of
-// source is not kept resident by a daemon that never uses them. Unbundled
-// (tsc's output, the tests), ESM has no `require`: createRequire finds the
-// very files fastify loads.
-const load = <T>(id: string, bundled: () => T): T => (typeof require === 'function' ? bundled() : (createRequire(import.meta.url)(id) as T));
-type AjvCompilerModule = typeof import('@fastify/ajv-compiler');
-type SerializerModule = typeof import('@fastify/fast-json-stringify-compiler');
-const ajvCompiler = () =>
-  load<AjvCompilerModule>(
-    '@fastify/ajv-compiler',
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a literal require() is what esbuild bundles as a synchronous first-use load (above); import() would be async
-    () => require('@fastify/ajv-compiler') as AjvCompilerModule,
-  ).default();
-const serializerSelector = () =>
-  load<SerializerModule>(
-    '@fastify/fast-json-stringify-compiler',
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above: esbuild bundles a literal require(), loaded on first use
-    () => require('@fastify/fast-json-stringify-compiler') as SerializerModule,
-  ).SerializerSelector();
+// compiler packages outside (scripts/build-app.ts), so built or not they come
+// from node_modules, through the same CommonJS cache as fastify's own
+// require — once, and only for a schema changed since generation: never at
+// start, so their ~300 KB of source is not kept resident by a daemon that
+// never uses them.
+const requireHere = createRequire(import.meta.url);
+const ajvCompiler = () => (requireHere('@fastify/ajv-compiler') as typeof import('@fastify/ajv-compiler')).default();
+const serializerSelector = () => (requireHere('@fastify/fast-json-stringify-compiler') as typeof import('@fastify/fast-json-stringify-compiler')).SerializerSelector();
 
 /** ajv's options for request validation, at run time and when the validators are generated. */
 export const API_AJV_OPTIONS = { removeAdditional: false, coerceTypes: 'array', allErrors: false } as const;

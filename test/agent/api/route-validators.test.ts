@@ -113,3 +113,18 @@ t.test('agent/api/schemas.generated.ts is the JSON of agent/api/schemas.ts (run 
   const onDisk = readFileSync(new URL('../../../agent/api/schemas.generated.ts', import.meta.url), 'utf8');
   t.equal(onDisk, apiSchemasModule());
 });
+
+t.test('a schema changed since generation (no precompiled code for it) is compiled by fastify\'s own compilers on first use', async (t) => {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ schemaController: { compilersFactory: lazyCompilersFactory() } });
+  t.teardown(() => app.close());
+  const schema = { querystring: { type: 'object', properties: { n: { type: 'integer', minimum: 7 } }, required: ['n'] }, response: { 200: { type: 'object', properties: { n: { type: 'integer' } } } } };
+  app.get('/not-generated', { schema }, async (req) => ({ n: (req.query as { n: number }).n, dropped: true }));
+  await app.ready();
+  t.notOk(ROUTE_VALIDATORS[validatorKey({ method: 'GET', url: '/not-generated', httpPart: 'querystring', schema: schema.querystring })], 'nothing precompiled for it');
+  const bad = await app.inject({ method: 'GET', url: '/not-generated?n=3' });
+  t.equal(bad.statusCode, 400, 'ajv, compiled on first use, refuses n=3');
+  t.match(bad.json<{ message: string }>().message, />= 7/);
+  const good = await app.inject({ method: 'GET', url: '/not-generated?n=8' });
+  t.equal(good.body, '{"n":8}', 'fast-json-stringify, compiled on first use, writes the schema\'s properties only');
+});
